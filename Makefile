@@ -1,0 +1,54 @@
+# jkwatch: the two commands that matter are `make run` and `make test`; both set everything up.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: help install run test test-fast lint format demo bench browser clean
+
+help:
+	@echo "make run    - install, upgrade the database, start scheduler + dashboard (http://localhost:8501)"
+	@echo "make test   - install test dependencies and run the whole suite (SQLite; PostgreSQL when reachable)"
+	@echo "make demo   - offline demo on synthetic data"
+	@echo "make bench  - benchmarks (not part of make test)"
+	@echo "make lint   - ruff"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/jkwatch db upgrade
+	$(BIN)/jkwatch run
+
+# Headless Chromium for the real-browser dashboard test (Debian package; needs root or sudo).
+browser:
+	@bash scripts/ensure-chromium.sh || echo "note: Chromium unavailable; browser tests will skip outside CI"
+
+test: install browser
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+test-fast: install
+	$(BIN)/python -m pytest -x -q -m "not slow and not browser"
+
+lint: install
+	$(BIN)/ruff check .
+
+format: install
+	$(BIN)/ruff format .
+
+demo: install
+	$(BIN)/jkwatch demo
+
+bench: install
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

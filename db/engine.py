@@ -1,0 +1,187 @@
+"""Engine factory: one place that knows how to open SQLite and PostgreSQL properly.
+
+SQLite is the embedded default. Every connection gets WAL (readers never block the writer),
+foreign keys and a busy timeout; writer transactions start with ``BEGIN IMMEDIATE`` so two
+writers queue on the busy timeout instead of failing on a lock upgrade. Readers (the
+dashboard) open the file read-only. PostgreSQL URLs are routed to the psycopg 3 driver.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
+
+from db.errors import DatabaseConfigError, DatabaseUnavailable
+
+ENV_VAR = "JKWATCH_DATABASE_URL"
+DEFAULT_SQLITE_PATH = Path("data") / "jkwatch.db"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def resolve_database_url(cli_value: str | None = None, cwd: Path | None = None) -> str:
+    """``--db``, else ``$JKWATCH_DATABASE_URL``, else a SQLite file under ``data/``."""
+    if cli_value:
+        return cli_value
+    env_value = os.environ.get(ENV_VAR, "").strip()
+    if env_value:
+        return env_value
+    base = cwd or Path.cwd()
+    return f"sqlite:///{(base / DEFAULT_SQLITE_PATH).resolve()}"
+
+
+def describe_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+@dataclass(frozen=True)
+class _Target:
+    url: URL
+    backend: str  # "sqlite" or "postgresql"
+
+
+def _parse(url: str) -> _Target:
+    raw = url.strip()
+    if raw.startswith("postgres://"):
+        raw = "postgresql://" + raw[len("postgres://") :]
+    try:
+        parsed = make_url(raw)
+    except ArgumentError as exc:
+        raise DatabaseConfigError(
+            f"not a database URL: {url!r} (expected sqlite:///path/to/file.db or "
+            "postgresql://user@host/dbname)"
+        ) from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.drivername not in ("sqlite", "sqlite+pysqlite"):
+            raise DatabaseConfigError(f"unsupported SQLite driver {parsed.drivername!r}")
+        return _Target(parsed.set(drivername="sqlite+pysqlite"), "sqlite")
+    if backend == "postgresql":
+        return _Target(parsed.set(drivername="postgresql+psycopg"), "postgresql")
+    raise DatabaseConfigError(
+        f"unsupported database scheme {parsed.drivername!r} in {describe_url(url)}: "
+        "use sqlite:///path/to/file.db or postgresql://user@host/dbname"
+    )
+
+
+def _sqlite_file(target: _Target) -> Path | None:
+    database = target.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _prepare_sqlite_directory(path: Path) -> None:
+    directory = path.parent
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseConfigError(
+            f"cannot create the data directory {directory}: {exc.strerror or exc}"
+        ) from exc
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise DatabaseConfigError(f"the data directory {directory} is not writable")
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        raise DatabaseConfigError(f"the database file {path} is not readable and writable")
+
+
+def make_engine(url: str, read_only: bool = False, **kwargs: Any) -> Engine:
+    """Create an engine for ``url``; SQLite gets its pragmas, readers get read-only access."""
+    from sqlalchemy import create_engine
+
+    target = _parse(url)
+    if target.backend == "sqlite":
+        return _make_sqlite_engine(target, read_only, **kwargs)
+    connect_args: dict[str, Any] = {"connect_timeout": 10, "application_name": "jkwatch"}
+    if read_only:
+        # Keep any options given in the URL (tests pass a search_path that way).
+        given = target.url.query.get("options", "")
+        given = given if isinstance(given, str) else " ".join(given)
+        connect_args["options"] = f"{given} -c default_transaction_read_only=on".strip()
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(target.url, connect_args=connect_args, **kwargs)
+
+
+def _make_sqlite_engine(target: _Target, read_only: bool, **kwargs: Any) -> Engine:
+    from sqlalchemy import create_engine
+
+    path = _sqlite_file(target)
+    connect_args: dict[str, Any] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    url = target.url
+    if path is not None:
+        if read_only:
+            if not path.exists():
+                raise DatabaseConfigError(
+                    f"no database at {path}: run `jkwatch db upgrade` or `jkwatch ingest` first"
+                )
+            url = url.set(database=f"file:{path.resolve()}?mode=ro", query={"uri": "true"})
+        else:
+            _prepare_sqlite_directory(path)
+    kwargs.setdefault("poolclass", NullPool)
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        # Take over transaction control from the sqlite3 module (see "begin" below).
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if not read_only:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        else:
+            cursor.execute("PRAGMA query_only = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def check_connection(engine: Engine) -> None:
+    """Open one connection, or raise ``DatabaseUnavailable`` with a one-line reason."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except (OperationalError, DBAPIError) as exc:
+        raise DatabaseUnavailable(
+            f"cannot connect to {describe_url(str(engine.url))}: {first_line(exc.orig or exc)}"
+        ) from exc
+
+
+def first_line(exc: BaseException) -> str:
+    """The first non-empty line of an exception's message (driver errors are multi-line)."""
+    for line in str(exc).splitlines():
+        if line.strip():
+            return line.strip()
+    return type(exc).__name__
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that do not expire objects on commit (callers get dataclasses, not ORM rows)."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def backend_name(engine_or_session: Engine | Session) -> str:
+    """``"sqlite"`` or ``"postgresql"``: the one question callers may ask about the backend."""
+    bind = (
+        engine_or_session.get_bind()
+        if isinstance(engine_or_session, Session)
+        else engine_or_session
+    )
+    return bind.dialect.name

@@ -1,0 +1,81 @@
+"""Streaming read of stored items for ``jkwatch export``: flat memory on a million items.
+
+Keyset pagination by id (never OFFSET, never one giant result set); the themes of each
+page come from one query on ``item_themes``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Feed, Item, ItemTheme
+from db.records import ItemRow
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    since: date | None = None
+    until: date | None = None
+    theme: str | None = None
+    relevant_only: bool = False
+
+
+def iter_items(session: Session, filters: ExportFilter, page_size: int = 2000) -> Iterator[ItemRow]:
+    """Yield matching items in id order, ``page_size`` at a time."""
+    after = 0
+    while True:
+        query = (
+            select(Item, Feed.url, Feed.name, Feed.title)
+            .join(Feed, Feed.id == Item.feed_id)
+            .where(Item.id > after)
+            .order_by(Item.id)
+            .limit(page_size)
+        )
+        if filters.since:
+            query = query.where(Item.day >= filters.since)
+        if filters.until:
+            query = query.where(Item.day <= filters.until)
+        if filters.relevant_only:
+            query = query.where(Item.relevant.is_(True))
+        if filters.theme:
+            query = query.where(
+                Item.id.in_(select(ItemTheme.item_id).where(ItemTheme.theme_id == filters.theme))
+            )
+        page = session.execute(query).all()
+        if not page:
+            return
+        ids = [row[0].id for row in page]
+        themes: dict[int, list[str]] = defaultdict(list)
+        for item_id, theme_id in session.execute(
+            select(ItemTheme.item_id, ItemTheme.theme_id)
+            .where(ItemTheme.item_id.in_(ids))
+            .order_by(ItemTheme.item_id, ItemTheme.score.desc())
+        ):
+            themes[item_id].append(theme_id)
+        for item, feed_url, feed_name, feed_title in page:
+            yield ItemRow(
+                id=item.id,
+                feed_id=item.feed_id,
+                feed_url=feed_url,
+                feed_name=feed_name or feed_title or feed_url,
+                url=item.url,
+                canonical_url=item.canonical_url,
+                title=item.title,
+                summary=item.summary,
+                author=item.author,
+                published_at=item.published_at,
+                day=item.day,
+                language=item.language,
+                story_id=item.story_id,
+                relevance=item.relevance,
+                relevant=item.relevant,
+                themes=tuple(themes.get(item.id, ())),
+            )
+        session.expunge_all()
+        after = ids[-1]

@@ -1,0 +1,280 @@
+"""Write side for feeds: configure, list, record each attempt's outcome, claim due feeds.
+
+All functions take the caller's session first and never commit: the caller owns the
+transaction (``with Session.begin():``). Claiming due feeds is the one dialect-specific
+operation: PostgreSQL uses ``FOR UPDATE SKIP LOCKED`` plus a lease with an expiry so a
+worker that dies releases its feeds; SQLite has a single writer and needs neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from db.models import Feed, FetchRun
+from db.records import FEED_KINDS, FeedRecord, FeedSpec, FeedUpdate, FetchOutcome
+from db.types import utcnow
+
+_RECORD_FIELDS = tuple(FeedRecord.__dataclass_fields__)
+
+
+def to_record(feed: Feed) -> FeedRecord:
+    return FeedRecord(**{name: getattr(feed, name) for name in _RECORD_FIELDS})
+
+
+class FeedNotFound(LookupError):
+    """No feed with that URL or id."""
+
+
+def upsert_feed(
+    session: Session, spec: FeedSpec, now: datetime | None = None
+) -> tuple[FeedRecord, bool]:
+    """Add a feed, or update its configured settings; returns ``(feed, created)``.
+
+    Fetch state (validators, schedule, health) of an existing feed is kept, so re-reading
+    ``feeds.toml`` on every start is harmless.
+    """
+    if spec.kind not in FEED_KINDS:
+        raise ValueError(
+            f"unknown feed kind {spec.kind!r} (expected one of {', '.join(FEED_KINDS)})"
+        )
+    now = now or utcnow()
+    feed = session.scalars(select(Feed).where(Feed.url == spec.url)).one_or_none()
+    created = feed is None
+    if feed is None:
+        feed = Feed(
+            url=spec.url,
+            created_at=now,
+            updated_at=now,
+            next_fetch_at=now,
+            error_count=0,
+            enabled=spec.enabled,
+        )
+        session.add(feed)
+    if spec.name is not None:
+        feed.name = spec.name
+    if spec.language is not None:
+        feed.language = spec.language
+    feed.kind = spec.kind
+    feed.min_interval_s = spec.min_interval_s
+    feed.updated_at = now
+    session.flush()
+    return to_record(feed), created
+
+
+def get_feed(session: Session, url_or_id: str | int) -> FeedRecord:
+    feed = _find(session, url_or_id)
+    return to_record(feed)
+
+
+def _find(session: Session, url_or_id: str | int) -> Feed:
+    if isinstance(url_or_id, int) or (isinstance(url_or_id, str) and url_or_id.isdigit()):
+        feed = session.get(Feed, int(url_or_id))
+    else:
+        feed = session.scalars(select(Feed).where(Feed.url == url_or_id)).one_or_none()
+    if feed is None:
+        raise FeedNotFound(f"no feed {url_or_id!r}: see `jkwatch feeds list`")
+    return feed
+
+
+def list_feeds(session: Session, include_imports: bool = False) -> list[FeedRecord]:
+    query = select(Feed).order_by(Feed.id)
+    if not include_imports:
+        query = query.where(Feed.kind != "import")
+    return [to_record(feed) for feed in session.scalars(query)]
+
+
+def remove_feed(session: Session, url_or_id: str | int) -> FeedRecord:
+    """Delete a feed with its items and log (the rollups are cleaned by ``db.items``)."""
+    from db.items import forget_feed_rollups
+
+    feed = _find(session, url_or_id)
+    record = to_record(feed)
+    forget_feed_rollups(session, feed.id)
+    session.delete(feed)
+    session.flush()
+    return record
+
+
+def set_enabled(
+    session: Session, url_or_id: str | int, enabled: bool, reason: str | None = None
+) -> FeedRecord:
+    feed = _find(session, url_or_id)
+    feed.enabled = enabled
+    feed.disabled_reason = None if enabled else reason
+    if enabled:
+        feed.error_count = 0
+        feed.next_fetch_at = utcnow()
+    feed.updated_at = utcnow()
+    session.flush()
+    return to_record(feed)
+
+
+def due_feeds(session: Session, now: datetime, include_not_due: bool = False) -> list[FeedRecord]:
+    """Enabled, fetchable feeds whose next fetch time has come (all enabled with the flag)."""
+    query = select(Feed).where(Feed.enabled.is_(True), Feed.kind != "import")
+    if not include_not_due:
+        query = query.where(or_(Feed.next_fetch_at.is_(None), Feed.next_fetch_at <= now))
+    return [
+        to_record(feed) for feed in session.scalars(query.order_by(Feed.next_fetch_at, Feed.id))
+    ]
+
+
+def claim_due_feeds(
+    session: Session, worker: str, now: datetime, lease: timedelta, limit: int
+) -> list[FeedRecord]:
+    """Claim up to ``limit`` due feeds for ``worker`` until ``now + lease``.
+
+    A feed is claimable when it is due and nobody holds a live lease on it. On PostgreSQL the
+    rows are locked with ``SKIP LOCKED`` so concurrent workers never claim the same feed.
+    """
+    query = (
+        select(Feed)
+        .where(
+            Feed.enabled.is_(True),
+            Feed.kind != "import",
+            or_(Feed.next_fetch_at.is_(None), Feed.next_fetch_at <= now),
+            or_(Feed.lease_expires_at.is_(None), Feed.lease_expires_at <= now),
+        )
+        .order_by(Feed.next_fetch_at, Feed.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    feeds = list(session.scalars(query))
+    for feed in feeds:
+        feed.lease_owner = worker
+        feed.lease_expires_at = now + lease
+    session.flush()
+    return [to_record(feed) for feed in feeds]
+
+
+def release_lease(session: Session, feed_id: int, worker: str) -> None:
+    session.execute(
+        update(Feed)
+        .where(Feed.id == feed_id, Feed.lease_owner == worker)
+        .values(lease_owner=None, lease_expires_at=None)
+    )
+
+
+def record_attempt(
+    session: Session, feed_id: int, outcome: FetchOutcome, changes: FeedUpdate
+) -> FeedRecord:
+    """Store one attempt in the fetch log and the feed's new state, in the caller's transaction."""
+    feed = session.get(Feed, feed_id)
+    if feed is None:
+        raise FeedNotFound(f"feed {feed_id} disappeared during the run")
+    session.add(
+        FetchRun(
+            feed_id=feed_id,
+            started_at=outcome.started_at,
+            duration_ms=outcome.duration_ms,
+            outcome=outcome.outcome,
+            http_status=outcome.http_status,
+            items_seen=outcome.items_seen,
+            items_new=outcome.items_new,
+            items_updated=outcome.items_updated,
+            error=outcome.error,
+            warning=outcome.warning,
+            worker=outcome.worker,
+        )
+    )
+    finished = outcome.started_at + timedelta(milliseconds=outcome.duration_ms)
+    feed.last_fetch_at = finished
+    feed.last_status = outcome.outcome
+    feed.last_http_status = outcome.http_status
+    if outcome.outcome == "error":
+        feed.error_count = (feed.error_count or 0) + 1
+        feed.last_error = outcome.error
+    else:
+        feed.error_count = 0
+        feed.last_error = None
+        feed.last_success_at = finished
+    if outcome.items_new:
+        feed.last_new_item_at = finished
+    if not changes.keep_validators:
+        feed.etag = changes.etag
+        feed.last_modified = changes.last_modified
+        feed.body_hash = changes.body_hash
+    feed.next_fetch_at = changes.next_fetch_at
+    if changes.interval_s is not None:
+        feed.interval_s = changes.interval_s
+    if changes.feed_ttl_s is not None:
+        feed.feed_ttl_s = changes.feed_ttl_s
+    for name in ("title", "site_url"):
+        value = getattr(changes, name)
+        if value:
+            setattr(feed, name, value[:1000] if name == "title" else value)
+    if changes.language and not feed.language:
+        feed.language = changes.language
+    if changes.new_url and changes.new_url != feed.url:
+        clash = session.scalars(select(Feed.id).where(Feed.url == changes.new_url)).first()
+        if clash is None:
+            feed.url = changes.new_url
+    if changes.disable_reason:
+        feed.enabled = False
+        feed.disabled_reason = changes.disable_reason
+    feed.lease_owner = None
+    feed.lease_expires_at = None
+    feed.updated_at = utcnow()
+    session.flush()
+    return to_record(feed)
+
+
+def fetch_log(session: Session, feed_id: int, limit: int = 20) -> list[FetchOutcome]:
+    rows = session.scalars(
+        select(FetchRun)
+        .where(FetchRun.feed_id == feed_id)
+        .order_by(FetchRun.started_at.desc())
+        .limit(limit)
+    )
+    return [
+        FetchOutcome(
+            started_at=row.started_at,
+            duration_ms=row.duration_ms,
+            outcome=row.outcome,
+            http_status=row.http_status,
+            items_seen=row.items_seen,
+            items_new=row.items_new,
+            items_updated=row.items_updated,
+            error=row.error,
+            warning=row.warning,
+            worker=row.worker,
+        )
+        for row in rows
+    ]
+
+
+def prune_fetch_log(session: Session, keep_days: int, now: datetime | None = None) -> int:
+    """Drop fetch-log rows older than ``keep_days`` (the log would otherwise grow forever)."""
+    cutoff = (now or utcnow()) - timedelta(days=keep_days)
+    result = session.execute(delete(FetchRun).where(FetchRun.started_at < cutoff))
+    return result.rowcount or 0
+
+
+def count_feeds(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Feed).where(Feed.kind != "import")) or 0
+
+
+def feeds_by_url(session: Session, urls: Iterable[str]) -> dict[str, FeedRecord]:
+    urls = list(urls)
+    if not urls:
+        return {}
+    return {
+        feed.url: to_record(feed)
+        for feed in session.scalars(select(Feed).where(Feed.url.in_(urls)))
+    }
+
+
+def ensure_import_feed(session: Session, source: str) -> FeedRecord:
+    """The pseudo-feed that holds documents imported from ``source`` (never fetched)."""
+    url = f"import:{source}"
+    record, _ = upsert_feed(session, FeedSpec(url=url, name=source, kind="import", enabled=False))
+    return record
+
+
+def ids_of(feeds: Sequence[FeedRecord]) -> list[int]:
+    return [feed.id for feed in feeds]

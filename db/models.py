@@ -1,0 +1,228 @@
+"""The schema, as typed SQLAlchemy 2.0 declarative models.
+
+Design notes (why the schema looks like this):
+
+* Idempotent re-ingest rests on unique constraints: ``(feed_id, entry_key)`` for the same
+  entry of the same feed, and ``canonical_url`` for the same article reached from anywhere.
+* The dashboard aggregates theme x time over a million items. ``item_themes`` therefore
+  carries copies of the few item columns it filters on (day, feed, language, relevance
+  bucket, story), with a covering index, and two exact rollups (``daily_totals`` and
+  ``daily_theme_counts``) are rebuilt for the touched (feed, day) cells inside the same
+  transaction that writes the items, so trend queries read a few thousand rows, not millions.
+* ``rel_bucket`` is ``floor(relevance * 10)`` (0..10): the dashboard's relevance threshold
+  works in steps of 0.1 on the rollups without losing exactness.
+* Times are aware UTC datetimes (see ``db.types.UTCDateTime``); ``day`` columns are UTC dates.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from db.types import UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+URL_LENGTH = 2048
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+class Feed(Base):
+    """A source: an RSS/Atom feed, or the pseudo-feed that holds imported documents."""
+
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(URL_LENGTH), unique=True)
+    name: Mapped[str | None] = mapped_column(String(300))
+    title: Mapped[str | None] = mapped_column(String(1000))
+    site_url: Mapped[str | None] = mapped_column(String(URL_LENGTH))
+    language: Mapped[str | None] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16), default="general")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    min_interval_s: Mapped[int | None] = mapped_column(Integer)
+    # HTTP caching state: validators and a hash of the last body, so unchanged feeds cost nothing.
+    etag: Mapped[str | None] = mapped_column(String(1000))
+    last_modified: Mapped[str | None] = mapped_column(String(200))
+    body_hash: Mapped[str | None] = mapped_column(String(64))
+    # Schedule and health.
+    next_fetch_at: Mapped[datetime | None]
+    interval_s: Mapped[int | None] = mapped_column(Integer)
+    feed_ttl_s: Mapped[int | None] = mapped_column(Integer)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_status: Mapped[str | None] = mapped_column(String(32))
+    last_http_status: Mapped[int | None] = mapped_column(Integer)
+    last_fetch_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_new_item_at: Mapped[datetime | None]
+    # Lease for scale-out workers (PostgreSQL): the owner and when the claim lapses.
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index(None, "enabled", "next_fetch_at"),)
+
+
+class Item(Base):
+    """One news entry or imported document, stored once however often it is seen."""
+
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
+    guid: Mapped[str | None] = mapped_column(String(URL_LENGTH))
+    entry_key: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str | None] = mapped_column(Text)
+    canonical_url: Mapped[str | None] = mapped_column(String(URL_LENGTH), unique=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(500))
+    published_at: Mapped[datetime]
+    day: Mapped[date] = mapped_column(Date)
+    date_flag: Mapped[str | None] = mapped_column(String(16))
+    fetched_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    language: Mapped[str] = mapped_column(String(16), default="und")
+    content_hash: Mapped[str] = mapped_column(String(64))
+    simhash: Mapped[int] = mapped_column(BigInteger, default=0)
+    story_id: Mapped[int | None] = mapped_column(Integer)
+    relevance: Mapped[float] = mapped_column(Float, default=0.0)
+    relevant: Mapped[bool] = mapped_column(Boolean, default=False)
+    rel_bucket: Mapped[int] = mapped_column(SmallInteger, default=0)
+    tagged_with: Mapped[str | None] = mapped_column(String(64))
+    # Title and summary prepared for full-text search (CJK split into bigrams, see db.search).
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        UniqueConstraint("feed_id", "entry_key"),
+        Index(None, "day", "rel_bucket", "feed_id", "language"),
+        Index(None, "feed_id", "day"),
+        Index(None, "story_id"),
+        Index(None, "published_at"),
+    )
+
+
+class Theme(Base):
+    """A theme of the taxonomy; ``config/themes.toml`` is the source, this is its copy."""
+
+    __tablename__ = "themes"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ItemTheme(Base):
+    """A theme given to an item, with its score and the evidence (terms and fields)."""
+
+    __tablename__ = "item_themes"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    theme_id: Mapped[str] = mapped_column(
+        ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True
+    )
+    score: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[list[Any]] = mapped_column(JSON)
+    # Copies of item columns so theme x time aggregation never joins items.
+    day: Mapped[date] = mapped_column(Date)
+    feed_id: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(16))
+    rel_bucket: Mapped[int] = mapped_column(SmallInteger)
+    story_lead: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (
+        Index(None, "theme_id", "day", "rel_bucket", "feed_id", "language", "item_id"),
+    )
+
+
+class DailyTotal(Base):
+    """Exact count of all items per (day, feed, language, relevance bucket): trend denominators."""
+
+    __tablename__ = "daily_totals"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    language: Mapped[str] = mapped_column(String(16), primary_key=True)
+    rel_bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    items: Mapped[int] = mapped_column(Integer)
+    stories: Mapped[int] = mapped_column(Integer)
+
+
+class DailyThemeCount(Base):
+    """Exact count of themed items per (day, feed, language, relevance bucket, theme)."""
+
+    __tablename__ = "daily_theme_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    language: Mapped[str] = mapped_column(String(16), primary_key=True)
+    rel_bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    theme_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    items: Mapped[int] = mapped_column(Integer)
+    stories: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index(None, "theme_id", "day"),)
+
+
+class FetchRun(Base):
+    """One attempt to refresh one feed: the feed-health log."""
+
+    __tablename__ = "fetch_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime]
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str] = mapped_column(String(32))
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    items_seen: Mapped[int] = mapped_column(Integer, default=0)
+    items_new: Mapped[int] = mapped_column(Integer, default=0)
+    items_updated: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    warning: Mapped[str | None] = mapped_column(Text)
+    worker: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (Index(None, "feed_id", "started_at"),)
+
+
+class Meta(Base):
+    """Small key/value facts about the database (taxonomy fingerprint, synthetic-data flag)."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

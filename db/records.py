@@ -1,0 +1,193 @@
+"""Frozen dataclasses that cross the storage boundary.
+
+``ingest`` hands ``EntryIn`` and ``FetchOutcome`` values to ``db``; ``db`` returns ``FeedRecord``
+and friends. Nothing outside ``db`` sees an ORM object, so sessions can close freely and the
+pure stages stay testable without a database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+RELEVANCE_THRESHOLD = 0.5
+"""An item is *relevant* when its relevance is at least this (documented in the README)."""
+
+UNKNOWN_LANGUAGE = "und"
+FEED_KINDS = ("general", "topic", "import")
+
+
+def relevance_bucket(relevance: float) -> int:
+    """``floor(relevance * 10)`` clamped to 0..10: the granularity of the rollups' threshold."""
+    return max(0, min(10, int(relevance * 10 + 1e-9)))
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """A feed as configured (feeds.toml, OPML, ``feeds add``): what the user asked for."""
+
+    url: str
+    name: str | None = None
+    language: str | None = None
+    kind: str = "general"
+    min_interval_s: int | None = None
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class FeedRecord:
+    """A stored feed with its caching state, schedule and health."""
+
+    id: int
+    url: str
+    name: str | None
+    title: str | None
+    site_url: str | None
+    language: str | None
+    kind: str
+    enabled: bool
+    disabled_reason: str | None
+    min_interval_s: int | None
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    next_fetch_at: datetime | None
+    interval_s: int | None
+    feed_ttl_s: int | None
+    error_count: int
+    last_error: str | None
+    last_status: str | None
+    last_http_status: int | None
+    last_fetch_at: datetime | None
+    last_success_at: datetime | None
+    last_new_item_at: datetime | None
+    lease_owner: str | None
+    lease_expires_at: datetime | None
+    created_at: datetime
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.title or self.url
+
+
+@dataclass(frozen=True)
+class ThemeIn:
+    """One theme given to an entry by the tagger."""
+
+    theme_id: str
+    score: float
+    evidence: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class EntryIn:
+    """A normalised, tagged entry ready to be stored (idempotently)."""
+
+    entry_key: str
+    title: str
+    summary: str
+    published_at: datetime
+    content_hash: str
+    guid: str | None = None
+    url: str | None = None
+    canonical_url: str | None = None
+    body: str | None = None
+    author: str | None = None
+    date_flag: str | None = None
+    language: str = UNKNOWN_LANGUAGE
+    simhash: int = 0
+    relevance: float = 0.0
+    relevant: bool = False
+    themes: tuple[ThemeIn, ...] = ()
+    tagged_with: str | None = None
+    story_id: int | None = None
+    """An existing item's story this entry joins (from near-duplicate detection), if any."""
+    story_of_entry: str | None = None
+    """The ``entry_key`` of an earlier entry in the same batch whose story this one joins."""
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    """What storing a batch of entries did."""
+
+    new_ids: tuple[int, ...] = ()
+    updated_ids: tuple[int, ...] = ()
+    unchanged: int = 0
+
+    @property
+    def items_new(self) -> int:
+        return len(self.new_ids)
+
+    @property
+    def items_updated(self) -> int:
+        return len(self.updated_ids)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """A stored item's near-duplicate signature, for clustering new entries into stories."""
+
+    item_id: int
+    story_id: int
+    simhash: int
+    title: str
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class FetchOutcome:
+    """The result of one refresh attempt of one feed, as recorded in the fetch log."""
+
+    started_at: datetime
+    duration_ms: int
+    outcome: str
+    """``ok``, ``not_modified``, ``unchanged``, ``error``, ``gone``."""
+    http_status: int | None = None
+    items_seen: int = 0
+    items_new: int = 0
+    items_updated: int = 0
+    error: str | None = None
+    warning: str | None = None
+    worker: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedUpdate:
+    """Changes to a feed's stored state after an attempt (validators, schedule, metadata)."""
+
+    next_fetch_at: datetime
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    interval_s: int | None = None
+    feed_ttl_s: int | None = None
+    title: str | None = None
+    site_url: str | None = None
+    language: str | None = None
+    new_url: str | None = None
+    disable_reason: str | None = None
+    keep_validators: bool = False
+    """True when the attempt did not see a body (304, error): keep the stored validators."""
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """An item as read back for export, search results and drill-down."""
+
+    id: int
+    feed_id: int
+    feed_url: str
+    feed_name: str
+    url: str | None
+    canonical_url: str | None
+    title: str
+    summary: str
+    author: str | None
+    published_at: datetime
+    day: date
+    language: str
+    story_id: int | None
+    relevance: float
+    relevant: bool
+    themes: tuple[str, ...] = field(default_factory=tuple)

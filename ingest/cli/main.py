@@ -1,0 +1,109 @@
+"""The ``jkwatch`` command: option parsing, command registry, and the error edge.
+
+Library errors become one-line messages here (and in ``ingest.cli.errors``) and nowhere
+else: 2 for configuration and database problems, 1 for a bug (with a hint to rerun with
+``--debug`` for the traceback).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from db.errors import DatabaseError
+from ingest import __version__
+from ingest.cli.context import AppContext
+from ingest.cli.errors import EXIT_BUG, EXIT_CONFIG, UserError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--db",
+    "db_option",
+    metavar="URL",
+    help="Database URL (sqlite:///file.db or postgresql://user@host/db). "
+    "Default: $JKWATCH_DATABASE_URL, else data/jkwatch.db in the working directory.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log progress details to stderr.")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.version_option(__version__, prog_name="jkwatch")
+@click.pass_context
+def cli(ctx: click.Context, db_option: str | None, verbose: bool, debug: bool) -> None:
+    """jkwatch: collect Japan–South Korea security news, tag it by theme, show the trends."""
+    logging.basicConfig(
+        level=logging.DEBUG if debug else (logging.INFO if verbose else logging.WARNING),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    app = AppContext(db_option=db_option)
+    ctx.obj = app
+    ctx.meta["debug"] = debug
+    ctx.call_on_close(app.close)
+
+
+def _register() -> None:
+    from ingest.cli import (
+        dashboard_commands,
+        db_commands,
+        demo_commands,
+        feed_commands,
+        ingest_commands,
+        retag_commands,
+        schedule_commands,
+        tag_commands,
+    )
+
+    cli.add_command(db_commands.db_group)
+    cli.add_command(feed_commands.feeds_group)
+    cli.add_command(ingest_commands.ingest_command)
+    cli.add_command(ingest_commands.import_command)
+    cli.add_command(ingest_commands.export_command)
+    cli.add_command(tag_commands.tag_command)
+    cli.add_command(tag_commands.eval_command)
+    cli.add_command(retag_commands.retag_command)
+    cli.add_command(schedule_commands.schedule_command)
+    cli.add_command(schedule_commands.run_command)
+    cli.add_command(schedule_commands.status_command)
+    cli.add_command(dashboard_commands.dashboard_command)
+    cli.add_command(demo_commands.demo_command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="jkwatch", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_CONFIG if exc.exit_code in (1, 2) else exc.exit_code)
+    except (DatabaseError, UserError) as exc:
+        if debug:
+            raise
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_CONFIG)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence prints, not crashes
+        if debug:
+            raise
+        click.echo(
+            f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
+            err=True,
+        )
+        sys.exit(EXIT_BUG)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
