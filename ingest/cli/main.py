@@ -18,7 +18,27 @@ from ingest.cli.context import AppContext
 from ingest.cli.errors import EXIT_BUG, EXIT_CONFIG, UserError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class JkwatchGroup(click.Group):
+    """A click group that turns user-facing errors into ``error: ...`` and exit code 2.
+
+    Doing it in the group (not only in ``main``) means ``CliRunner`` tests see the same
+    messages and exit codes as a user at a terminal.
+    """
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (DatabaseError, UserError) as exc:
+            if ctx.meta.get("debug"):
+                raise
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(EXIT_CONFIG)
+
+
+@click.group(
+    cls=JkwatchGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "--db",
     "db_option",

@@ -1,0 +1,376 @@
+"""Load and validate the theme taxonomy (`config/themes.toml`).
+
+Users edit that file by hand, so every problem becomes a `TaxonomyError` whose message names the
+file, the theme (or section), the field and what is wrong, e.g.
+``themes.toml: theme 'nk_weapons': terms.en[3]: weight must be a positive number``.
+The file format is documented in the comment block at the top of the file itself.
+
+The loaded `Taxonomy` is immutable and carries a sha256 `fingerprint` of the file bytes, so
+`retag` can tell whether stored tags were produced by the current taxonomy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ingest.tagging.text import normalize
+
+__all__ = [
+    "DEFAULT_PATH",
+    "ENV_VAR",
+    "LANGS",
+    "THEME_IDS",
+    "RelevanceConfig",
+    "ScoringConfig",
+    "TaggingError",
+    "Taxonomy",
+    "TaxonomyError",
+    "Term",
+    "Theme",
+    "load_taxonomy",
+    "parse_taxonomy",
+]
+
+#: The fixed theme ids, in display order. Dashboards, exports and evaluations rely on them.
+THEME_IDS: tuple[str, ...] = (
+    "jk_cooperation",
+    "collective_security",
+    "us_alliance",
+    "nk_weapons",
+    "inter_korean",
+    "russia_nk",
+    "china_pressure",
+    "taiwan_strait",
+    "missile_defense",
+    "defense_buildup",
+    "security_autonomy",
+    "history_disputes",
+    "ukraine_war",
+    "defense_industry",
+)
+LANGS: tuple[str, ...] = ("en", "ja", "ko")
+ENV_VAR = "JKWATCH_THEMES"
+DEFAULT_PATH = Path(__file__).resolve().parents[2] / "config" / "themes.toml"
+
+_TOP_KEYS = {"version", "relevance", "scoring", "themes"}
+_THEME_KEYS = {"id", "label", "description", "terms", "exclude"}
+_TERM_LISTS = ("actors", "security", "off_topic")
+_RELEVANCE_NUMBERS = {
+    "threshold": 0.5,
+    "actor_scale": 1.5,
+    "security_scale": 2.0,
+    "theme_share": 0.5,
+    "off_topic_penalty": 1.0,
+}
+_SCORING_NUMBERS = {
+    "title": 1.0,
+    "summary": 0.75,
+    "body": 0.5,
+    "repeat_bonus": 0.25,
+    "max_repeats": 2.0,
+    "theme_scale": 2.0,
+    "theme_threshold": 0.5,
+}
+
+
+class TaggingError(Exception):
+    """Base class for errors raised by the tagging package."""
+
+
+class TaxonomyError(TaggingError, ValueError):
+    """The taxonomy file is missing, unreadable or invalid; the message says where and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One term as written in the file: `text` is what evidence shows, `weight` its strength."""
+
+    text: str
+    lang: str
+    weight: float = 1.0
+    exact: bool = False  # English only: no generated plural/-ed/-ing forms
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    id: str
+    label: str
+    description: str
+    terms: tuple[Term, ...]
+    exclude: tuple[Term, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RelevanceConfig:
+    """How actor, security and off-topic evidence combine into a relevance score."""
+
+    threshold: float
+    actor_scale: float
+    security_scale: float
+    theme_share: float
+    off_topic_penalty: float
+    actors: tuple[Term, ...]
+    security: tuple[Term, ...]
+    off_topic: tuple[Term, ...]
+    exclude: tuple[Term, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringConfig:
+    """Field weights and the squashing of raw theme evidence into [0, 1] scores."""
+
+    title: float = 1.0
+    summary: float = 0.75
+    body: float = 0.5
+    repeat_bonus: float = 0.25
+    max_repeats: float = 2.0
+    theme_scale: float = 2.0
+    theme_threshold: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Taxonomy:
+    version: int
+    themes: tuple[Theme, ...]
+    relevance: RelevanceConfig
+    scoring: ScoringConfig
+    fingerprint: str
+    source: str = "themes.toml"
+
+    @property
+    def theme_ids(self) -> tuple[str, ...]:
+        return tuple(theme.id for theme in self.themes)
+
+    def theme(self, theme_id: str) -> Theme:
+        for theme in self.themes:
+            if theme.id == theme_id:
+                return theme
+        raise KeyError(theme_id)
+
+
+def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
+    """Load the taxonomy from `path`, else `$JKWATCH_THEMES`, else `config/themes.toml`."""
+    if path is None:
+        env = os.environ.get(ENV_VAR)
+        path = Path(env) if env else DEFAULT_PATH
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise TaxonomyError(f"{path}: cannot read taxonomy file: {err.strerror or err}") from err
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise TaxonomyError(f"{path.name}: file is not valid UTF-8 ({err.reason})") from err
+    return parse_taxonomy(text, source=path.name)
+
+
+def parse_taxonomy(text: str, source: str = "themes.toml") -> Taxonomy:
+    """Parse and validate taxonomy TOML text; `source` prefixes error messages."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise TaxonomyError(f"{source}: invalid TOML: {err}") from err
+    return _Validator(source).taxonomy(doc, hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+class _Validator:
+    """Walks the parsed TOML, converting it to dataclasses or failing with a located message."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, where: str, problem: str) -> TaxonomyError:
+        return TaxonomyError(f"{self.source}: {where}: {problem}")
+
+    def taxonomy(self, doc: dict[str, Any], fingerprint: str) -> Taxonomy:
+        unknown = sorted(set(doc) - _TOP_KEYS)
+        if unknown:
+            raise self.fail("top level", f"unknown field '{unknown[0]}'")
+        version = doc.get("version")
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise self.fail("version", "must be a positive integer")
+        relevance = self.relevance(doc.get("relevance"))
+        scoring = self.scoring(doc.get("scoring", {}))
+        themes = self.themes(doc.get("themes"))
+        return Taxonomy(version, themes, relevance, scoring, fingerprint, self.source)
+
+    # -- sections -------------------------------------------------------------------------
+
+    def relevance(self, table: Any) -> RelevanceConfig:
+        where = "relevance"
+        if not isinstance(table, dict):
+            raise self.fail(where, "missing [relevance] table")
+        allowed = set(_RELEVANCE_NUMBERS) | set(_TERM_LISTS) | {"exclude"}
+        self.no_unknown(table, allowed, where)
+        numbers = self.numbers(table, _RELEVANCE_NUMBERS, where)
+        if not 0 < numbers["threshold"] < 1:
+            raise self.fail(f"{where}.threshold", "must be between 0 and 1")
+        lists = {
+            name: self.term_table(table.get(name), where, name, weighted=True)
+            for name in _TERM_LISTS
+        }
+        exclude = self.term_table(table.get("exclude", {}), where, "exclude", weighted=False)
+        return RelevanceConfig(**numbers, **lists, exclude=exclude)
+
+    def scoring(self, table: Any) -> ScoringConfig:
+        if not isinstance(table, dict):
+            raise self.fail("scoring", "must be a table")
+        self.no_unknown(table, set(_SCORING_NUMBERS), "scoring")
+        numbers = self.numbers(table, _SCORING_NUMBERS, "scoring", required=False)
+        if not 0 < numbers["theme_threshold"] < 1:
+            raise self.fail("scoring.theme_threshold", "must be between 0 and 1")
+        return ScoringConfig(**numbers)
+
+    def themes(self, items: Any) -> tuple[Theme, ...]:
+        if not isinstance(items, list) or not items:
+            raise self.fail("themes", "missing [[themes]] entries")
+        by_id: dict[str, Theme] = {}
+        for index, item in enumerate(items):
+            theme = self.theme(item, index)
+            if theme.id in by_id:
+                raise self.fail(f"theme '{theme.id}'", "duplicate theme id")
+            by_id[theme.id] = theme
+        missing = [theme_id for theme_id in THEME_IDS if theme_id not in by_id]
+        if missing:
+            raise self.fail("themes", f"missing theme ids: {', '.join(missing)}")
+        return tuple(by_id[theme_id] for theme_id in THEME_IDS)
+
+    def theme(self, item: Any, index: int) -> Theme:
+        if not isinstance(item, dict):
+            raise self.fail(f"themes[{index}]", "must be a table")
+        theme_id = item.get("id")
+        if not isinstance(theme_id, str) or not theme_id:
+            raise self.fail(f"themes[{index}]", "id: missing or not a string")
+        if theme_id not in THEME_IDS:
+            raise self.fail(
+                f"themes[{index}]",
+                f"id: unknown theme id '{theme_id}'; expected one of {', '.join(THEME_IDS)}",
+            )
+        where = f"theme '{theme_id}'"
+        self.no_unknown(item, _THEME_KEYS, where)
+        label = self.text_field(item, "label", where)
+        description = self.text_field(item, "description", where)
+        terms = self.term_table(item.get("terms"), where, "terms", weighted=True, required=True)
+        exclude = self.term_table(item.get("exclude", {}), where, "exclude", weighted=False)
+        return Theme(theme_id, label, " ".join(description.split()), terms, exclude)
+
+    # -- fields ---------------------------------------------------------------------------
+
+    def no_unknown(self, table: dict[str, Any], allowed: set[str], where: str) -> None:
+        unknown = sorted(set(table) - allowed)
+        if unknown:
+            raise self.fail(where, f"unknown field '{unknown[0]}'")
+
+    def text_field(self, table: dict[str, Any], name: str, where: str) -> str:
+        value = table.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(f"{where}: {name}", "must be a non-empty string")
+        return value.strip()
+
+    def numbers(
+        self, table: dict[str, Any], defaults: dict[str, float], where: str, required: bool = True
+    ) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for name, default in defaults.items():
+            value = table.get(name)
+            if value is None:
+                if required and name == "threshold":
+                    raise self.fail(f"{where}.{name}", "missing")
+                out[name] = default
+                continue
+            if not _is_positive_number(value):
+                raise self.fail(f"{where}.{name}", "must be a positive number")
+            out[name] = float(value)
+        return out
+
+    def term_table(
+        self,
+        table: Any,
+        where: str,
+        field: str,
+        *,
+        weighted: bool,
+        required: bool = False,
+    ) -> tuple[Term, ...]:
+        """Parse `{en = [...], ja = [...], ko = [...]}`; `required` demands all three languages."""
+        if table is None and not required:
+            table = {}
+        if not isinstance(table, dict):
+            raise self.fail(f"{where}: {field}", "must be a table of en/ja/ko lists")
+        for lang in table:
+            if lang not in LANGS:
+                raise self.fail(f"{where}: {field}.{lang}", "unknown language; use en, ja or ko")
+        terms: list[Term] = []
+        for lang in LANGS:
+            items = table.get(lang)
+            if items is None and not required:
+                continue
+            if not isinstance(items, list):
+                raise self.fail(f"{where}: {field}.{lang}", "must be a list of terms")
+            if not items and required:
+                raise self.fail(f"{where}: {field}.{lang}", "must not be empty")
+            seen: dict[str, int] = {}
+            for index, item in enumerate(items):
+                at = f"{where}: {field}.{lang}[{index}]"
+                term = self.term(item, lang, at, weighted)
+                key = normalize(term.text)
+                if key in seen:
+                    raise self.fail(
+                        at, f"duplicate term '{term.text}' (same as {field}.{lang}[{seen[key]}])"
+                    )
+                seen[key] = index
+                terms.append(term)
+        return tuple(terms)
+
+    def term(self, item: Any, lang: str, at: str, weighted: bool) -> Term:
+        weight: Any = 1.0
+        if isinstance(item, dict) and weighted:
+            unknown = sorted(set(item) - {"term", "weight", "exact"})
+            if unknown:
+                raise self.fail(at, f"unknown field '{unknown[0]}'")
+            text, weight = item.get("term"), item.get("weight", 1.0)
+            exact = item.get("exact", False)
+            if not isinstance(exact, bool):
+                raise self.fail(at, "exact must be true or false")
+        elif isinstance(item, str):
+            text, exact = item, False
+            if weighted and ":" in item:
+                text, _, raw = item.rpartition(":")
+                weight = _parse_number(raw)
+            if text.startswith("="):
+                text, exact = text[1:], True
+        else:
+            kind = "a string or {term, weight} table" if weighted else "a string"
+            raise self.fail(at, f"must be {kind}")
+        if not isinstance(text, str) or not text.strip():
+            raise self.fail(at, "term must be a non-empty string")
+        if not _is_positive_number(weight):
+            raise self.fail(at, "weight must be a positive number")
+        if not normalize(text).strip():
+            raise self.fail(at, f"term '{text}' has no letters or digits")
+        if exact and lang != "en":
+            raise self.fail(at, "exact matching ('=') only applies to English terms")
+        return Term(text.strip(), lang, float(weight), exact)
+
+
+def _parse_number(raw: str) -> Any:
+    try:
+        return float(raw)
+    except ValueError:
+        return raw
+
+
+def _is_positive_number(value: Any) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > 0
+    )

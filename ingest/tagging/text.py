@@ -1,0 +1,141 @@
+"""Text normalisation shared by the taxonomy compiler and the tagger.
+
+Terms and item text go through the same `normalize`, so matching is case- and width-insensitive
+by construction: NFKC folds full-/half-width forms (ＧＳＯＭＩＡ, ｶﾀｶﾅ), casefold folds case,
+and every run of punctuation, symbols or whitespace becomes one space. The result is padded with a
+space on each side, which lets English terms be stored as " term " keys: the automaton then only
+reports English matches on word boundaries ("NATO" never fires inside "Donato"), with no per-match
+boundary check. Japanese and Korean terms are stored unpadded and match as substrings, because
+particles attach to nouns (北朝鮮が, 북한이).
+
+Normalisation dominates tagging time, so the common cases take fast paths that give the same
+result as the general one: pure ASCII goes through one `bytes.translate`, and NFKC runs only on the
+width-form runs when a quick check says the text is not already normalised.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["detect_lang", "english_variants", "normalize", "strip_cjk_spaces"]
+
+# ASCII: letters folded to lower case, digits kept, everything else (punctuation, "_") -> space.
+_ASCII_TABLE = bytes.maketrans(
+    bytes(range(128)),
+    bytes(
+        (c | 0x20) if chr(c).isalpha() else c if chr(c).isdigit() else 0x20
+        for c in range(128)
+    ),
+)
+# Typographic characters common in English wire copy; folding them first keeps such text on the
+# ASCII fast path. They all become word separators anyway.
+_TYPOGRAPHIC = ("\u2018", "\u2019", "\u201c", "\u201d", "\u2013", "\u2014", "\u2026", "\u00a0")
+_WIDTH_RUNS = re.compile("[\u3000\uff01-\uffef]+")
+_NON_ASCII_NON_WORD = re.compile(r"[^\w\x00-\x7f]")
+_HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+_KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff]")
+_CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7a3"
+_CJK_SPACE = re.compile(f"(?<=[{_CJK_CHARS}]) (?=[{_CJK_CHARS}])")
+
+
+def _nfkc(text: str) -> str:
+    """NFKC, but only doing the expensive full pass when the cheap ones leave work behind."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    text = _WIDTH_RUNS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return unicodedata.normalize("NFKC", text)
+
+
+def normalize(text: str) -> str:
+    """Return `text` NFKC-normalised, casefolded, punctuation-free and padded with spaces.
+
+    Words are separated by exactly one space and the string starts and ends with one, so
+    " missile " is found in every normalised text that contains the word "missile".
+    """
+    if not text:
+        return " "
+    if not text.isascii():
+        for char in _TYPOGRAPHIC:
+            if char in text:
+                text = text.replace(char, " ")
+    if text.isascii():
+        data = text.encode("ascii").translate(_ASCII_TABLE)
+        return " " + " ".join(data.decode("ascii").split()) + " "
+    text = _nfkc(text).casefold()
+    text = text.encode("utf-8").translate(_ASCII_TABLE).decode("utf-8")
+    text = _NON_ASCII_NON_WORD.sub(" ", text)
+    return " " + " ".join(text.split()) + " "
+
+
+def strip_cjk_spaces(normalized: str) -> str:
+    """Drop spaces between two CJK characters (Korean headlines often omit them: 한일정상회담)."""
+    return _CJK_SPACE.sub("", normalized)
+
+
+def detect_lang(normalized: str) -> str:
+    """Guess en/ja/ko from the script: Hangul means Korean, kana or other Han means Japanese."""
+    if normalized.isascii():
+        return "en"
+    if _HANGUL.search(normalized):
+        return "ko"
+    if _KANA.search(normalized):
+        return "ja"
+    return "ja" if re.search(f"[{_CJK_CHARS}]", normalized) else "en"
+
+
+_VOWELS = frozenset("aeiou")
+
+
+def _plural(word: str) -> set[str]:
+    if word.endswith(("ss", "sh", "ch", "x", "z")):
+        return {word + "es"}
+    if word.endswith("s"):
+        return set()  # already plural ("talks", "arms") or invariant
+    if len(word) > 2 and word.endswith("y") and word[-2] not in _VOWELS:
+        return {word[:-1] + "ies"}
+    return {word + "s"}
+
+
+def _verb_forms(word: str) -> set[str]:
+    if word.endswith("ie"):
+        return {word + "d", word[:-2] + "ying"}
+    if word.endswith("ee"):
+        return {word + "d", word + "ing"}
+    if word.endswith("e"):
+        return {word + "d", word[:-1] + "ing"}
+    if word.endswith("y") and word[-2] not in _VOWELS:
+        return {word[:-1] + "ied", word + "ing"}
+    forms = {word + "ed", word + "ing"}
+    # One-syllable consonant-vowel-consonant stems double the final consonant (ban -> banned).
+    if (
+        len(word) <= 4
+        and word[-1] not in _VOWELS | {"w", "x", "y"}
+        and word[-2] in _VOWELS
+        and word[-3] not in _VOWELS
+    ):
+        forms |= {word + word[-1] + "ed", word + word[-1] + "ing"}
+    return forms
+
+
+def english_variants(term: str, *, exact: bool = False) -> set[str]:
+    """The normalised forms an English term matches: itself, plural/3rd person, -ed and -ing.
+
+    Only the last word inflects ("joint drill" -> "joint drills"). Acronyms (written in capitals)
+    and words shorter than four letters only get a plural, so "US" never turns into "used".
+    """
+    base = normalize(term).strip()
+    if exact or not base:
+        return {base}
+    head, _, last = base.rpartition(" ")
+    original_last = term.strip().split()[-1] if term.strip() else ""
+    if not last.isalpha():
+        return {base}
+    forms = {last} | _plural(last)
+    acronym = original_last.isupper() and original_last.isalpha()
+    if len(last) >= 4 and not acronym:
+        forms |= _verb_forms(last)
+    prefix = head + " " if head else ""
+    return {prefix + form for form in forms}
