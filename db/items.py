@@ -364,14 +364,19 @@ class TaggingInput:
     language: str
 
 
-def items_for_tagging(session: Session, after_id: int, limit: int) -> list[TaggingInput]:
-    """The next ``limit`` items by id after ``after_id`` (keyset pagination: flat memory)."""
-    rows = session.execute(
-        select(Item.id, Item.title, Item.summary, Item.body, Item.language)
-        .where(Item.id > after_id)
-        .order_by(Item.id)
-        .limit(limit)
+def items_for_tagging(
+    session: Session, after_id: int, limit: int, stale_for: str | None = None
+) -> list[TaggingInput]:
+    """The next ``limit`` items by id after ``after_id`` (keyset pagination: flat memory).
+
+    With ``stale_for``, only items not yet tagged with that taxonomy fingerprint.
+    """
+    query = select(Item.id, Item.title, Item.summary, Item.body, Item.language).where(
+        Item.id > after_id
     )
+    if stale_for is not None:
+        query = query.where(or_(Item.tagged_with.is_(None), Item.tagged_with != stale_for))
+    rows = session.execute(query.order_by(Item.id).limit(limit))
     return [
         TaggingInput(row.id, row.title or "", row.summary or "", row.body or "", row.language)
         for row in rows

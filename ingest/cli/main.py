@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        cli.main(args=argv, prog_name="jkwatch", standalone_mode=False)
+        # Without standalone mode click returns the code of ``ctx.exit(n)`` instead of exiting.
+        code = cli.main(args=argv, prog_name="jkwatch", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> None:
             err=True,
         )
         sys.exit(EXIT_BUG)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

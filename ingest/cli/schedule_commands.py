@@ -1,25 +1,386 @@
-"""``jkwatch schedule``, ``run`` and ``status`` (placeholder until the scheduler issue lands)."""
+"""``jkwatch schedule``, ``run`` and ``status``: the unattended side of jkwatch.
+
+``schedule`` runs the scheduler loop (``ingest.scheduler``) until SIGINT/SIGTERM; ``run`` does
+what ``make run`` needs (upgrade, seed the default feeds on first start, scheduler plus
+dashboard, one Ctrl-C stops both); ``status`` shows each feed's schedule and health. On SQLite
+both long-running commands hold the single-writer lock (``ingest.locks``); on PostgreSQL any
+number of them share the work.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
 import click
 
-from ingest.cli.pending import not_yet
+from db.engine import describe_url
+from db.feeds import list_feeds
+from db.records import FeedRecord
+from db.types import utcnow
+from ingest.cli.context import AppContext
+from ingest.cli.errors import fail
+from ingest.locks import LockHeld, writer_lock
+from ingest.schedule import SchedulePolicy
+from ingest.scheduler import Scheduler, SchedulerSettings, make_worker_id
+
+# -- shared options ------------------------------------------------------------------------
+
+
+def _scheduler_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option(
+            "--max-feeds-per-round",
+            type=click.IntRange(min=1),
+            default=20,
+            show_default=True,
+            help="Feeds claimed (and fetched in parallel) per round.",
+        ),
+        click.option(
+            "--lease-minutes",
+            type=click.FloatRange(min=0.01),
+            default=10.0,
+            show_default=True,
+            help="How long a claim on a feed lasts without renewal; a dead worker's feeds "
+            "are retried after this.",
+        ),
+        click.option(
+            "--min-interval-minutes",
+            type=click.FloatRange(min=0, min_open=True),
+            default=SchedulePolicy.min_interval_s / 60,
+            show_default=True,
+            help="Never fetch a feed more often than this.",
+        ),
+        click.option(
+            "--max-interval-hours",
+            type=click.FloatRange(min=0, min_open=True),
+            default=SchedulePolicy.max_interval_s / 3600,
+            show_default=True,
+            help="Fetch every healthy feed at least this often.",
+        ),
+        click.option(
+            "--max-sleep-seconds",
+            type=click.FloatRange(min=0.05),
+            default=60.0,
+            hidden=True,
+            help="Longest idle wait between looks at the database (tests shorten it).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _policy(min_interval_minutes: float, max_interval_hours: float) -> SchedulePolicy:
+    min_s = round(min_interval_minutes * 60)
+    max_s = round(max_interval_hours * 3600)
+    if min_s > max_s:
+        fail(
+            f"--min-interval-minutes ({min_interval_minutes:g}) is longer than "
+            f"--max-interval-hours ({max_interval_hours:g})"
+        )
+    default = SchedulePolicy()
+    return SchedulePolicy(
+        min_interval_s=min_s,
+        max_interval_s=max_s,
+        default_interval_s=min(max(default.default_interval_s, min_s), max_s),
+        error_backoff_base_s=min(default.error_backoff_base_s, max(min_s, 1)),
+        max_backoff_s=max(default.max_backoff_s, max_s),
+    )
+
+
+def _settings(opts: dict[str, Any]) -> SchedulerSettings:
+    max_sleep = float(opts["max_sleep_seconds"])
+    return SchedulerSettings(
+        batch_size=opts["max_feeds_per_round"],
+        lease=timedelta(minutes=opts["lease_minutes"]),
+        max_sleep_s=max_sleep,
+        min_sleep_s=min(1.0, max_sleep),
+        error_sleep_s=min(30.0, max(max_sleep, 1.0)),
+    )
+
+
+# -- building and running the scheduler ----------------------------------------------------
+
+
+@contextlib.contextmanager
+def _writer_lock(app: AppContext) -> Iterator[None]:
+    lock = writer_lock(app.database_url)
+    if lock is None:
+        yield
+        return
+    try:
+        lock.acquire()
+    except LockHeld as exc:
+        fail(str(exc))
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _build_scheduler(app: AppContext, opts: dict[str, Any], echo_feeds: bool) -> Scheduler:
+    from ingest.pipeline import Pipeline, PipelineSettings
+
+    sessions = app.sessions()  # upgrades the schema on first use
+    worker = make_worker_id()
+    policy = _policy(opts["min_interval_minutes"], opts["max_interval_hours"])
+    pipeline = Pipeline(sessions, PipelineSettings(policy=policy, worker=worker))
+    return Scheduler(
+        sessions,
+        pipeline,
+        _settings(opts),
+        worker=worker,
+        on_feed=_print_feed if echo_feeds else None,
+    )
+
+
+def _print_feed(report: Any) -> None:
+    name = clean(report.name or report.url)
+    line = f"{report.outcome:<12} {report.items_new:>4} new  {name}"
+    if report.error:
+        line += f"  ({clean(report.error)})"
+    click.echo(line)
+
+
+@contextlib.contextmanager
+def _shutdown_on_signals(stop: Callable[[], None]) -> Iterator[None]:
+    """First SIGINT/SIGTERM: graceful stop. A second one aborts (exit 130)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals can only be handled in the main thread (e.g. inside some test runners)
+        return
+    requested = threading.Event()
+
+    def handler(signum: int, _frame: Any) -> None:
+        if requested.is_set():
+            raise KeyboardInterrupt
+        requested.set()
+        click.echo(
+            f"{signal.Signals(signum).name}: stopping after the feeds in flight "
+            "(press Ctrl-C again to abort)",
+            err=True,
+        )
+        stop()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _summary(scheduler: Scheduler) -> str:
+    stats = scheduler.stats
+    return (
+        f"scheduler stopped: {stats.feeds} feed refreshes in {stats.rounds} rounds, "
+        f"{stats.items_new} new items, {stats.errors} feed errors"
+    )
 
 
 @click.command("schedule")
-def schedule_command() -> None:
-    """Run the persistent scheduler."""
-    not_yet("schedule", 5)
+@_scheduler_options
+@click.option("--once", is_flag=True, help="Refresh what is due now, then exit (like a cron run).")
+@click.pass_obj
+def schedule_command(app: AppContext, once: bool, **opts: Any) -> None:
+    """Run the persistent scheduler: fetch each feed when it falls due, until stopped.
+
+    The schedule lives in the database, so restarts lose nothing. On SQLite one scheduler
+    may run per database; on PostgreSQL start as many workers as you like, on any machines.
+    """
+    with _writer_lock(app):
+        scheduler = _build_scheduler(app, opts, echo_feeds=True)
+        click.echo(
+            f"jkwatch scheduler {scheduler.worker} on {describe_url(app.database_url)}", err=True
+        )
+        with _shutdown_on_signals(scheduler.stop):
+            scheduler.run(once=once)
+        click.echo(_summary(scheduler), err=True)
+
+
+# -- run: scheduler + dashboard -------------------------------------------------------------
+
+
+def _seed_default_feeds(app: AppContext) -> int:
+    from ingest.feedlist import seed_default_feeds
+
+    with app.sessions().begin() as session:
+        return seed_default_feeds(session)
+
+
+def _start_dashboard(app: AppContext, host: str, port: int) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-m",
+        "ingest.cli.main",
+        "--db",
+        app.database_url,
+        "dashboard",
+        "--host",
+        host,
+        "--port",
+        str(port),
+    ]
+    # Its own session: a terminal Ctrl-C reaches only us, and we stop the dashboard in order.
+    return subprocess.Popen(command, start_new_session=True)
+
+
+def _stop_process(process: subprocess.Popen[bytes], grace_s: float = 10.0) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=grace_s)
+
+
+def _watch(process: subprocess.Popen[bytes], scheduler: Scheduler, died: list[int]) -> None:
+    code = process.wait()
+    if not scheduler.stopping:
+        died.append(code)
+        scheduler.stop()
 
 
 @click.command("run")
-def run_command() -> None:
-    """Start scheduler and dashboard together."""
-    not_yet("run", 5)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Dashboard address.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8501, show_default=True, help="Dashboard port."
+)
+@click.option("--no-dashboard", is_flag=True, help="Run only the scheduler.")
+@_scheduler_options
+@click.pass_obj
+def run_command(app: AppContext, host: str, port: int, no_dashboard: bool, **opts: Any) -> None:
+    """Start jkwatch: upgrade the database, seed default feeds, run scheduler and dashboard.
+
+    Ctrl-C (or SIGTERM) stops both cleanly.
+    """
+    with _writer_lock(app):
+        scheduler = _build_scheduler(app, opts, echo_feeds=False)
+        added = _seed_default_feeds(app)
+        if added:
+            click.echo(f"added {added} default feeds from config/feeds.toml")
+        dashboard = None
+        died: list[int] = []
+        try:
+            if not no_dashboard:
+                dashboard = _start_dashboard(app, host, port)
+                threading.Thread(
+                    target=_watch, args=(dashboard, scheduler, died), daemon=True
+                ).start()
+                click.echo(f"dashboard: http://{host}:{port}")
+            click.echo(
+                f"scheduler {scheduler.worker} on {describe_url(app.database_url)}; "
+                "press Ctrl-C to stop"
+            )
+            with _shutdown_on_signals(scheduler.stop):
+                scheduler.run()
+        finally:
+            if dashboard is not None:
+                _stop_process(dashboard)
+        click.echo(_summary(scheduler), err=True)
+        if died:
+            fail(
+                f"the dashboard stopped unexpectedly (exit code {died[0]}); see its messages above"
+            )
+
+
+# -- status ---------------------------------------------------------------------------------
+
+
+def clean(text: str) -> str:
+    """Feed text is untrusted: drop control characters so it cannot drive the terminal."""
+    return "".join(ch if ch.isprintable() else " " for ch in text)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _when(value: datetime | None, now: datetime) -> str:
+    if value is None:
+        return "-"
+    delta = (value - now).total_seconds()
+    stamp = value.strftime("%Y-%m-%d %H:%M")
+    span = _span(abs(delta))
+    return f"{stamp} ({'in ' + span if delta > 0 else span + ' ago'})"
+
+
+def _span(seconds: float) -> str:
+    if seconds < 90:
+        return f"{int(seconds)}s"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)}m"
+    if seconds < 36 * 3600:
+        return f"{seconds / 3600:.1f}h"
+    return f"{seconds / 86400:.1f}d"
+
+
+def _live_lease(feed: FeedRecord, now: datetime) -> bool:
+    return bool(feed.lease_owner and feed.lease_expires_at and feed.lease_expires_at > now)
+
+
+def status_row(feed: FeedRecord, now: datetime) -> dict[str, Any]:
+    """One feed's schedule and health as plain JSON values (also what ``--json`` prints)."""
+    live = _live_lease(feed, now)
+    return {
+        "id": feed.id,
+        "url": feed.url,
+        "name": feed.display_name,
+        "enabled": feed.enabled,
+        "disabled_reason": feed.disabled_reason,
+        "last_attempt_at": _iso(feed.last_fetch_at),
+        "last_result": feed.last_status,
+        "last_http_status": feed.last_http_status,
+        "last_error": feed.last_error,
+        "last_success_at": _iso(feed.last_success_at),
+        "next_due_at": _iso(feed.next_fetch_at) if feed.enabled else None,
+        "interval_s": feed.interval_s,
+        "error_streak": feed.error_count,
+        "lease_owner": feed.lease_owner if live else None,
+        "lease_expires_at": _iso(feed.lease_expires_at) if live else None,
+    }
 
 
 @click.command("status")
-def status_command() -> None:
-    """Per-feed schedule and health."""
-    not_yet("status", 5)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per feed, as a list.")
+@click.pass_obj
+def status_command(app: AppContext, as_json: bool) -> None:
+    """Per feed: the last attempt, its result, the next due time and the error streak."""
+    now = utcnow()
+    with app.sessions()() as session:
+        feeds = list_feeds(session)
+    if as_json:
+        click.echo(json.dumps([status_row(feed, now) for feed in feeds], indent=2))
+        return
+    if not feeds:
+        click.echo("no feeds yet: `jkwatch feeds add URL`, or `jkwatch run` to seed the defaults")
+        return
+    click.echo(f"times in UTC, now {now:%Y-%m-%d %H:%M}")
+    for feed in feeds:
+        result = feed.last_status or "never fetched"
+        if feed.last_http_status:
+            result += f" ({feed.last_http_status})"
+        if not feed.enabled:
+            due = f"disabled: {clean(feed.disabled_reason or 'by the user')}"
+        else:
+            due = "due " + _when(feed.next_fetch_at, now) if feed.next_fetch_at else "due now"
+        click.echo(f"[{feed.id}] {clean(feed.display_name)}")
+        click.echo(f"    last attempt {_when(feed.last_fetch_at, now)}: {result}")
+        click.echo(f"    {due}; error streak {feed.error_count}")
+        if feed.last_error and feed.error_count:
+            click.echo(f"    last error: {clean(feed.last_error)}")
+        if _live_lease(feed, now):
+            assert feed.lease_expires_at is not None
+            click.echo(
+                f"    being fetched by {clean(feed.lease_owner or '?')} "
+                f"(lease until {feed.lease_expires_at:%H:%M:%S})"
+            )

@@ -1,0 +1,1 @@
+"""Benchmarks for jkwatch (``make bench``; not part of ``make test``)."""

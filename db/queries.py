@@ -1,0 +1,378 @@
+"""Read side for the dashboard: aggregations in SQL, returned as small frozen dataclasses.
+
+Trends and spikes read only the exact rollups (``daily_theme_counts``, ``daily_totals``), so
+their cost depends on days x feeds, not on the number of items. Item-level reads (search,
+drill-down, evidence, theme detail) live in ``db.queries_items`` and ``db.queries_theme``
+and are re-exported here, so the dashboard has one module to call. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from db.models import DailyThemeCount, DailyTotal, Feed
+from db.queries_items import (
+    EvidenceRow,
+    ItemHit,
+    ItemPage,
+    item_themes_with_evidence,
+    items_behind,
+    search_items,
+)
+from db.queries_theme import (
+    TERMS_SCAN_LIMIT,
+    CooccurrenceCell,
+    SourceCount,
+    TermCount,
+    ThemeDetail,
+    theme_detail,
+)
+from db.query_filters import GRAINS, RELEVANT_BUCKET, Filters, conditions, period_start
+from db.themes import ThemeInfo, get_meta, list_themes
+from db.types import utcnow
+
+__all__ = [
+    "GRAINS",
+    "SPIKE_METHOD",
+    "TERMS_SCAN_LIMIT",
+    "CooccurrenceCell",
+    "EvidenceRow",
+    "FeedHealth",
+    "FilterOptions",
+    "Filters",
+    "ItemHit",
+    "ItemPage",
+    "Overview",
+    "SeriesPoint",
+    "SourceCount",
+    "Spike",
+    "TermCount",
+    "ThemeDetail",
+    "feed_health",
+    "filter_options",
+    "is_synthetic",
+    "item_themes_with_evidence",
+    "items_behind",
+    "overview_counts",
+    "search_items",
+    "spikes",
+    "theme_detail",
+    "theme_series",
+]
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    """One theme in one period, with the period's exact denominators for shares."""
+
+    period: date
+    theme_id: str
+    count: int
+    """Items (or stories) of the theme passing the filters."""
+    relevant_count: int
+    """The same, restricted to relevant items (the numerator of the share of relevant coverage)."""
+    total: int
+    """All items (or stories) in the period passing the filters except the theme filter."""
+    relevant_total: int
+    """Relevant items (or stories) in the period passing the filters except the theme filter."""
+
+    @property
+    def share_of_all(self) -> float:
+        return self.count / self.total if self.total else 0.0
+
+    @property
+    def share_of_relevant(self) -> float:
+        return self.relevant_count / self.relevant_total if self.relevant_total else 0.0
+
+
+def theme_series(session: Session, filters: Filters, grain: str = "week") -> list[SeriesPoint]:
+    """Counts per theme per period from the rollups, zero-filled for every period with items.
+
+    Periods are computed in SQL (weeks start on Monday). Shares use exact denominators from
+    ``daily_totals`` under the same date, language, feed and relevance filters.
+    """
+    unit = "stories" if filters.stories else "items"
+    rel = filters.relevant_bucket
+
+    period = period_start(session, DailyTotal.day, grain).label("period")
+    col = getattr(DailyTotal, unit)
+    totals_q = (
+        select(
+            period,
+            func.sum(col),
+            func.sum(case((DailyTotal.rel_bucket >= rel, col), else_=0)),
+        )
+        .where(*conditions(DailyTotal, filters))
+        .group_by(period)
+    )
+    totals = {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in session.execute(totals_q)}
+
+    tperiod = period_start(session, DailyThemeCount.day, grain).label("period")
+    tcol = getattr(DailyThemeCount, unit)
+    counts_q = (
+        select(
+            tperiod,
+            DailyThemeCount.theme_id,
+            func.sum(tcol),
+            func.sum(case((DailyThemeCount.rel_bucket >= rel, tcol), else_=0)),
+        )
+        .where(*conditions(DailyThemeCount, filters))
+        .group_by(tperiod, DailyThemeCount.theme_id)
+    )
+    counts = {
+        (row[0], row[1]): (int(row[2] or 0), int(row[3] or 0)) for row in session.execute(counts_q)
+    }
+    theme_ids = list(filters.themes) or sorted({theme for _, theme in counts})
+    points = []
+    for when in sorted(totals):
+        total, relevant_total = totals[when]
+        for theme_id in theme_ids:
+            count, relevant_count = counts.get((when, theme_id), (0, 0))
+            points.append(
+                SeriesPoint(when, theme_id, count, relevant_count, total, relevant_total)
+            )
+    return points
+
+
+SPIKE_METHOD = (
+    "Spikes compare the last 7 days (ending on the last day of the selected range) with the "
+    "8 weeks before them. For each theme the 8 weekly counts give a baseline mean and standard "
+    "deviation (weeks without items count as 0). z = (last 7 days - mean) / max(std, 1) and "
+    "ratio = (last 7 days + 1) / (mean + 1). A theme is a rise when it has at least 5 items in "
+    "the last 7 days, z >= 2 and ratio >= 1.5; a fall when its baseline mean is at least 5, "
+    "z <= -2 and ratio <= 0.67. Language, source, relevance and story filters apply; the date "
+    "range only sets the end day."
+)
+SPIKE_MIN_COUNT = 5
+SPIKE_MIN_Z = 2.0
+SPIKE_MIN_RATIO = 1.5
+BASELINE_WEEKS = 8
+
+
+@dataclass(frozen=True)
+class Spike:
+    theme_id: str
+    recent: int
+    baseline_mean: float
+    baseline_std: float
+    z: float
+    ratio: float
+    direction: str  # "rise", "fall" or "" (not a spike)
+    recent_start: date
+    recent_end: date
+    weekly: tuple[int, ...]
+    """Baseline weekly counts, oldest first."""
+
+
+def spikes(
+    session: Session, filters: Filters, anchor: date | None = None, include_all: bool = False
+) -> list[Spike]:
+    """Themes whose last 7 days depart from their trailing 8 weeks (see ``SPIKE_METHOD``).
+
+    One grouped query over the rollups; windows are assigned with CASE on bound dates.
+    ``include_all`` returns every theme (for tables), otherwise only rises and falls.
+    """
+    anchor = anchor or filters.end or latest_day(session)
+    if anchor is None:
+        return []
+    unit = DailyThemeCount.stories if filters.stories else DailyThemeCount.items
+    first = anchor - timedelta(days=7 * (BASELINE_WEEKS + 1) - 1)
+    window = case(
+        *[
+            (DailyThemeCount.day >= anchor - timedelta(days=7 * k + 6), k)
+            for k in range(BASELINE_WEEKS + 1)
+        ],
+        else_=BASELINE_WEEKS + 1,
+    ).label("window")
+    scoped = Filters(
+        start=first,
+        end=anchor,
+        themes=filters.themes,
+        languages=filters.languages,
+        feeds=filters.feeds,
+        min_bucket=filters.min_bucket,
+        stories=filters.stories,
+    )
+    rows = session.execute(
+        select(DailyThemeCount.theme_id, window, func.sum(unit))
+        .where(*conditions(DailyThemeCount, scoped))
+        .group_by(DailyThemeCount.theme_id, window)
+    ).all()
+    by_theme: dict[str, list[int]] = {}
+    for theme_id, win, count in rows:
+        by_theme.setdefault(theme_id, [0] * (BASELINE_WEEKS + 1))[int(win)] = int(count or 0)
+    out = []
+    for theme_id, weeks in by_theme.items():
+        spike = _score(theme_id, weeks, anchor)
+        if include_all or spike.direction:
+            out.append(spike)
+    out.sort(key=lambda s: (-abs(s.z), s.theme_id))
+    return out
+
+
+def _score(theme_id: str, weeks: list[int], anchor: date) -> Spike:
+    recent, baseline = weeks[0], weeks[1:]
+    mean = sum(baseline) / len(baseline)
+    std = math.sqrt(sum((x - mean) ** 2 for x in baseline) / len(baseline))
+    z = (recent - mean) / max(std, 1.0)
+    ratio = (recent + 1) / (mean + 1)
+    direction = ""
+    if recent >= SPIKE_MIN_COUNT and z >= SPIKE_MIN_Z and ratio >= SPIKE_MIN_RATIO:
+        direction = "rise"
+    elif mean >= SPIKE_MIN_COUNT and z <= -SPIKE_MIN_Z and ratio <= 1 / SPIKE_MIN_RATIO:
+        direction = "fall"
+    return Spike(
+        theme_id=theme_id,
+        recent=recent,
+        baseline_mean=round(mean, 2),
+        baseline_std=round(std, 2),
+        z=round(z, 2),
+        ratio=round(ratio, 2),
+        direction=direction,
+        recent_start=anchor - timedelta(days=6),
+        recent_end=anchor,
+        weekly=tuple(reversed(baseline)),
+    )
+
+
+@dataclass(frozen=True)
+class Overview:
+    items: int
+    relevant_items: int
+    stories: int
+    feeds: int
+    first_day: date | None
+    last_day: date | None
+
+
+def overview_counts(session: Session) -> Overview:
+    """Whole-database totals from the rollups (cheap at any size)."""
+    row = session.execute(
+        select(
+            func.coalesce(func.sum(DailyTotal.items), 0),
+            func.coalesce(
+                func.sum(
+                    case((DailyTotal.rel_bucket >= RELEVANT_BUCKET, DailyTotal.items), else_=0)
+                ),
+                0,
+            ),
+            func.coalesce(func.sum(DailyTotal.stories), 0),
+            func.min(DailyTotal.day),
+            func.max(DailyTotal.day),
+        )
+    ).one()
+    feeds = session.scalar(select(func.count()).select_from(Feed)) or 0
+    return Overview(int(row[0]), int(row[1]), int(row[2]), int(feeds), row[3], row[4])
+
+
+def latest_day(session: Session) -> date | None:
+    return session.scalar(select(func.max(DailyTotal.day)))
+
+
+def is_synthetic(session: Session) -> bool:
+    """True for a demo database filled with generated sample data (the dashboard says so)."""
+    return get_meta(session, "synthetic") == "true"
+
+
+@dataclass(frozen=True)
+class FeedOption:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    themes: tuple[ThemeInfo, ...]
+    feeds: tuple[FeedOption, ...]
+    languages: tuple[str, ...]
+
+
+def filter_options(session: Session) -> FilterOptions:
+    """The choices the dashboard's filters offer: themes, feeds and languages present."""
+    feeds = session.execute(
+        select(Feed.id, func.coalesce(Feed.name, Feed.title, Feed.url)).order_by(Feed.id)
+    ).all()
+    languages = session.scalars(
+        select(DailyTotal.language).distinct().order_by(DailyTotal.language)
+    ).all()
+    return FilterOptions(
+        themes=tuple(list_themes(session)),
+        feeds=tuple(FeedOption(int(i), str(n)) for i, n in feeds),
+        languages=tuple(languages),
+    )
+
+
+HEALTH_DAYS = 30
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    id: int
+    name: str
+    url: str
+    kind: str
+    enabled: bool
+    disabled_reason: str | None
+    last_fetch_at: datetime | None
+    last_success_at: datetime | None
+    last_status: str | None
+    last_http_status: int | None
+    error_count: int
+    last_error: str | None
+    next_fetch_at: datetime | None
+    items_total: int
+    items_per_day: float
+    """Average over the last ``HEALTH_DAYS`` days (by publication day)."""
+    relevant_share: float
+    """Share of the feed's items (all time) that are relevant."""
+
+
+def feed_health(session: Session, now: datetime | None = None) -> list[FeedHealth]:
+    """Every feed with its fetch state and output, from ``feeds`` and ``daily_totals``."""
+    since = (now or utcnow()).date() - timedelta(days=HEALTH_DAYS - 1)
+    stats = (
+        select(
+            DailyTotal.feed_id.label("feed_id"),
+            func.sum(DailyTotal.items).label("total"),
+            func.sum(
+                case((DailyTotal.rel_bucket >= RELEVANT_BUCKET, DailyTotal.items), else_=0)
+            ).label("relevant"),
+            func.sum(case((DailyTotal.day >= since, DailyTotal.items), else_=0)).label("recent"),
+        )
+        .group_by(DailyTotal.feed_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Feed, stats.c.total, stats.c.relevant, stats.c.recent)
+        .outerjoin(stats, and_(stats.c.feed_id == Feed.id))
+        .order_by(Feed.error_count.desc(), Feed.id)
+    ).all()
+    out = []
+    for feed, total, relevant, recent in rows:
+        total = int(total or 0)
+        out.append(
+            FeedHealth(
+                id=feed.id,
+                name=feed.name or feed.title or feed.url,
+                url=feed.url,
+                kind=feed.kind,
+                enabled=feed.enabled,
+                disabled_reason=feed.disabled_reason,
+                last_fetch_at=feed.last_fetch_at,
+                last_success_at=feed.last_success_at,
+                last_status=feed.last_status,
+                last_http_status=feed.last_http_status,
+                error_count=feed.error_count or 0,
+                last_error=feed.last_error,
+                next_fetch_at=feed.next_fetch_at,
+                items_total=total,
+                items_per_day=round(int(recent or 0) / HEALTH_DAYS, 2),
+                relevant_share=round(int(relevant or 0) / total, 4) if total else 0.0,
+            )
+        )
+    return out

@@ -1,0 +1,191 @@
+"""Theme detail for the dashboard: volume, top sources, co-occurrence, matched terms.
+
+Volume and sources come from the rollups. Co-occurrence is a self-join of ``item_themes``
+over the filtered date range (the covering index serves the outer side). Matched terms are
+read from the evidence JSON of the theme's newest ``TERMS_SCAN_LIMIT`` tagged items in the
+range (SQLite ``json_each``, PostgreSQL ``jsonb_array_elements``): a bounded scan, so the
+page stays fast on a million items; the page says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, case, cast, func, select, true
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session, aliased
+
+from db.engine import backend_name
+from db.models import DailyThemeCount, Feed, ItemTheme, Theme
+from db.query_filters import Filters, conditions, period_start
+from db.themes import ThemeInfo
+
+TERMS_SCAN_LIMIT = 20_000
+TOP_SOURCES = 15
+TOP_TERMS = 25
+
+
+@dataclass(frozen=True)
+class VolumePoint:
+    period: date
+    count: int
+    relevant_count: int
+
+
+@dataclass(frozen=True)
+class SourceCount:
+    feed_id: int
+    name: str
+    count: int
+
+
+@dataclass(frozen=True)
+class CooccurrenceCell:
+    theme_a: str
+    theme_b: str
+    count: int
+    """Items (or stories) carrying both themes; the diagonal holds each theme's own count."""
+
+
+@dataclass(frozen=True)
+class TermCount:
+    term: str
+    field: str
+    items: int
+
+
+@dataclass(frozen=True)
+class ThemeDetail:
+    theme: ThemeInfo | None
+    volume: tuple[VolumePoint, ...]
+    sources: tuple[SourceCount, ...]
+    cooccurrence: tuple[CooccurrenceCell, ...]
+    terms: tuple[TermCount, ...]
+    terms_scanned: int
+    """How many tagged items the term counts were read from (at most ``TERMS_SCAN_LIMIT``)."""
+
+
+def theme_detail(
+    session: Session, theme_id: str, filters: Filters, grain: str = "week"
+) -> ThemeDetail:
+    """Everything the theme page shows for ``theme_id`` under ``filters`` (themes ignored)."""
+    scoped = Filters(
+        start=filters.start,
+        end=filters.end,
+        languages=filters.languages,
+        feeds=filters.feeds,
+        min_bucket=filters.min_bucket,
+        stories=filters.stories,
+    )
+    row = session.get(Theme, theme_id)
+    info = ThemeInfo(row.id, row.label, row.description, row.position) if row else None
+    terms, scanned = _terms(session, theme_id, scoped)
+    return ThemeDetail(
+        theme=info,
+        volume=_volume(session, theme_id, scoped, grain),
+        sources=_sources(session, theme_id, scoped),
+        cooccurrence=_cooccurrence(session, scoped),
+        terms=terms,
+        terms_scanned=scanned,
+    )
+
+
+def _unit(model: type, filters: Filters):  # type: ignore[no-untyped-def]
+    return model.stories if filters.stories else model.items  # type: ignore[attr-defined]
+
+
+def _volume(session: Session, theme_id: str, filters: Filters, grain: str) -> tuple:
+    period = period_start(session, DailyThemeCount.day, grain).label("period")
+    unit = _unit(DailyThemeCount, filters)
+    rows = session.execute(
+        select(
+            period,
+            func.sum(unit),
+            func.sum(case((DailyThemeCount.rel_bucket >= filters.relevant_bucket, unit), else_=0)),
+        )
+        .where(DailyThemeCount.theme_id == theme_id, *conditions(DailyThemeCount, filters))
+        .group_by(period)
+        .order_by(period)
+    )
+    return tuple(VolumePoint(p, int(c or 0), int(r or 0)) for p, c, r in rows)
+
+
+def _sources(session: Session, theme_id: str, filters: Filters) -> tuple:
+    unit = func.sum(_unit(DailyThemeCount, filters))
+    rows = session.execute(
+        select(
+            DailyThemeCount.feed_id,
+            func.coalesce(Feed.name, Feed.title, Feed.url),
+            unit.label("n"),
+        )
+        .join(Feed, Feed.id == DailyThemeCount.feed_id)
+        .where(DailyThemeCount.theme_id == theme_id, *conditions(DailyThemeCount, filters))
+        .group_by(DailyThemeCount.feed_id, Feed.name, Feed.title, Feed.url)
+        .order_by(unit.desc(), DailyThemeCount.feed_id)
+        .limit(TOP_SOURCES)
+    )
+    return tuple(SourceCount(int(f), str(n), int(c or 0)) for f, n, c in rows)
+
+
+def _cooccurrence(session: Session, filters: Filters) -> tuple:
+    theme_ids = list(session.scalars(select(Theme.id)))
+    if not theme_ids:
+        return ()
+    a = aliased(ItemTheme)
+    b = aliased(ItemTheme)
+    where = [a.theme_id.in_(theme_ids), *conditions(a, filters, with_themes=False)]
+    if filters.stories:
+        where.append(a.story_lead.is_(True))
+    pairs = session.execute(
+        select(a.theme_id, b.theme_id, func.count())
+        .join(b, and_(b.item_id == a.item_id, b.theme_id != a.theme_id))
+        .where(*where)
+        .group_by(a.theme_id, b.theme_id)
+    ).all()
+    unit = _unit(DailyThemeCount, filters)
+    diagonal = session.execute(
+        select(DailyThemeCount.theme_id, func.sum(unit))
+        .where(*conditions(DailyThemeCount, filters, with_themes=False))
+        .group_by(DailyThemeCount.theme_id)
+    ).all()
+    cells = [CooccurrenceCell(t, t, int(n or 0)) for t, n in diagonal]
+    cells.extend(CooccurrenceCell(x, y, int(n)) for x, y, n in pairs)
+    return tuple(cells)
+
+
+def _terms(session: Session, theme_id: str, filters: Filters) -> tuple[tuple, int]:
+    where = [ItemTheme.theme_id == theme_id, *conditions(ItemTheme, filters, with_themes=False)]
+    if filters.stories:
+        where.append(ItemTheme.story_lead.is_(True))
+    recent = (
+        select(ItemTheme.evidence.label("evidence"))
+        .where(*where)
+        .order_by(ItemTheme.day.desc(), ItemTheme.item_id.desc())
+        .limit(TERMS_SCAN_LIMIT)
+        .subquery()
+    )
+    scanned = int(session.scalar(select(func.count()).select_from(recent)) or 0)
+    if not scanned:
+        return (), 0
+    if backend_name(session) == "postgresql":
+        element = func.jsonb_array_elements(cast(recent.c.evidence, JSONB)).table_valued("value")
+        term = element.c.value.op("->>")("term")
+        field = element.c.value.op("->>")("field")
+        kind = func.jsonb_typeof(element.c.value) == "object"
+    else:
+        element = func.json_each(recent.c.evidence).table_valued("value", "type")
+        term = func.json_extract(element.c.value, "$.term")
+        field = func.json_extract(element.c.value, "$.field")
+        kind = element.c.type == "object"
+    n = func.count()
+    rows = session.execute(
+        select(term.label("term"), func.coalesce(field, "").label("field"), n.label("n"))
+        .select_from(recent)
+        .join(element, true())
+        .where(kind, term.is_not(None))
+        .group_by(term, func.coalesce(field, ""))
+        .order_by(n.desc(), term)
+        .limit(TOP_TERMS)
+    ).all()
+    return tuple(TermCount(str(t), str(f), int(c)) for t, f, c in rows), scanned

@@ -1,0 +1,76 @@
+"""The dashboard's filters and the SQL conditions they become (shared by every read query).
+
+One frozen ``Filters`` value describes a view: date range, themes, languages, feeds, minimum
+relevance bucket, and whether near-duplicate copies are folded into stories. The same value
+filters the rollups (``daily_totals``, ``daily_theme_counts``), the denormalised
+``item_themes`` rows and ``items`` itself, because all four carry the columns
+``day, feed_id, language, rel_bucket``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Date, cast, func, type_coerce
+from sqlalchemy.orm import Session
+
+from db.engine import backend_name
+from db.records import RELEVANCE_THRESHOLD
+
+RELEVANT_BUCKET = round(RELEVANCE_THRESHOLD * 10)
+"""``rel_bucket >= 5`` is exactly ``relevance >= 0.5`` (buckets are floor(relevance * 10))."""
+
+GRAINS = ("day", "week", "month")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a dashboard view looks at. Empty tuples mean "all"; dates are inclusive UTC days."""
+
+    start: date | None = None
+    end: date | None = None
+    themes: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    feeds: tuple[int, ...] = ()
+    min_bucket: int = 0
+    stories: bool = False
+    """Count stories (first copy of each near-duplicate cluster) instead of raw items."""
+
+    @property
+    def relevant_bucket(self) -> int:
+        """The bucket from which an item counts as relevant under this view."""
+        return max(self.min_bucket, RELEVANT_BUCKET)
+
+
+def conditions(model: Any, filters: Filters, with_themes: bool = True) -> list[Any]:
+    """WHERE clauses for any table with ``day, feed_id, language, rel_bucket`` columns."""
+    out: list[Any] = []
+    if filters.start is not None:
+        out.append(model.day >= filters.start)
+    if filters.end is not None:
+        out.append(model.day <= filters.end)
+    if filters.languages:
+        out.append(model.language.in_(filters.languages))
+    if filters.feeds:
+        out.append(model.feed_id.in_(filters.feeds))
+    if filters.min_bucket > 0:
+        out.append(model.rel_bucket >= filters.min_bucket)
+    if with_themes and filters.themes and hasattr(model, "theme_id"):
+        out.append(model.theme_id.in_(filters.themes))
+    return out
+
+
+def period_start(session: Session, day_column: Any, grain: str) -> Any:
+    """SQL for the first day of the period containing ``day_column`` (weeks start on Monday)."""
+    if grain not in GRAINS:
+        raise ValueError(f"unknown grain {grain!r} (expected one of {', '.join(GRAINS)})")
+    if grain == "day":
+        return day_column
+    if backend_name(session) == "postgresql":
+        return cast(func.date_trunc(grain, day_column), Date)
+    if grain == "week":
+        # 'weekday 0' moves forward to Sunday (or stays); six days back is that week's Monday.
+        return type_coerce(func.date(day_column, "weekday 0", "-6 days"), Date)
+    return type_coerce(func.strftime("%Y-%m-01", day_column), Date)

@@ -1,0 +1,238 @@
+"""Near-duplicate story clustering: copies of one wire story, or a retouched headline, share a story.
+
+Pure: the pipeline feeds in recent fingerprints from the database once per run and the entries
+of each feed as they arrive; this module fills ``simhash`` and ``story_id`` (an existing story)
+or ``story_of_entry`` (an earlier entry of the same batch) on each ``EntryIn``.
+
+How: each title becomes a set of tokens (lower-cased words for Latin text; character bigrams
+for Japanese and Korean runs, so it works without a segmenter and tolerates particles). An
+inverted index from token to recent items gives the candidates in time proportional to the
+matches, not to the number of stored items; tokens so common they say nothing (more than
+``_MAX_POSTING`` items) are skipped. A candidate joins the story when the Dice similarity of the
+titles reaches ``threshold`` and both were published within ``window`` of each other. Different
+languages share no tokens, so stories never cross languages. The 64-bit SimHash over title and
+summary shingles is stored with each item for exact-copy checks and later analysis; identical
+texts (SimHash distance <= 3 with a shared token) join whatever their headline similarity.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from db.records import EntryIn, Fingerprint
+
+DEFAULT_WINDOW = timedelta(hours=72)
+DEFAULT_THRESHOLD = 0.5
+SIMHASH_NEAR = 3
+_MAX_POSTING = 400
+_WORD = re.compile(r"[a-z0-9]+")
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff]+")
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "says",
+        "said",
+        "that",
+        "the",
+        "to",
+        "was",
+        "were",
+        "with",
+        "after",
+        "over",
+        "amid",
+        "says:",
+        "will",
+        "than",
+        "this",
+    ]
+)
+_SHIFTS = np.arange(64, dtype=np.uint64)
+_SIGN_BIT = 1 << 63
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def title_tokens(title: str) -> frozenset[str]:
+    """Words (Latin) and character bigrams (CJK) of a title, for fuzzy matching."""
+    text = _fold(title)
+    tokens = {word for word in _WORD.findall(text) if word not in _STOPWORDS}
+    for run in _CJK_RUN.findall(text):
+        if len(run) == 1:
+            tokens.add(run)
+        else:
+            tokens.update(run[i : i + 2] for i in range(len(run) - 1))
+    return frozenset(tokens)
+
+
+def _shingles(text: str, size: int = 4) -> set[str]:
+    text = re.sub(r"\s+", " ", _fold(text)).strip()
+    if len(text) <= size:
+        return {text} if text else set()
+    return {text[i : i + size] for i in range(len(text) - size + 1)}
+
+
+def _hash64(shingle: str) -> int:
+    data = shingle.encode("utf-8", "surrogatepass")
+    return zlib.crc32(data) | (zlib.crc32(data, 0x9E3779B9) << 32)
+
+
+def simhash(text: str) -> int:
+    """64-bit SimHash over character 4-gram shingles, as a signed 64-bit int (fits BIGINT)."""
+    shingles = _shingles(text)
+    if not shingles:
+        return 0
+    hashes = np.fromiter((_hash64(s) for s in shingles), dtype=np.uint64, count=len(shingles))
+    ones = ((hashes[:, None] >> _SHIFTS) & np.uint64(1)).sum(axis=0)
+    value = 0
+    for bit in np.nonzero(ones * 2 > len(shingles))[0]:
+        value |= 1 << int(bit)
+    return value - (1 << 64) if value & _SIGN_BIT else value
+
+
+def hamming(a: int, b: int) -> int:
+    return ((a ^ b) & 0xFFFFFFFFFFFFFFFF).bit_count()
+
+
+@dataclass
+class _Known:
+    story_id: int | None
+    entry_key: str | None
+    tokens: frozenset[str]
+    simhash: int
+    published_at: datetime
+
+
+class StoryIndex:
+    """Recent items by title token; ``assign`` clusters entries, ``add_stored`` records them."""
+
+    def __init__(
+        self, window: timedelta = DEFAULT_WINDOW, threshold: float = DEFAULT_THRESHOLD
+    ) -> None:
+        self.window = window
+        self.threshold = threshold
+        self._known: list[_Known] = []
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        self._by_key: dict[str, int] = {}
+
+    @classmethod
+    def from_fingerprints(
+        cls,
+        fingerprints: Iterable[Fingerprint],
+        window: timedelta = DEFAULT_WINDOW,
+        threshold: float = DEFAULT_THRESHOLD,
+    ) -> StoryIndex:
+        index = cls(window, threshold)
+        for fp in fingerprints:
+            index._add(
+                _Known(fp.story_id, None, title_tokens(fp.title), fp.simhash, fp.published_at)
+            )
+        return index
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+    def _add(self, known: _Known) -> int:
+        position = len(self._known)
+        self._known.append(known)
+        for token in known.tokens:
+            self._postings[token].append(position)
+        if known.entry_key:
+            self._by_key[known.entry_key] = position
+        return position
+
+    def _best_match(self, tokens: frozenset[str], sig: int, published: datetime) -> int | None:
+        counts: Counter[int] = Counter()
+        for token in tokens:
+            posting = self._postings.get(token)
+            if posting and len(posting) <= _MAX_POSTING:
+                counts.update(posting)
+        best, best_score = None, 0.0
+        for position, shared in counts.items():
+            known = self._known[position]
+            if known.story_id is None and known.entry_key is None:
+                continue  # a rolled-back or duplicate entry: no item to join
+            if abs(known.published_at - published) > self.window:
+                continue
+            if shared < 2 and hamming(known.simhash, sig) > SIMHASH_NEAR:
+                continue
+            overlap = len(tokens & known.tokens)
+            score = 2 * overlap / (len(tokens) + len(known.tokens))
+            if hamming(known.simhash, sig) <= SIMHASH_NEAR:
+                score = max(score, 1.0)
+            if score >= self.threshold and score > best_score:
+                best, best_score = position, score
+        return best
+
+    def assign(self, entries: Sequence[EntryIn]) -> list[EntryIn]:
+        """Entries with ``simhash`` and their story filled; they become candidates themselves."""
+        result = []
+        for entry in entries:
+            sig = simhash(f"{entry.title} {entry.summary[:300]}")
+            tokens = title_tokens(entry.title)
+            match = self._best_match(tokens, sig, entry.published_at) if tokens else None
+            story_id = story_of = None
+            if match is not None:
+                known = self._known[match]
+                if known.story_id is not None:
+                    story_id = known.story_id
+                else:
+                    story_of = known.entry_key
+            key = entry.entry_key
+            # Pending until stored: followers in this batch point at it by entry key.
+            self._add(_Known(story_id, key, tokens, sig, entry.published_at))
+            result.append(replace(entry, simhash=sig, story_id=story_id, story_of_entry=story_of))
+        return result
+
+    def add_stored(self, stories: dict[str, int]) -> None:
+        """After a store: ``stories`` maps the stored entries' keys to their story ids.
+
+        Later feeds' entries then join those items' stories by id. Entries that were not
+        stored (duplicates) are dropped from the index so nobody points at them.
+        """
+        for key, position in list(self._by_key.items()):
+            known = self._known[position]
+            if key in stories:
+                known.story_id = stories[key]
+            elif known.story_id is None:
+                known.tokens = frozenset()  # unreachable: no stored item carries this key
+            known.entry_key = None
+            del self._by_key[key]
+
+    def forget_pending(self) -> None:
+        """Drop entries of a batch that was rolled back."""
+        for key, position in list(self._by_key.items()):
+            known = self._known[position]
+            if known.story_id is None:
+                known.tokens = frozenset()
+            known.entry_key = None
+            del self._by_key[key]

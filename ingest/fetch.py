@@ -1,0 +1,342 @@
+"""HTTP fetching for feeds: bytes, headers and caching information, never parsing.
+
+Implements the value contract of ``ingest.fetch_api``: every outcome (a 304, a timeout, a
+refused connection) comes back as a ``FetchResult`` whose ``error`` is in user words; nothing
+here raises for network or HTTP trouble. ``iter_fetch`` runs the requests concurrently on an
+asyncio loop in a background thread (bounded globally and per host, so one publisher is never
+hit by more than a couple of connections) and yields results as they complete, so the
+caller can parse and store one feed while others are still downloading.
+
+Redirects are followed by hand so loops, non-http targets and permanent moves are visible;
+compressed bodies are inflated here with an output cap, so a gzip bomb stops at ``max_bytes``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import queue
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from ingest import __version__
+from ingest.fetch_api import FetchRequest, FetchResult
+from ingest.fetch_http import (
+    MIB,
+    FetchFailure,
+    network_error,
+    parse_max_age,
+    parse_retry_after,
+    read_body,
+    secs,
+    status_error,
+)
+
+__all__ = [
+    "FetchRequest",
+    "FetchResult",
+    "FetchSettings",
+    "InvalidURL",
+    "check_url",
+    "fetch_one",
+    "iter_fetch",
+    "parse_max_age",
+    "parse_retry_after",
+]
+
+PERMANENT = (301, 308)
+REDIRECTS = (301, 302, 303, 307, 308)
+ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml, application/feed+json, "
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """Timeouts (seconds), limits and identity for fetching; the defaults suit public feeds."""
+
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 20.0
+    total_timeout_s: float = 60.0
+    max_bytes: int = 20 * MIB
+    max_redirects: int = 5
+    max_concurrency: int = 64
+    per_host: int = 2
+    user_agent: str = f"jkwatch/{__version__} (+feed reader; Japan-Korea security news)"
+    trust_env: bool = True
+    """Honour proxy settings from the environment (loopback is never proxied)."""
+
+
+class InvalidURL(ValueError):
+    """A feed URL jkwatch cannot fetch (not http/https, or no host)."""
+
+
+def check_url(url: str) -> str:
+    """Return ``url`` stripped, or raise ``InvalidURL`` unless it is http(s) with a host."""
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise InvalidURL(f"not a valid URL: {url!r} ({exc})") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        shown = f"'{parts.scheme}:'" if parts.scheme else "a URL without a scheme"
+        raise InvalidURL(f"only http and https feed URLs are supported, not {shown}")
+    if not parts.hostname:
+        raise InvalidURL(f"the URL {url!r} has no host name")
+    return url
+
+
+# -- one fetch --------------------------------------------------------------------------------
+
+
+async def _fetch(
+    client: httpx.AsyncClient, request: FetchRequest, settings: FetchSettings
+) -> FetchResult:
+    """Fetch one feed, following redirects by hand, within the total time limit."""
+    started = time.monotonic()
+    state: dict[str, object] = {"url": request.url, "in_body": False}
+    try:
+        async with asyncio.timeout(settings.total_timeout_s):
+            result = await _fetch_hops(client, request, settings, state)
+    except TimeoutError:
+        result = FetchResult(
+            request,
+            "error",
+            error=f"timed out after {secs(settings.total_timeout_s)} (total time limit)",
+        )
+    except FetchFailure as exc:
+        result = FetchResult(request, "error", status=exc.status, error=str(exc))
+    except httpx.HTTPError as exc:
+        message = network_error(
+            exc,
+            str(state["url"]),
+            settings.connect_timeout_s,
+            settings.read_timeout_s,
+            bool(state["in_body"]),
+        )
+        result = FetchResult(request, "error", error=message)
+    except (OSError, ValueError) as exc:  # odd sockets and malformed headers are still values
+        result = FetchResult(request, "error", error=f"network error: {exc}")
+    elapsed = int((time.monotonic() - started) * 1000)
+    return replace(result, elapsed_ms=elapsed)
+
+
+async def _fetch_hops(
+    client: httpx.AsyncClient,
+    request: FetchRequest,
+    settings: FetchSettings,
+    state: dict[str, object],
+) -> FetchResult:
+    try:
+        url = check_url(request.url)
+    except InvalidURL as exc:
+        raise FetchFailure(str(exc)) from None
+    headers: dict[str, str] = {}
+    if request.etag:
+        headers["If-None-Match"] = request.etag
+    if request.last_modified:
+        headers["If-Modified-Since"] = request.last_modified
+    visited = [url]
+    all_permanent = True
+    while True:
+        state["url"], state["in_body"] = url, False
+        async with client.stream("GET", url, headers=headers) as response:
+            status = response.status_code
+            if status in REDIRECTS and "location" in response.headers:
+                target = urljoin(url, response.headers["location"].strip())
+                scheme = urlsplit(target).scheme.lower()
+                if scheme not in ("http", "https"):
+                    raise FetchFailure(f"redirected to unsupported scheme {scheme!r}", status)
+                if target in visited:
+                    raise FetchFailure(f"redirect loop at {target}", status)
+                if len(visited) > settings.max_redirects:
+                    raise FetchFailure(
+                        f"too many redirects (more than {settings.max_redirects})", status
+                    )
+                all_permanent = all_permanent and status in PERMANENT
+                visited.append(target)
+                url = target
+                continue
+            return await _final(response, request, settings, state, visited, all_permanent)
+
+
+async def _final(
+    response: httpx.Response,
+    request: FetchRequest,
+    settings: FetchSettings,
+    state: dict[str, object],
+    visited: list[str],
+    all_permanent: bool,
+) -> FetchResult:
+    status = response.status_code
+    final_url = visited[-1]
+    moved = final_url if len(visited) > 1 and all_permanent else None
+    headers = {
+        k.lower(): v
+        for k, v in response.headers.items()
+        if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+    }
+    common = {
+        "status": status,
+        "headers": headers,
+        "final_url": final_url,
+        "max_age_s": parse_max_age(response.headers.get("cache-control")),
+    }
+    etag = response.headers.get("etag")
+    last_modified = response.headers.get("last-modified")
+    if status == 304:
+        return FetchResult(
+            request,
+            "not_modified",
+            permanent_redirect=moved,
+            etag=etag or request.etag,
+            last_modified=last_modified or request.last_modified,
+            body_hash=request.body_hash,
+            **common,  # type: ignore[arg-type]
+        )
+    if status == 410:
+        return FetchResult(request, "gone", error="HTTP 410 Gone: the feed was removed", **common)  # type: ignore[arg-type]
+    if not 200 <= status < 300:
+        retry = parse_retry_after(response.headers.get("retry-after"))
+        error = status_error(status, response.reason_phrase, retry)
+        return FetchResult(request, "error", retry_after_s=retry, error=error, **common)  # type: ignore[arg-type]
+    state["in_body"] = True
+    body = await read_body(response, settings.max_bytes)
+    digest = hashlib.sha256(body).hexdigest()
+    unchanged = request.body_hash is not None and digest == request.body_hash
+    return FetchResult(
+        request,
+        "unchanged" if unchanged else "ok",
+        body=None if unchanged else body,
+        permanent_redirect=moved,
+        etag=etag,
+        last_modified=last_modified,
+        body_hash=digest,
+        **common,  # type: ignore[arg-type]
+    )
+
+
+# -- many fetches ------------------------------------------------------------------------------
+
+
+def _make_client(settings: FetchSettings) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        follow_redirects=False,
+        trust_env=settings.trust_env,
+        timeout=httpx.Timeout(
+            connect=settings.connect_timeout_s,
+            read=settings.read_timeout_s,
+            write=settings.read_timeout_s,
+            pool=settings.total_timeout_s,
+        ),
+        limits=httpx.Limits(
+            max_connections=settings.max_concurrency,
+            max_keepalive_connections=min(settings.max_concurrency, 32),
+        ),
+        headers={
+            "User-Agent": settings.user_agent,
+            "Accept": ACCEPT,
+            "Accept-Encoding": "gzip, deflate, br",
+        },
+    )
+
+
+def _host_key(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        return (parts.hostname or url).lower()
+    except ValueError:
+        return url
+
+
+async def _run_all(
+    requests: Sequence[FetchRequest],
+    settings: FetchSettings,
+    out: queue.Queue[FetchResult | None],
+    halt: threading.Event,
+    stop: threading.Event | None,
+) -> None:
+    """Fetch everything with global and per-host bounds, putting each result on ``out``."""
+    overall = asyncio.Semaphore(max(1, settings.max_concurrency))
+    per_host: dict[str, asyncio.Semaphore] = {}
+
+    async def one(request: FetchRequest) -> None:
+        host = per_host.setdefault(
+            _host_key(request.url), asyncio.Semaphore(max(1, settings.per_host))
+        )
+        async with host, overall:
+            result = await _fetch(client, request, settings)
+        out.put(result)
+
+    async with _make_client(settings) as client:
+        tasks = [asyncio.create_task(one(r)) for r in requests]
+        pending = set(tasks)
+        while pending:
+            if halt.is_set() or (stop is not None and stop.is_set()):
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+                break
+            _, pending = await asyncio.wait(pending, timeout=0.05)
+        for task in tasks:  # surface bugs instead of losing them silently
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+
+
+def iter_fetch(
+    requests: Sequence[FetchRequest],
+    settings: FetchSettings = FetchSettings(),
+    stop: threading.Event | None = None,
+) -> Iterator[FetchResult]:
+    """Yield a ``FetchResult`` per request, in completion order, fetching concurrently.
+
+    Closing the iterator early or setting ``stop`` cancels what is still pending and
+    returns promptly; results already fetched but not yet consumed are dropped.
+    """
+    if not requests:
+        return
+    out: queue.Queue[FetchResult | None] = queue.Queue()
+    halt = threading.Event()
+    failure: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            asyncio.run(_run_all(requests, settings, out, halt, stop))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread
+            failure.append(exc)
+        finally:
+            out.put(None)
+
+    thread = threading.Thread(target=worker, name="jkwatch-fetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            if stop is not None and stop.is_set():
+                return
+            try:
+                result = out.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            if result is None:
+                if failure:
+                    raise RuntimeError("fetching failed unexpectedly") from failure[0]
+                return
+            yield result
+    finally:
+        halt.set()
+        with contextlib.suppress(RuntimeError):
+            thread.join(timeout=5)
+
+
+def fetch_one(request: FetchRequest, settings: FetchSettings = FetchSettings()) -> FetchResult:
+    """Fetch a single request (blocking); never raises for network or HTTP trouble."""
+    for result in iter_fetch([request], settings):
+        return result
+    raise RuntimeError("fetch produced no result")  # unreachable: one request, one result

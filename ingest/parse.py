@@ -1,0 +1,153 @@
+"""Parse feed bytes with feedparser: never a URL, never any I/O.
+
+``parse_feed(body, headers)`` returns a frozen ``ParsedFeed`` or raises ``ParseError`` whose
+message is in words a user understands ("not a feed: got an HTML page", "invalid XML: ... at
+line N"). A bozo feed that still yields entries is a ``ParsedFeed`` with its ``warning`` set:
+publishers' feeds are often slightly broken and their items are still worth having.
+The response headers go to feedparser so the declared charset is weighed against the XML
+prolog and the bytes themselves.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import feedparser
+
+MAX_ENTRIES = 5_000
+"""Entries kept per feed; more is noted as a warning (a runaway feed must not swamp a run)."""
+
+_PERIOD_S = {
+    "hourly": 3600,
+    "daily": 86400,
+    "weekly": 7 * 86400,
+    "monthly": 30 * 86400,
+    "yearly": 365 * 86400,
+}
+_HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.I | re.S)
+
+
+class ParseError(Exception):
+    """The body is not a usable feed; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class RawEntry:
+    """One entry as feedparser saw it, reduced to the fields normalisation uses."""
+
+    guid: str | None
+    link: str | None
+    title: str
+    title_type: str
+    summary: str
+    summary_type: str
+    content: str
+    author: str | None
+    published: time.struct_time | None
+    updated: time.struct_time | None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """A parsed feed: its metadata, entries and any warning worth recording."""
+
+    title: str | None
+    link: str | None
+    language: str | None
+    ttl_s: int | None
+    entries: tuple[RawEntry, ...]
+    warning: str | None = None
+    version: str = ""
+
+
+def _describe_bozo(exc: BaseException | None) -> str:
+    if exc is None:
+        return "malformed feed"
+    message = str(exc).strip() or type(exc).__name__
+    line = getattr(exc, "getLineNumber", None)
+    if callable(line):
+        try:
+            return f"{message} at line {line()}"
+        except Exception:  # noqa: BLE001 - expat may not know the position
+            return message
+    return message
+
+
+def _ttl_seconds(feed: Mapping[str, Any]) -> int | None:
+    """``<ttl>`` (minutes) or ``sy:updatePeriod`` / ``sy:updateFrequency`` as seconds."""
+    best: int | None = None
+    ttl = str(feed.get("ttl") or "").strip()
+    if ttl.isdigit() and int(ttl) > 0:
+        best = int(ttl) * 60
+    period = str(feed.get("sy_updateperiod") or "").strip().lower()
+    if period in _PERIOD_S:
+        frequency = str(feed.get("sy_updatefrequency") or "1").strip()
+        count = int(frequency) if frequency.isdigit() and int(frequency) > 0 else 1
+        seconds = _PERIOD_S[period] // count
+        best = max(best or 0, seconds)
+    return best
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _raw_entry(entry: Mapping[str, Any]) -> RawEntry:
+    title_detail = entry.get("title_detail") or {}
+    summary_detail = entry.get("summary_detail") or {}
+    content = ""
+    content_list = entry.get("content") or []
+    if content_list:
+        content = "\n".join(_text(part.get("value")) for part in content_list)
+    link = entry.get("link")
+    return RawEntry(
+        guid=_text(entry.get("id")).strip() or None,
+        link=_text(link).strip() or None,
+        title=_text(entry.get("title")),
+        title_type=_text(title_detail.get("type")) or "text/plain",
+        summary=_text(entry.get("summary")),
+        summary_type=_text(summary_detail.get("type")) or "text/html",
+        content=content,
+        author=_text(entry.get("author")).strip() or None,
+        published=entry.get("published_parsed"),
+        updated=entry.get("updated_parsed"),
+    )
+
+
+def parse_feed(body: bytes, headers: Mapping[str, str] | None = None) -> ParsedFeed:
+    """Parse ``body`` (the raw response bytes) with the response ``headers``."""
+    if not body or not body.strip():
+        raise ParseError("not a feed: the response was empty")
+    response_headers = {key.lower(): value for key, value in (headers or {}).items()}
+    # feedparser would resolve relative links against this; the pipeline does that itself.
+    response_headers.pop("content-location", None)
+    parsed = feedparser.parse(body, response_headers=response_headers, sanitize_html=False)
+    entries = parsed.get("entries") or []
+    feed = parsed.get("feed") or {}
+    warning = _describe_bozo(parsed.get("bozo_exception")) if parsed.get("bozo") else None
+    if not entries:
+        if _HTML_START.match(body[:2048]) or (
+            not parsed.get("version") and b"<html" in body[:4096].lower()
+        ):
+            raise ParseError("not a feed: got an HTML page")
+        if parsed.get("bozo"):
+            raise ParseError(f"invalid XML: {warning}")
+        if not parsed.get("version"):
+            raise ParseError("not a feed: no RSS, Atom or RDF document found")
+    notes = [warning] if warning else []
+    if len(entries) > MAX_ENTRIES:
+        notes.append(f"feed lists {len(entries)} entries; kept the first {MAX_ENTRIES}")
+        entries = entries[:MAX_ENTRIES]
+    return ParsedFeed(
+        title=_text(feed.get("title")).strip() or None,
+        link=_text(feed.get("link")).strip() or None,
+        language=_text(feed.get("language")).strip() or None,
+        ttl_s=_ttl_seconds(feed),
+        entries=tuple(_raw_entry(entry) for entry in entries),
+        warning="; ".join(notes) or None,
+        version=_text(parsed.get("version")),
+    )

@@ -1,0 +1,297 @@
+"""The tagger: one Aho-Corasick automaton for the whole taxonomy, built once, scanned per field.
+
+Every term of every theme and relevance list is compiled into a single pyahocorasick automaton,
+so tagging an item costs one normalisation and one scan per field, whatever the taxonomy size.
+
+Matching. English keys are padded (" missile ") and scanned against padded, punctuation-free text
+(see `text.normalize`), which makes them word-boundary aware; their plural and -ed/-ing forms are
+generated at build time. Japanese and Korean keys are bare substrings (particles attach to nouns)
+and only apply to text in that language, so the Korean headline abbreviation 北 never fires inside
+北海道 in a Japanese item. English keys apply in every language (THAAD, GSOMIA in CJK copy).
+An `exclude` phrase masks the matches it overlaps: "security guard" hides "security"; a theme's
+own exclusions only mask that theme's terms.
+
+Scoring. Per field, each matched term adds weight * field factor, plus a small bonus for repeats.
+A theme's raw evidence r maps to r / (r + theme_scale); themes at or above theme_threshold are
+assigned. Relevance multiplies an actor strength (Japan, Korea, North Korea and their forces...)
+by a security strength (security vocabulary plus a share of theme evidence, minus off-topic
+vocabulary such as markets, sport or weather), each squashed with 1 - exp(-x / scale).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import ahocorasick
+
+from ingest.tagging.results import FIELDS, Evidence, TagResult, ThemeScore
+from ingest.tagging.taxonomy import LANGS, Taxonomy, Term
+from ingest.tagging.text import detect_lang, english_variants, normalize, strip_cjk_spaces
+
+__all__ = ["Explanation", "Tagger", "tag_many"]
+
+_ACTORS, _SECURITY, _OFF_TOPIC = "actors", "security", "off_topic"
+_ALL = -1  # mask target: every slot except off-topic
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Everything behind a TagResult, for `eval` misses and debugging taxonomy edits."""
+
+    result: TagResult
+    lang: str
+    raw: Mapping[str, float]
+    signals: Mapping[str, tuple[Evidence, ...]]  # actors / security / off_topic evidence
+
+
+@dataclass(slots=True)
+class _Entry:
+    slot: int
+    term: str
+    weight: float
+    langs: set[str]
+
+
+class Tagger:
+    """Tags items against one taxonomy. Build once and reuse: construction compiles the automaton."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        themes = taxonomy.themes
+        self._theme_ids = tuple(theme.id for theme in themes)
+        self._slot_names = self._theme_ids + (_ACTORS, _SECURITY, _OFF_TOPIC)
+        self._actor_slot = len(themes)
+        self._security_slot = len(themes) + 1
+        self._off_slot = len(themes) + 2
+        scoring = taxonomy.scoring
+        self._factors = (scoring.title, scoring.summary, scoring.body)
+        self._bonus = scoring.repeat_bonus
+        self._max_repeats = scoring.max_repeats
+        self._theme_scale = scoring.theme_scale
+        self._theme_threshold = scoring.theme_threshold
+        self._automaton, self._slot, self._weight, self._term = self._compile()
+
+    # -- building -------------------------------------------------------------------------
+
+    def _compile(self) -> tuple[Any, tuple[int, ...], tuple[float, ...], tuple[str, ...]]:
+        relevance = self.taxonomy.relevance
+        sources: list[tuple[int, Iterable[Term]]] = [
+            (slot, theme.terms) for slot, theme in enumerate(self.taxonomy.themes)
+        ]
+        sources += [
+            (self._actor_slot, relevance.actors),
+            (self._security_slot, relevance.security),
+            (self._off_slot, relevance.off_topic),
+        ]
+        entries: list[_Entry] = []
+        entry_ids: dict[tuple[int, str], int] = {}
+        keys: dict[str, dict[str, set[int]]] = {}  # key -> lang -> entry ids
+        masks: dict[str, dict[str, set[int]]] = {}  # key -> lang -> masked slots
+
+        for slot, terms in sources:
+            for term in terms:
+                identity = (slot, normalize(term.text))
+                eid = entry_ids.get(identity)
+                if eid is None:
+                    eid = entry_ids[identity] = len(entries)
+                    entries.append(_Entry(slot, term.text, term.weight, set()))
+                entry = entries[eid]
+                entry.weight = max(entry.weight, term.weight)
+                entry.langs.add(term.lang)
+                for key in _keys(term):
+                    keys.setdefault(key, {}).setdefault(term.lang, set()).add(eid)
+
+        exclusions: list[tuple[int, Iterable[Term]]] = [(_ALL, relevance.exclude)]
+        exclusions += [(slot, theme.exclude) for slot, theme in enumerate(self.taxonomy.themes)]
+        for slot, terms in exclusions:
+            for term in terms:
+                for key in _keys(term):
+                    masks.setdefault(key, {}).setdefault(term.lang, set()).add(slot)
+
+        automaton = ahocorasick.Automaton()
+        for key in sorted(set(keys) | set(masks)):
+            by_lang = keys.get(key, {})
+            mask_by_lang = masks.get(key, {})
+            value = []
+            for text_lang in LANGS:
+                # English keys apply to every text; a CJK key only to text in its language. A
+                # term that also has a key of the text's own language is matched by that key only,
+                # so "NATO" listed in en and ja is not counted twice in Japanese text.
+                ids = set(by_lang.get(text_lang, ()))
+                if text_lang != "en":
+                    ids |= {e for e in by_lang.get("en", ()) if text_lang not in entries[e].langs}
+                value.append(tuple(sorted(ids)))
+            for text_lang in LANGS:
+                slots = mask_by_lang.get(text_lang, set()) | mask_by_lang.get("en", set())
+                value.append(tuple(sorted(slots)))
+            padded = key.startswith(" ")
+            value.append(len(key) - 2 if padded else len(key) - 1)  # start offset from end
+            value.append(1 if padded else 0)  # end offset from end
+            automaton.add_word(key, tuple(value))
+        automaton.make_automaton()
+        return (
+            automaton,
+            tuple(e.slot for e in entries),
+            tuple(e.weight for e in entries),
+            tuple(e.term for e in entries),
+        )
+
+    # -- tagging --------------------------------------------------------------------------
+
+    def tag(self, title: str, summary: str = "", body: str = "", lang: str | None = None) -> TagResult:
+        """Tag one item. `lang` ("en", "ja", "ko", or a tag like "ko-KR") is a hint; without it
+        the language is detected from the script."""
+        raw, hits, _ = self._scan(title, summary, body, lang)
+        return self._result(raw, hits)
+
+    def tag_many(self, items: Iterable[Mapping[str, Any]]) -> list[TagResult]:
+        """Tag mappings with title/summary/body/lang keys (missing ones count as empty)."""
+        tag = self.tag
+        return [
+            tag(
+                item.get("title") or "",
+                item.get("summary") or "",
+                item.get("body") or "",
+                item.get("lang"),
+            )
+            for item in items
+        ]
+
+    def explain(
+        self, title: str, summary: str = "", body: str = "", lang: str | None = None
+    ) -> Explanation:
+        """Like `tag`, plus raw evidence per slot and the relevance signals that matched."""
+        raw, hits, lang_code = self._scan(title, summary, body, lang)
+        signals = {
+            name: self._evidence(hits, slot)
+            for name, slot in (
+                (_ACTORS, self._actor_slot),
+                (_SECURITY, self._security_slot),
+                (_OFF_TOPIC, self._off_slot),
+            )
+        }
+        named_raw = {name: round(value, 3) for name, value in zip(self._slot_names, raw) if value}
+        return Explanation(self._result(raw, hits), lang_code, named_raw, signals)
+
+    def _scan(
+        self, title: str, summary: str, body: str, lang: str | None
+    ) -> tuple[list[float], list[tuple[int, int, int]], str]:
+        texts = (normalize(title), normalize(summary), normalize(body))
+        lang_code = _lang_code(lang, texts)
+        li = LANGS.index(lang_code)
+        raw = [0.0] * len(self._slot_names)
+        hits: list[tuple[int, int, int]] = []
+        slot_of, weight_of = self._slot, self._weight
+        bonus, max_repeats = self._bonus, self._max_repeats
+        for fi, text in enumerate(texts):
+            if len(text) < 2:
+                continue
+            counts = self._count(text, li)
+            factor = self._factors[fi]
+            for eid, count in counts.items():
+                repeat = bonus * min(count - 1, max_repeats)
+                raw[slot_of[eid]] += factor * weight_of[eid] * (1.0 + repeat)
+                hits.append((eid, fi, count))
+        return raw, hits, lang_code
+
+    def _count(self, text: str, li: int) -> dict[int, int]:
+        """Count entry matches in one normalised field, honouring exclusion masks."""
+        counts: dict[int, int] = {}
+        get = counts.get
+        matches = list(self._automaton.iter(text))
+        masked = False
+        for _, value in matches:
+            for eid in value[li]:
+                counts[eid] = get(eid, 0) + 1
+            if value[3 + li]:
+                masked = True
+        if masked:
+            counts = self._count_masked(matches, li)
+        return counts
+
+    def _count_masked(self, matches: list[tuple[int, tuple]], li: int) -> dict[int, int]:
+        spans = [
+            (end - value[6], end - value[7], slot)
+            for end, value in matches
+            for slot in value[3 + li]
+        ]
+        counts: dict[int, int] = {}
+        off_slot = self._off_slot
+        for end, value in matches:
+            start, stop = end - value[6], end - value[7]
+            for eid in value[li]:
+                slot = self._slot[eid]
+                hidden = any(
+                    a <= stop
+                    and start <= b
+                    and (mask == slot or (mask == _ALL and slot != off_slot))
+                    for a, b, mask in spans
+                )
+                if not hidden:
+                    counts[eid] = counts.get(eid, 0) + 1
+        return counts
+
+    def _result(self, raw: list[float], hits: list[tuple[int, int, int]]) -> TagResult:
+        scale, threshold = self._theme_scale, self._theme_threshold
+        scored = []
+        for slot, value in enumerate(raw[: self._actor_slot]):
+            if value > 0:
+                score = round(value / (value + scale), 3)
+                if score >= threshold:
+                    scored.append((score, slot))
+        scored.sort(key=lambda pair: (-pair[0], pair[1]))
+        themes = tuple(
+            ThemeScore(self._theme_ids[slot], score, self._evidence(hits, slot))
+            for score, slot in scored
+        )
+        relevance = self._relevance(raw)
+        return TagResult(relevance, relevance >= self.taxonomy.relevance.threshold, themes)
+
+    def _relevance(self, raw: list[float]) -> float:
+        config = self.taxonomy.relevance
+        actors = raw[self._actor_slot]
+        if actors <= 0:
+            return 0.0
+        themes = sum(raw[: self._actor_slot])
+        net = (
+            raw[self._security_slot]
+            + config.theme_share * themes
+            - config.off_topic_penalty * raw[self._off_slot]
+        )
+        if net <= 0:
+            return 0.0
+        actor_strength = 1.0 - math.exp(-actors / config.actor_scale)
+        security_strength = 1.0 - math.exp(-net / config.security_scale)
+        return round(actor_strength * security_strength, 3)
+
+    def _evidence(self, hits: list[tuple[int, int, int]], slot: int) -> tuple[Evidence, ...]:
+        chosen = [hit for hit in hits if self._slot[hit[0]] == slot]
+        chosen.sort(key=lambda hit: (hit[1], -self._weight[hit[0]], self._term[hit[0]]))
+        return tuple(Evidence(self._term[eid], FIELDS[fi], count) for eid, fi, count in chosen)
+
+
+def tag_many(tagger: Tagger, items: Iterable[Mapping[str, Any]]) -> list[TagResult]:
+    """Module-level alias of `Tagger.tag_many` for callers holding a tagger."""
+    return tagger.tag_many(items)
+
+
+def _keys(term: Term) -> set[str]:
+    """Automaton keys for a term: padded inflections in English, bare substrings in CJK."""
+    if term.lang == "en":
+        return {f" {form} " for form in english_variants(term.text, exact=term.exact) if form}
+    key = normalize(term.text).strip()
+    return {key, strip_cjk_spaces(f" {key} ").strip()}
+
+
+def _lang_code(hint: str | None, texts: tuple[str, ...]) -> str:
+    if hint:
+        prefix = hint[:2].lower()
+        if prefix in ("ja", "ko"):
+            return prefix
+    for text in texts:
+        if not text.isascii():
+            return detect_lang(text)
+    return "en"
