@@ -47,7 +47,9 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
-def median_of(fn: Callable[[], Any], runs: int = 5, setup: Callable[[], Any] | None = None) -> tuple[float, list[float]]:
+def median_of(
+    fn: Callable[[], Any], runs: int = 5, setup: Callable[[], Any] | None = None
+) -> tuple[float, list[float]]:
     """Median seconds of ``runs`` calls (``setup`` before each, untimed), and all timings."""
     times = []
     for _ in range(runs):
@@ -119,16 +121,25 @@ def report(name: str, rows: list[Row], params: dict[str, Any]) -> dict[str, Any]
     """Print a table and write ``bench/results/<name>.json``; returns the JSON document."""
     info = machine()
     print(f"\n== {name} ({', '.join(f'{k}={v}' for k, v in params.items())})")
-    print(f"   {info['cpu']}, {info['cores']} cores, {info['ram_gib']} GiB, Python {info['python']}, "
-          f"SQLite {info['sqlite']}, PostgreSQL {info['postgresql']}")
+    print(
+        f"   {info['cpu']}, {info['cores']} cores, {info['ram_gib']} GiB, Python {info['python']}, "
+        f"SQLite {info['sqlite']}, PostgreSQL {info['postgresql']}"
+    )
     width = max([len(row.metric) for row in rows] + [6])
     print(f"   {'metric'.ljust(width)}  {'median':>14}  {'target':>12}  ok")
     for row in rows:
         mark = "" if row.ok is None else ("yes" if row.ok else "NO")
-        print(f"   {row.metric.ljust(width)}  {_fmt(row.value, row.unit):>14}  {row.target:>12}  {mark}"
-              + (f"  ({row.note})" if row.note else ""))
-    doc = {"name": name, "params": params, "machine": info, "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-           "rows": [asdict(row) for row in rows]}
+        print(
+            f"   {row.metric.ljust(width)}  {_fmt(row.value, row.unit):>14}  {row.target:>12}  {mark}"
+            + (f"  ({row.note})" if row.note else "")
+        )
+    doc = {
+        "name": name,
+        "params": params,
+        "machine": info,
+        "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "rows": [asdict(row) for row in rows],
+    }
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     (RESULTS_DIR / f"{name}.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     return doc

@@ -94,7 +94,9 @@ def theme_series(session: Session, filters: Filters, grain: str = "week") -> lis
     """Counts per theme per period from the rollups, zero-filled for every period with items.
 
     Periods are computed in SQL (weeks start on Monday). Shares use exact denominators from
-    ``daily_totals`` under the same date, language, feed and relevance filters.
+    ``daily_totals`` under the same date, language and feed filters: ``total`` counts every
+    item whatever its relevance ("all coverage"), ``relevant_total`` the items at or above
+    the relevant bucket (and the view's floor, when higher).
     """
     unit = "stories" if filters.stories else "items"
     rel = filters.relevant_bucket
@@ -107,7 +109,7 @@ def theme_series(session: Session, filters: Filters, grain: str = "week") -> lis
             func.sum(col),
             func.sum(case((DailyTotal.rel_bucket >= rel, col), else_=0)),
         )
-        .where(*conditions(DailyTotal, filters))
+        .where(*conditions(DailyTotal, filters, with_relevance=False))
         .group_by(period)
     )
     totals = {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in session.execute(totals_q)}
@@ -133,9 +135,7 @@ def theme_series(session: Session, filters: Filters, grain: str = "week") -> lis
         total, relevant_total = totals[when]
         for theme_id in theme_ids:
             count, relevant_count = counts.get((when, theme_id), (0, 0))
-            points.append(
-                SeriesPoint(when, theme_id, count, relevant_count, total, relevant_total)
-            )
+            points.append(SeriesPoint(when, theme_id, count, relevant_count, total, relevant_total))
     return points
 
 

@@ -113,9 +113,7 @@ def _fast_total(session: Session, filters: Filters) -> int | None:
     model = DailyThemeCount if filters.themes else DailyTotal
     col = model.stories if filters.stories else model.items
     return int(
-        session.scalar(
-            select(func.coalesce(func.sum(col), 0)).where(*conditions(model, filters))
-        )
+        session.scalar(select(func.coalesce(func.sum(col), 0)).where(*conditions(model, filters)))
         or 0
     )
 

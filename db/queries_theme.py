@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, cast, func, select, true
+from sqlalchemy import and_, case, cast, func, literal_column, select, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, aliased
 
@@ -24,6 +24,7 @@ from db.themes import ThemeInfo
 TERMS_SCAN_LIMIT = 20_000
 TOP_SOURCES = 15
 TOP_TERMS = 25
+_EMPTY = literal_column("''")
 
 
 @dataclass(frozen=True)
@@ -170,21 +171,24 @@ def _terms(session: Session, theme_id: str, filters: Filters) -> tuple[tuple, in
         return (), 0
     if backend_name(session) == "postgresql":
         element = func.jsonb_array_elements(cast(recent.c.evidence, JSONB)).table_valued("value")
-        term = element.c.value.op("->>")("term")
-        field = element.c.value.op("->>")("field")
-        kind = func.jsonb_typeof(element.c.value) == "object"
+        # Constant keys as literal SQL: GROUP BY must repeat the SELECT expression exactly.
+        term = element.c.value.op("->>")(literal_column("'term'"))
+        field = func.coalesce(element.c.value.op("->>")(literal_column("'field'")), _EMPTY)
+        kind = func.jsonb_typeof(element.c.value) == literal_column("'object'")
     else:
         element = func.json_each(recent.c.evidence).table_valued("value", "type")
-        term = func.json_extract(element.c.value, "$.term")
-        field = func.json_extract(element.c.value, "$.field")
-        kind = element.c.type == "object"
+        term = func.json_extract(element.c.value, literal_column("'$.term'"))
+        field = func.coalesce(
+            func.json_extract(element.c.value, literal_column("'$.field'")), _EMPTY
+        )
+        kind = element.c.type == literal_column("'object'")
     n = func.count()
     rows = session.execute(
-        select(term.label("term"), func.coalesce(field, "").label("field"), n.label("n"))
+        select(term.label("term"), field.label("field"), n.label("n"))
         .select_from(recent)
         .join(element, true())
         .where(kind, term.is_not(None))
-        .group_by(term, func.coalesce(field, ""))
+        .group_by(term, field)
         .order_by(n.desc(), term)
         .limit(TOP_TERMS)
     ).all()

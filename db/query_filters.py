@@ -44,8 +44,14 @@ class Filters:
         return max(self.min_bucket, RELEVANT_BUCKET)
 
 
-def conditions(model: Any, filters: Filters, with_themes: bool = True) -> list[Any]:
-    """WHERE clauses for any table with ``day, feed_id, language, rel_bucket`` columns."""
+def conditions(
+    model: Any, filters: Filters, with_themes: bool = True, with_relevance: bool = True
+) -> list[Any]:
+    """WHERE clauses for any table with ``day, feed_id, language, rel_bucket`` columns.
+
+    ``with_relevance=False`` drops the relevance floor: the "all coverage" denominator counts
+    every item in the date, language and source range, whatever its relevance.
+    """
     out: list[Any] = []
     if filters.start is not None:
         out.append(model.day >= filters.start)
@@ -55,7 +61,7 @@ def conditions(model: Any, filters: Filters, with_themes: bool = True) -> list[A
         out.append(model.language.in_(filters.languages))
     if filters.feeds:
         out.append(model.feed_id.in_(filters.feeds))
-    if filters.min_bucket > 0:
+    if with_relevance and filters.min_bucket > 0:
         out.append(model.rel_bucket >= filters.min_bucket)
     if with_themes and filters.themes and hasattr(model, "theme_id"):
         out.append(model.theme_id.in_(filters.themes))

@@ -8,7 +8,8 @@ How: each title becomes a set of tokens (lower-cased words for Latin text; chara
 for Japanese and Korean runs, so it works without a segmenter and tolerates particles). An
 inverted index from token to recent items gives the candidates in time proportional to the
 matches, not to the number of stored items; tokens so common they say nothing (more than
-``_MAX_POSTING`` items) are skipped. A candidate joins the story when the Dice similarity of the
+``_MAX_POSTING`` items) are skipped, and only the ``_MAX_CANDIDATES`` items sharing the most
+tokens are compared. A candidate joins the story when the Dice similarity of the
 titles reaches ``threshold`` and both were published within ``window`` of each other. Different
 languages share no tokens, so stories never cross languages. The 64-bit SimHash over title and
 summary shingles is stored with each item for exact-copy checks and later analysis; identical
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -32,7 +32,8 @@ from db.records import EntryIn, Fingerprint
 DEFAULT_WINDOW = timedelta(hours=72)
 DEFAULT_THRESHOLD = 0.5
 SIMHASH_NEAR = 3
-_MAX_POSTING = 400
+_MAX_POSTING = 64
+_MAX_CANDIDATES = 20
 _WORD = re.compile(r"[a-z0-9]+")
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff]+")
 _STOPWORDS = frozenset(
@@ -94,28 +95,42 @@ def title_tokens(title: str) -> frozenset[str]:
     return frozenset(tokens)
 
 
-def _shingles(text: str, size: int = 4) -> set[str]:
-    text = re.sub(r"\s+", " ", _fold(text)).strip()
-    if len(text) <= size:
-        return {text} if text else set()
-    return {text[i : i + size] for i in range(len(text) - size + 1)}
+_PRIME = np.uint64(1_000_003)
+_SPACES = re.compile(r"\s+")
 
 
-def _hash64(shingle: str) -> int:
-    data = shingle.encode("utf-8", "surrogatepass")
-    return zlib.crc32(data) | (zlib.crc32(data, 0x9E3779B9) << 32)
+def _shingle_hashes(text: str, size: int = 4) -> np.ndarray:
+    """Hashes of the character ``size``-grams of ``text``, computed in numpy."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = codes.astype(np.uint64)
+    width = min(size, len(codes))
+    count = len(codes) - width + 1
+    hashes = np.zeros(count, dtype=np.uint64)
+    for offset in range(width):
+        hashes = hashes * _PRIME + codes[offset : offset + count]
+    return _mix64(hashes)  # repeated shingles weigh more, as term frequency should
+
+
+def _mix64(values: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser, vectorised: spreads the shingle hashes over all 64 bits."""
+    x = values.astype(np.uint64)
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return x
 
 
 def simhash(text: str) -> int:
     """64-bit SimHash over character 4-gram shingles, as a signed 64-bit int (fits BIGINT)."""
-    shingles = _shingles(text)
-    if not shingles:
+    text = _SPACES.sub(" ", _fold(text)).strip()
+    if not text:
         return 0
-    hashes = np.fromiter((_hash64(s) for s in shingles), dtype=np.uint64, count=len(shingles))
+    hashes = _shingle_hashes(text)
     ones = ((hashes[:, None] >> _SHIFTS) & np.uint64(1)).sum(axis=0)
-    value = 0
-    for bit in np.nonzero(ones * 2 > len(shingles))[0]:
-        value |= 1 << int(bit)
+    bits = (ones * 2 > len(hashes)).astype(np.uint64) << _SHIFTS
+    value = int(np.bitwise_or.reduce(bits))
     return value - (1 << 64) if value & _SIGN_BIT else value
 
 
@@ -177,7 +192,7 @@ class StoryIndex:
             if posting and len(posting) <= _MAX_POSTING:
                 counts.update(posting)
         best, best_score = None, 0.0
-        for position, shared in counts.items():
+        for position, shared in counts.most_common(_MAX_CANDIDATES):
             known = self._known[position]
             if known.story_id is None and known.entry_key is None:
                 continue  # a rolled-back or duplicate entry: no item to join

@@ -172,8 +172,11 @@ def network_error(
     ):
         return f"DNS lookup failed for {host}"
     for cause in causes:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return f"TLS error: certificate verify failed ({cause.verify_message})"
         if isinstance(cause, ssl.SSLError):
-            return f"TLS error: {getattr(cause, 'reason', None) or cause}"
+            reason = getattr(cause, "reason", None)
+            return f"TLS error: {reason.lower().replace('_', ' ') if reason else cause}"
     if any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in str(exc).lower():
         return "connection refused"
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):

@@ -28,6 +28,10 @@ _PERIOD_S = {
     "monthly": 30 * 86400,
     "yearly": 365 * 86400,
 }
+_POSITION = re.compile(r"^<unknown>:\d+:\d+:\s*")
+_SINGLE_BYTE = re.compile(r"^(?:iso-8859-|windows-125|cp125|latin)", re.I)
+_CJK_ENCODINGS = ("utf-8", "cp932", "euc-jp", "cp949")
+_XML_ENCODING = re.compile(rb"(<\?xml[^>]*?encoding\s*=\s*)([\"'])[^\"']*\2")
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.I | re.S)
 
 
@@ -67,7 +71,7 @@ class ParsedFeed:
 def _describe_bozo(exc: BaseException | None) -> str:
     if exc is None:
         return "malformed feed"
-    message = str(exc).strip() or type(exc).__name__
+    message = _POSITION.sub("", str(exc).strip()) or type(exc).__name__
     line = getattr(exc, "getLineNumber", None)
     if callable(line):
         try:
@@ -90,6 +94,50 @@ def _ttl_seconds(feed: Mapping[str, Any]) -> int | None:
         seconds = _PERIOD_S[period] // count
         best = max(best or 0, seconds)
     return best
+
+
+def _has_content(entry: Mapping[str, Any]) -> bool:
+    """A recovered fragment of broken XML with no title, link or text is not an entry."""
+    return bool(
+        _text(entry.get("title")).strip()
+        or _text(entry.get("link")).strip()
+        or _text(entry.get("summary")).strip()
+    )
+
+
+def _cjk_score(text: str) -> int:
+    return sum(1 for char in text if "\u3040" <= char <= "\u30ff" or "\uac00" <= char <= "\ud7a3")
+
+
+def _repair_encoding(body: bytes, parsed: Any) -> tuple[Any, str] | None:
+    """Re-parse a feed whose wrong declared encoding made feedparser fall back to Latin.
+
+    Japanese and Korean publishers sometimes serve Shift_JIS or EUC-KR bytes declared as
+    UTF-8. feedparser then decodes them as a single-byte charset, which never fails and gives
+    mojibake. Decoding strictly with each CJK encoding and keeping the one that yields kana or
+    Hangul recovers the text; the fixed document is re-parsed as UTF-8.
+    """
+    used = str(parsed.get("encoding") or "")
+    if not parsed.get("bozo") or not _SINGLE_BYTE.match(used):
+        return None
+    best, best_score, chosen = None, 0, ""
+    for encoding in _CJK_ENCODINGS:
+        try:
+            text = body.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        score = _cjk_score(text)
+        if score > best_score:
+            best, best_score, chosen = text, score, encoding
+    if best is None:
+        return None
+    fixed = _XML_ENCODING.sub(rb"\1\2utf-8\2", best.encode("utf-8"), count=1)
+    reparsed = feedparser.parse(
+        fixed,
+        response_headers={"content-type": "application/xml; charset=utf-8"},
+        sanitize_html=False,
+    )
+    return reparsed, chosen
 
 
 def _text(value: Any) -> str:
@@ -126,10 +174,17 @@ def parse_feed(body: bytes, headers: Mapping[str, str] | None = None) -> ParsedF
     # feedparser would resolve relative links against this; the pipeline does that itself.
     response_headers.pop("content-location", None)
     parsed = feedparser.parse(body, response_headers=response_headers, sanitize_html=False)
-    entries = parsed.get("entries") or []
+    notes: list[str] = []
+    repaired = _repair_encoding(body, parsed)
+    if repaired is not None:
+        parsed, encoding = repaired
+        notes.append(f"wrong declared encoding: decoded as {encoding}")
+    entries = [entry for entry in parsed.get("entries") or [] if _has_content(entry)]
     feed = parsed.get("feed") or {}
     warning = _describe_bozo(parsed.get("bozo_exception")) if parsed.get("bozo") else None
     if not entries:
+        if not body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+            raise ParseError("not a feed: the response is not XML")
         if _HTML_START.match(body[:2048]) or (
             not parsed.get("version") and b"<html" in body[:4096].lower()
         ):
@@ -138,7 +193,8 @@ def parse_feed(body: bytes, headers: Mapping[str, str] | None = None) -> ParsedF
             raise ParseError(f"invalid XML: {warning}")
         if not parsed.get("version"):
             raise ParseError("not a feed: no RSS, Atom or RDF document found")
-    notes = [warning] if warning else []
+    if warning:
+        notes.append(warning)
     if len(entries) > MAX_ENTRIES:
         notes.append(f"feed lists {len(entries)} entries; kept the first {MAX_ENTRIES}")
         entries = entries[:MAX_ENTRIES]

@@ -7,13 +7,21 @@ the plain description of every item, from which tests compute expected numbers o
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from urllib.parse import quote
 
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import feeds as feed_store
 from db import items as item_store
+from db.engine import make_engine, make_sessionmaker
+from db.migrate import upgrade
 from db.records import FeedUpdate, FetchOutcome
 from db.themes import ThemeInfo, set_meta, sync_themes
 from tests.factories import entry, feed_spec
@@ -74,9 +82,7 @@ def corpus(n: int = 240) -> list[Seeded]:
     for i in range(n):
         feed = i % 3 + 1
         language = FEEDS[feed - 1][0]
-        day = FIRST_DAY + timedelta(days=(i * 7) % DAYS)
-        if i % 40 == 0 and i >= 200:  # a burst of nk_weapons in the last week
-            day = LAST_DAY - timedelta(days=i % 5)
+        day = FIRST_DAY + timedelta(days=(i * 11) % DAYS)
         title = f"Security report {i}"
         if i == 3:
             title = XSS_TITLE
@@ -90,7 +96,7 @@ def corpus(n: int = 240) -> list[Seeded]:
                 day=day,
                 relevance=RELEVANCE_CYCLE[i % 5],
                 themes=THEME_CYCLE[i % 4],
-                lead=not (i % 6 == 5),
+                lead=i % 6 != 5,
                 title=title,
             )
         )
@@ -157,3 +163,37 @@ def seed(sessions: sessionmaker[Session], synthetic: bool = False) -> list[Seede
 
 def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
+
+
+@contextmanager
+def seeded_database(backend: str, directory: Path, synthetic: bool = False) -> Iterator[str]:
+    """A migrated database holding ``corpus()``, shared by a module's read-only tests.
+
+    The per-test ``db_url`` fixture would re-seed for every test; the queries never write, so
+    one copy per backend and module is enough (and keeps the suite fast).
+    """
+    from tests.conftest import pg_base_url, require_postgres
+
+    schema = None
+    admin = None
+    if backend == "sqlite":
+        url = f"sqlite:///{directory / 'seeded.db'}"
+    else:
+        require_postgres()
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(pg_base_url())
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        separator = "&" if "?" in pg_base_url() else "?"
+        url = f"{pg_base_url()}{separator}options={quote(f'-csearch_path={schema}')}"
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        seed(make_sessionmaker(engine), synthetic=synthetic)
+        yield url
+    finally:
+        engine.dispose()
+        if admin is not None:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import brotli
+import httpx
 import pytest
 
 from ingest import __version__
@@ -141,12 +142,15 @@ def test_a_429_with_retry_after_seconds_says_when_to_retry(server: FeedServer) -
     assert result.error == "rate limited (HTTP 429), retry after 120 s"
 
 
-def test_a_503_with_a_retry_after_date_is_converted_to_seconds(server: FeedServer) -> None:
+@pytest.mark.parametrize(("status", "words"), [(429, "rate limited"), (503, "service unavailable")])
+def test_a_retry_after_date_is_converted_to_seconds(
+    server: FeedServer, status: int, words: str
+) -> None:
     when = format_datetime(datetime.now(UTC) + timedelta(seconds=300), usegmt=True)
-    result = get(server.route("/feed", Response(503, headers={"Retry-After": when})))
-    assert result.kind == "error" and result.status == 503
+    result = get(server.route("/feed", Response(status, headers={"Retry-After": when})))
+    assert result.kind == "error" and result.status == status
     assert result.retry_after_s is not None and 290 <= result.retry_after_s <= 300
-    assert "HTTP 503" in (result.error or "")
+    assert (result.error or "").startswith(f"{words} (HTTP {status}), retry after ")
 
 
 def test_retry_after_and_cache_control_parsing_covers_odd_values() -> None:
@@ -371,3 +375,21 @@ def test_setting_the_stop_event_ends_iteration_promptly(server: FeedServer) -> N
 
 def test_iter_fetch_of_nothing_yields_nothing() -> None:
     assert list(iter_fetch([])) == []
+
+
+def test_tls_trouble_is_described(server: FeedServer) -> None:
+    url = server.route("/feed", Response(body=RSS)).replace("http://", "https://")
+    result = get(url)
+    assert result.kind == "error" and result.error == "TLS error: wrong version number"
+
+
+def test_a_failed_dns_lookup_names_the_host() -> None:
+    from ingest.fetch_http import network_error
+
+    try:
+        raise httpx.ConnectError("[Errno -2] Name or service not known") from socket.gaierror(
+            -2, "Name or service not known"
+        )
+    except httpx.ConnectError as exc:
+        message = network_error(exc, "https://news.example.invalid/rss", 10, 20, False)
+    assert message == "DNS lookup failed for news.example.invalid"

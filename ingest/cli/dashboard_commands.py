@@ -1,13 +1,72 @@
-"""``jkwatch dashboard`` (placeholder until the dashboard issue lands)."""
+"""``jkwatch dashboard``: upgrade the schema, then run the Streamlit app on localhost.
+
+The CLI knows where the dashboard's script lives but never imports it (``dashboard`` and
+``ingest`` stay independent). The dashboard itself opens the database read-only, so the
+schema upgrade happens here first. It binds to 127.0.0.1 unless told otherwise; see
+docs/dashboard-auth.md before exposing it.
+"""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import click
 
-from ingest.cli.pending import not_yet
+from db.engine import describe_url
+from ingest.cli.context import AppContext
+
+DASHBOARD_SCRIPT = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+
+
+def streamlit_command(script: Path, host: str, port: int, database_url: str) -> list[str]:
+    """The argv that runs the dashboard (kept separate so tests can inspect it)."""
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "viewer",
+        "--",
+        "--db",
+        database_url,
+    ]
 
 
 @click.command("dashboard")
-def dashboard_command() -> None:
-    """Start the Streamlit dashboard."""
-    not_yet("dashboard", 6)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535))
+@click.pass_obj
+def dashboard_command(app: AppContext, host: str, port: int) -> None:
+    """Start the Streamlit dashboard (read-only) on http://HOST:PORT."""
+    if not DASHBOARD_SCRIPT.is_file():
+        raise click.ClickException(f"dashboard script not found at {DASHBOARD_SCRIPT}")
+    app.engine()  # connects and upgrades the schema: the dashboard only reads
+    url = app.database_url
+    shown = "localhost" if host in ("127.0.0.1", "::1", "localhost") else host
+    click.echo(f"jkwatch dashboard on http://{shown}:{port} (database {describe_url(url)})")
+    if host not in ("127.0.0.1", "::1", "localhost"):
+        click.echo(
+            "warning: listening beyond localhost; protect it (see docs/dashboard-auth.md)",
+            err=True,
+        )
+    app.close()
+    try:
+        completed = subprocess.run(
+            streamlit_command(DASHBOARD_SCRIPT, host, port, url), check=False
+        )
+    except KeyboardInterrupt:
+        return
+    if completed.returncode not in (0, -2, 130):
+        raise click.ClickException(f"streamlit exited with code {completed.returncode}")

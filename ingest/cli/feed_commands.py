@@ -1,32 +1,318 @@
-"""``jkwatch feeds ...`` (placeholder until the ingest issue lands)."""
+"""``jkwatch feeds ...``: list feeds with their health, add (with discovery), remove,
+enable/disable, OPML import/export, and seeding the default list.
+
+Library errors (bad URL, no feed found, unknown feed, bad OPML) become one-line
+``error: ...`` messages with exit code 2 here. Feed names and titles come from the web, so
+control characters are stripped before anything reaches the terminal.
+"""
 
 from __future__ import annotations
 
+import json
+import unicodedata
+from datetime import UTC, datetime
+from pathlib import Path
+
 import click
 
-from ingest.cli.pending import not_yet
+from db import feeds as feed_store
+from db.feed_stats import item_counts
+from db.records import FeedRecord, FeedSpec
+from ingest.cli.context import AppContext
+from ingest.cli.errors import fail
+from ingest.discovery import DiscoveryError, discover_feed
+from ingest.feedlist import (
+    FeedListError,
+    default_feeds_path,
+    load_feed_list,
+)
+from ingest.fetch import InvalidURL, check_url
+from ingest.opml import OPMLError, OPMLFeed, read_outlines, to_opml
+
+KIND_CHOICE = click.Choice(["general", "topic"])
 
 
 @click.group("feeds")
 def feeds_group() -> None:
-    """List, add and remove feeds."""
+    """List, add, remove and move feeds (OPML)."""
+
+
+def _cells(text: str) -> int:
+    """Terminal columns ``text`` takes: CJK characters are two columns wide."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _clean(text: str | None, width: int | None = None) -> str:
+    """Printable text only (no escape sequences from feed titles), cut to ``width`` columns."""
+    text = "".join(
+        " " if unicodedata.category(ch).startswith("C") else ch for ch in (text or "")
+    ).strip()
+    if width is not None and _cells(text) > width:
+        while _cells(text) > width - 1:
+            text = text[:-1]
+        text += "…"
+    return text
+
+
+def _local(when: datetime | None) -> str:
+    if when is None:
+        return "never"
+    return when.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _next_due(feed: FeedRecord, now: datetime) -> str:
+    if not feed.enabled:
+        return "disabled"
+    if feed.next_fetch_at is None or feed.next_fetch_at <= now:
+        return "now"
+    return _local(feed.next_fetch_at)
+
+
+def _last_result(feed: FeedRecord) -> str:
+    if feed.last_status is None:
+        return "not fetched yet"
+    if feed.last_status == "error":
+        return f"error: {_clean(feed.last_error)}"
+    if not feed.enabled and feed.disabled_reason:
+        return f"{feed.last_status} (disabled: {_clean(feed.disabled_reason)})"
+    return feed.last_status.replace("_", " ")
+
+
+def _as_json(feed: FeedRecord, items: int) -> dict[str, object]:
+    def iso(when: datetime | None) -> str | None:
+        return when.astimezone(UTC).isoformat().replace("+00:00", "Z") if when else None
+
+    return {
+        "id": feed.id,
+        "url": feed.url,
+        "name": feed.display_name,
+        "language": feed.language,
+        "kind": feed.kind,
+        "enabled": feed.enabled,
+        "disabled_reason": feed.disabled_reason,
+        "min_interval_s": feed.min_interval_s,
+        "last_fetch_at": iso(feed.last_fetch_at),
+        "last_success_at": iso(feed.last_success_at),
+        "last_status": feed.last_status,
+        "last_http_status": feed.last_http_status,
+        "last_error": feed.last_error,
+        "error_count": feed.error_count,
+        "next_fetch_at": iso(feed.next_fetch_at),
+        "items": items,
+    }
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(_cells(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(
+            cell + " " * (width - _cells(cell)) for cell, width in zip(row, widths, strict=True)
+        ).rstrip()
+        for row in rows
+    )
 
 
 @feeds_group.command("list")
-def list_command() -> None:
-    """List feeds with their health."""
-    not_yet("feeds list", 3)
+@click.option("--json", "as_json", is_flag=True, help="One JSON array, for scripts.")
+@click.pass_obj
+def list_command(app: AppContext, as_json: bool) -> None:
+    """List feeds with their health (times in local time)."""
+    with app.sessions().begin() as session:
+        feeds = feed_store.list_feeds(session)
+        counts = item_counts(session)
+    if as_json:
+        payload = [_as_json(feed, counts.get(feed.id, 0)) for feed in feeds]
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    if not feeds:
+        click.echo("no feeds yet: add one with `jkwatch feeds add URL` or `jkwatch feeds seed`")
+        return
+    now = datetime.now(UTC)
+    header = ["ID", "NAME", "LANG", "KIND", "ON", "LAST FETCH", "LAST RESULT", "ERRORS"]
+    rows = [header + ["NEXT DUE", "ITEMS"]]
+    for feed in feeds:
+        rows.append(
+            [
+                str(feed.id),
+                _clean(feed.display_name, 40),
+                feed.language or "-",
+                feed.kind,
+                "yes" if feed.enabled else "no",
+                _local(feed.last_fetch_at),
+                _clean(_last_result(feed), 60),
+                str(feed.error_count),
+                _next_due(feed, now),
+                str(counts.get(feed.id, 0)),
+            ]
+        )
+    click.echo(_table(rows))
+    failing = sum(1 for feed in feeds if feed.error_count)
+    disabled = sum(1 for feed in feeds if not feed.enabled)
+    click.echo(f"\n{len(feeds)} feeds, {failing} failing, {disabled} disabled")
 
 
 @feeds_group.command("add")
 @click.argument("url")
-def add_command(url: str) -> None:
-    """Add a feed by feed URL or web page URL."""
-    not_yet("feeds add", 3)
+@click.option("--name", help="Display name (default: the feed's title).")
+@click.option("--language", help="Declared language code, e.g. en, ja, ko.")
+@click.option("--kind", type=KIND_CHOICE, default="general", show_default=True)
+@click.option("--min-interval", type=click.IntRange(min=1), metavar="MINUTES")
+@click.option(
+    "--no-discover", is_flag=True, help="Store the URL as given, without fetching it first."
+)
+@click.pass_obj
+def add_command(
+    app: AppContext,
+    url: str,
+    name: str | None,
+    language: str | None,
+    kind: str,
+    min_interval: int | None,
+    no_discover: bool,
+) -> None:
+    """Add a feed by feed URL or web page URL (the page's feed links are followed)."""
+    try:
+        url = check_url(url)
+    except InvalidURL as exc:
+        fail(str(exc))
+    title = found_language = via = None
+    if not no_discover:
+        try:
+            found = discover_feed(url)
+        except DiscoveryError as exc:
+            fail(f"{exc} (use --no-discover to add it anyway)")
+        url, title, found_language, via = found.url, found.title, found.language, found.via_page
+    spec = FeedSpec(
+        url=url,
+        name=name or (_clean(title, 200) or None),
+        language=(language or found_language or None),
+        kind=kind,
+        min_interval_s=min_interval * 60 if min_interval else None,
+    )
+    with app.sessions().begin() as session:
+        record, created = feed_store.upsert_feed(session, spec)
+    action = "added" if created else "updated"
+    click.echo(f"{action} feed {record.id}: {_clean(record.display_name)} <{record.url}>")
+    if via:
+        click.echo(f"(found through the page {via})")
+
+
+def _store_call(app: AppContext, action: str, url_or_id: str) -> FeedRecord:
+    with app.sessions().begin() as session:
+        try:
+            if action == "remove":
+                return feed_store.remove_feed(session, url_or_id)
+            return feed_store.set_enabled(
+                session, url_or_id, action == "enable", reason="disabled by the user"
+            )
+        except feed_store.FeedNotFound as exc:
+            fail(str(exc))
+    raise AssertionError("unreachable")
 
 
 @feeds_group.command("remove")
-@click.argument("url")
-def remove_command(url: str) -> None:
-    """Remove a feed and its items."""
-    not_yet("feeds remove", 3)
+@click.argument("url_or_id")
+@click.pass_obj
+def remove_command(app: AppContext, url_or_id: str) -> None:
+    """Remove a feed (by URL or id) with its items and fetch log."""
+    record = _store_call(app, "remove", url_or_id)
+    click.echo(f"removed feed {record.id}: {_clean(record.display_name)} <{record.url}>")
+
+
+@feeds_group.command("enable")
+@click.argument("url_or_id")
+@click.pass_obj
+def enable_command(app: AppContext, url_or_id: str) -> None:
+    """Enable a feed again (its error streak is reset and it is due at once)."""
+    record = _store_call(app, "enable", url_or_id)
+    click.echo(f"enabled feed {record.id}: {_clean(record.display_name)}")
+
+
+@feeds_group.command("disable")
+@click.argument("url_or_id")
+@click.pass_obj
+def disable_command(app: AppContext, url_or_id: str) -> None:
+    """Stop fetching a feed but keep it and its items."""
+    record = _store_call(app, "disable", url_or_id)
+    click.echo(f"disabled feed {record.id}: {_clean(record.display_name)}")
+
+
+@feeds_group.command("import-opml")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--kind", type=KIND_CHOICE, default="general", show_default=True)
+@click.pass_obj
+def import_opml_command(app: AppContext, file: Path, kind: str) -> None:
+    """Add the feeds of an OPML file (folders are flattened; known feeds are updated)."""
+    try:
+        outlines = read_outlines(file.read_bytes())
+    except OSError as exc:
+        fail(f"{file}: cannot read ({exc.strerror or exc})")
+    except OPMLError as exc:
+        fail(f"{file}: {exc}")
+    specs: list[FeedSpec] = []
+    for number, outline in enumerate(outlines, start=1):
+        try:
+            url = check_url(outline.url)
+        except InvalidURL as exc:
+            click.echo(f"warning: {file}: outline {number} skipped: {exc}", err=True)
+            continue
+        name = _clean(outline.title, 200) or None
+        specs.append(FeedSpec(url=url, name=name, language=outline.language, kind=kind))
+    added = updated = 0
+    with app.sessions().begin() as session:
+        for spec in specs:
+            _, created = feed_store.upsert_feed(session, spec)
+            added += created
+            updated += not created
+    skipped = len(outlines) - len(specs)
+    click.echo(f"imported {len(specs)} feeds from {file}: {added} new, {updated} updated", nl=False)
+    click.echo(f", {skipped} skipped" if skipped else "")
+
+
+@feeds_group.command("export-opml")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE instead of standard output.",
+)
+@click.pass_obj
+def export_opml_command(app: AppContext, output: Path | None) -> None:
+    """Write all feeds as OPML 2.0 (for other feed readers)."""
+    with app.sessions().begin() as session:
+        feeds = feed_store.list_feeds(session)
+    document = to_opml(
+        OPMLFeed(url=f.url, title=f.display_name, site_url=f.site_url, language=f.language)
+        for f in feeds
+    )
+    if output is None:
+        click.echo(document, nl=False)
+        return
+    try:
+        output.write_text(document, encoding="utf-8")
+    except OSError as exc:
+        fail(f"{output}: cannot write ({exc.strerror or exc})")
+    click.echo(f"wrote {len(feeds)} feeds to {output}", err=True)
+
+
+@feeds_group.command("seed")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Feeds file to use (TOML or OPML). Default: $JKWATCH_FEEDS, else config/feeds.toml.",
+)
+@click.pass_obj
+def seed_command(app: AppContext, path: Path | None) -> None:
+    """Add the default feed list; feeds already present keep their settings."""
+    path = path or default_feeds_path()
+    try:
+        specs = load_feed_list(path)
+    except FeedListError as exc:
+        fail(str(exc))
+    with app.sessions().begin() as session:
+        known = feed_store.feeds_by_url(session, [spec.url for spec in specs])
+        new = [spec for spec in specs if spec.url not in known]
+        for spec in new:
+            feed_store.upsert_feed(session, spec)
+    click.echo(f"added {len(new)} of {len(specs)} default feeds from {path}")

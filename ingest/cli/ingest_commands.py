@@ -1,26 +1,273 @@
-"""``jkwatch ingest``, ``import`` and ``export`` (placeholder until the ingest issue lands)."""
+"""``jkwatch ingest``, ``import`` and ``export``: the command-line edge of the ingest pipeline.
+
+Library errors (feed list, taxonomy, database) become one-line messages and exit code 2 here;
+feed-level failures are part of a completed run and are reported, not fatal (exit 0).
+"""
 
 from __future__ import annotations
 
-import click
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-from ingest.cli.pending import not_yet
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from db.engine import first_line
+from db.records import FeedRecord, ItemRow
+from db.types import utcnow
+from ingest.cli.context import AppContext
+from ingest.cli.errors import UserError
+
+EXPORT_KEYS = (
+    "id",
+    "feed",
+    "url",
+    "title",
+    "summary",
+    "published_at",
+    "language",
+    "story_id",
+    "relevant",
+    "relevance",
+    "themes",
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _database_error(exc: SQLAlchemyError) -> UserError:
+    return UserError(f"database error: {first_line(getattr(exc, 'orig', None) or exc)}")
+
+
+def _tagger() -> Any:
+    from ingest.tagging import Tagger, TaxonomyError, load_taxonomy
+
+    try:
+        return Tagger(load_taxonomy())
+    except TaxonomyError as exc:
+        raise UserError(f"taxonomy: {exc}") from None
+
+
+def _feeds_from_file(app: AppContext, path: Path) -> list[FeedRecord]:
+    from db.feeds import upsert_feed
+    from ingest.feedlist import FeedListError, load_feed_list
+
+    try:
+        specs = load_feed_list(path)
+    except FeedListError as exc:
+        raise UserError(str(exc)) from None
+    if not specs:
+        raise UserError(f"{path}: lists no feeds")
+    with app.sessions().begin() as session:
+        return [upsert_feed(session, spec)[0] for spec in specs]
+
+
+def _summary_line(report: Any) -> str:
+    if report.outcome == "error":
+        detail = report.error or "failed"
+    elif report.outcome in ("not_modified", "unchanged"):
+        detail = "not modified" if report.outcome == "not_modified" else "unchanged"
+    elif report.outcome == "gone":
+        detail = "gone (disabled)"
+    else:
+        detail = f"{report.items_new} new, {report.items_updated} updated, {report.items_seen} seen"
+    if report.warning and report.outcome == "ok":
+        detail += f" (warning: {report.warning})"
+    return f"{report.outcome.upper():<12} {report.name}: {detail}"
 
 
 @click.command("ingest")
-def ingest_command() -> None:
-    """Fetch due feeds once and store new items."""
-    not_yet("ingest", 3)
+@click.option(
+    "--feeds",
+    "feeds_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Ingest exactly the feeds in this file (feeds.toml format or OPML), adding them.",
+)
+@click.option("--all", "all_feeds", is_flag=True, help="Refresh every enabled feed, due or not.")
+@click.option("--once", is_flag=True, help="Run once and exit (the default; accepted for cron).")
+@click.pass_obj
+def ingest_command(app: AppContext, feeds_file: Path | None, all_feeds: bool, once: bool) -> None:
+    """Fetch feeds once and store new items (due feeds by default)."""
+    from db.feeds import due_feeds
+    from ingest.pipeline import Pipeline
+
+    del once  # one pass is all this command ever does
+    tagger = _tagger()
+    try:
+        if feeds_file is not None:
+            feeds = _feeds_from_file(app, feeds_file)
+        else:
+            with app.sessions()() as session:
+                feeds = due_feeds(session, utcnow(), include_not_due=all_feeds)
+        if not feeds:
+            click.echo("no feeds due (use --all to refresh every enabled feed)")
+            return
+        total = len(feeds)
+        done = 0
+
+        def progress(report: Any) -> None:
+            nonlocal done
+            done += 1
+            click.echo(
+                f"[{done}/{total}] {report.name}: {report.outcome}, {report.items_new} new",
+                err=True,
+            )
+
+        pipeline = Pipeline(app.sessions(), tagger=tagger)
+        run = pipeline.refresh(feeds, on_feed=progress)
+    except SQLAlchemyError as exc:
+        raise _database_error(exc) from None
+    order = {feed.id: position for position, feed in enumerate(feeds)}
+    for report in sorted(run.feeds, key=lambda r: order.get(r.feed_id, 0)):
+        click.echo(_summary_line(report))
+    click.echo(
+        f"{len(run.feeds)} feeds, {run.items_new} new items, {run.items_updated} updated, "
+        f"{run.errors} errors in {run.duration_ms / 1000:.1f} s"
+    )
+
+
+def _parse_date(value: str | None, option: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"{option}: expected a date like 2026-11-02, got {value!r}") from None
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UserError(
+            f"--published: expected a date or time like 2026-11-02 or 2026-11-02T09:00Z, "
+            f"got {value!r}"
+        ) from None
+    return parsed.replace(tzinfo=parsed.tzinfo or UTC).astimezone(UTC)
 
 
 @click.command("import")
 @click.argument("path_or_url")
-def import_command(path_or_url: str) -> None:
-    """Import a standalone article or essay."""
-    not_yet("import", 3)
+@click.option("--title", help="Title to store (default: taken from the document).")
+@click.option(
+    "--published", help="Publication date or time (ISO 8601; default: from the document)."
+)
+@click.option(
+    "--source", help="Source name the document is filed under (default: its host, or 'documents')."
+)
+@click.option("--language", help="Language code (default: detected).")
+@click.pass_obj
+def import_command(
+    app: AppContext,
+    path_or_url: str,
+    title: str | None,
+    published: str | None,
+    source: str | None,
+    language: str | None,
+) -> None:
+    """Import a standalone article or essay (text, Markdown or HTML file, or an http(s) URL)."""
+    from db.feeds import ensure_import_feed
+    from ingest.documents import DocumentError, document_entry, read_document
+    from ingest.pipeline import Pipeline
+
+    when = _parse_time(published)
+    try:
+        document = read_document(path_or_url)
+    except DocumentError as exc:
+        raise UserError(str(exc)) from None
+    entry = document_entry(document, title=title, published=when, language=language)
+    source = source or (urlsplit(document.url).hostname if document.url else None) or "documents"
+    tagger = _tagger()
+    try:
+        with app.sessions().begin() as session:
+            feed = ensure_import_feed(session, source)
+        stored = Pipeline(app.sessions(), tagger=tagger).store_document(feed, entry)
+    except SQLAlchemyError as exc:
+        raise _database_error(exc) from None
+    action = "imported" if stored.items_new else "updated" if stored.items_updated else "unchanged"
+    item_id = (stored.new_ids or stored.updated_ids or (None,))[0]
+    suffix = f" as item {item_id}" if item_id else ""
+    click.echo(f"{action}: {entry.title}{suffix} (source {source}, language {entry.language})")
+
+
+def _row_values(row: ItemRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "feed": row.feed_url,
+        "url": row.url,
+        "title": row.title,
+        "summary": row.summary,
+        "published_at": row.published_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "language": row.language,
+        "story_id": row.story_id,
+        "relevant": row.relevant,
+        "relevance": round(row.relevance, 4),
+        "themes": list(row.themes),
+    }
+
+
+def csv_safe(value: Any) -> str:
+    """A CSV cell that spreadsheets will not execute as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = ";".join(value) if isinstance(value, list) else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _iter_rows(app: AppContext, filters: Any) -> Iterator[ItemRow]:
+    from db.export import iter_items
+
+    with app.sessions()() as session:
+        yield from iter_items(session, filters)
 
 
 @click.command("export")
-def export_command() -> None:
-    """Write stored items as JSON Lines or CSV."""
-    not_yet("export", 3)
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+)
+@click.option("--since", help="Only items published on or after this UTC date (YYYY-MM-DD).")
+@click.option("--until", help="Only items published on or before this UTC date (YYYY-MM-DD).")
+@click.option("--theme", help="Only items with this theme id.")
+@click.option("--relevant-only", is_flag=True, help="Only items judged relevant.")
+@click.pass_obj
+def export_command(
+    app: AppContext,
+    fmt: str,
+    since: str | None,
+    until: str | None,
+    theme: str | None,
+    relevant_only: bool,
+) -> None:
+    """Write stored items to stdout as JSON Lines or CSV (streamed: flat memory)."""
+    from db.export import ExportFilter
+
+    filters = ExportFilter(
+        since=_parse_date(since, "--since"),
+        until=_parse_date(until, "--until"),
+        theme=theme,
+        relevant_only=relevant_only,
+    )
+    out = sys.stdout
+    try:
+        if fmt == "csv":
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(EXPORT_KEYS)
+            for row in _iter_rows(app, filters):
+                values = _row_values(row)
+                writer.writerow([csv_safe(values[key]) for key in EXPORT_KEYS])
+        else:
+            for row in _iter_rows(app, filters):
+                out.write(json.dumps(_row_values(row), ensure_ascii=False) + "\n")
+    except SQLAlchemyError as exc:
+        raise _database_error(exc) from None
+    except BrokenPipeError:  # `jkwatch export | head` is normal use
+        sys.stderr.close()

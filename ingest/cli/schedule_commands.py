@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -128,11 +130,16 @@ def _writer_lock(app: AppContext) -> Iterator[None]:
 
 def _build_scheduler(app: AppContext, opts: dict[str, Any], echo_feeds: bool) -> Scheduler:
     from ingest.pipeline import Pipeline, PipelineSettings
+    from ingest.tagging import TaxonomyError
 
     sessions = app.sessions()  # upgrades the schema on first use
     worker = make_worker_id()
     policy = _policy(opts["min_interval_minutes"], opts["max_interval_hours"])
-    pipeline = Pipeline(sessions, PipelineSettings(policy=policy, worker=worker))
+    try:
+        pipeline = Pipeline(sessions, PipelineSettings(policy=policy, worker=worker))
+    except TaxonomyError as exc:
+        fail(str(exc))
+        raise  # unreachable: fail() exits
     return Scheduler(
         sessions,
         pipeline,
@@ -209,10 +216,14 @@ def schedule_command(app: AppContext, once: bool, **opts: Any) -> None:
 
 
 def _seed_default_feeds(app: AppContext) -> int:
-    from ingest.feedlist import seed_default_feeds
+    from ingest.feedlist import FeedListError, seed_default_feeds
 
-    with app.sessions().begin() as session:
-        return seed_default_feeds(session)
+    try:
+        with app.sessions().begin() as session:
+            return seed_default_feeds(session)
+    except FeedListError as exc:
+        fail(f"cannot seed the default feeds: {exc}")
+        raise  # unreachable: fail() exits
 
 
 def _start_dashboard(app: AppContext, host: str, port: int) -> subprocess.Popen[bytes]:
@@ -233,14 +244,34 @@ def _start_dashboard(app: AppContext, host: str, port: int) -> subprocess.Popen[
 
 
 def _stop_process(process: subprocess.Popen[bytes], grace_s: float = 10.0) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
+    """Stop the dashboard's whole process group (``jkwatch dashboard`` runs streamlit as a child)."""
+
+    def signal_group(sig: signal.Signals) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, sig)
+
+    signal_group(signal.SIGTERM)
     try:
         process.wait(timeout=grace_s)
     except subprocess.TimeoutExpired:
-        process.kill()
+        signal_group(signal.SIGKILL)
         process.wait(timeout=grace_s)
+    # The leader may be gone while its children still shut down: give them the same grace.
+    deadline = time.monotonic() + grace_s
+    while _group_alive(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _group_alive(process.pid):
+        signal_group(signal.SIGKILL)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _watch(process: subprocess.Popen[bytes], scheduler: Scheduler, died: list[int]) -> None:
@@ -267,7 +298,7 @@ def run_command(app: AppContext, host: str, port: int, no_dashboard: bool, **opt
         scheduler = _build_scheduler(app, opts, echo_feeds=False)
         added = _seed_default_feeds(app)
         if added:
-            click.echo(f"added {added} default feeds from config/feeds.toml")
+            click.echo(f"added {added} default feeds (see `jkwatch feeds list`)")
         dashboard = None
         died: list[int] = []
         try:

@@ -92,11 +92,23 @@ class Event:
 EVENTS: tuple[Event, ...] = (
     Event("Kestrel Bay missile week", 95, 7, 3.0, ("nk_weapons", "missile_defense")),
     Event("History court ruling", 180, 5, 1.5, ("history_disputes", "jk_cooperation")),
-    Event("Port Alder trilateral summit", 260, 4, 2.5, ("collective_security", "jk_cooperation", "us_alliance")),
+    Event(
+        "Port Alder trilateral summit",
+        260,
+        4,
+        2.5,
+        ("collective_security", "jk_cooperation", "us_alliance"),
+    ),
     Event("Strait exercise", 370, 6, 2.0, ("taiwan_strait", "china_pressure")),
     Event("Moscow–Pyongyang summit", 455, 5, 2.2, ("russia_nk", "ukraine_war", "nk_weapons")),
     Event("Record defense budget", 540, 4, 1.4, ("defense_buildup", "defense_industry")),
-    Event("Autumn missile salvo", 610, 6, 2.8, ("nk_weapons", "missile_defense", "collective_security")),
+    Event(
+        "Autumn missile salvo",
+        610,
+        6,
+        2.8,
+        ("nk_weapons", "missile_defense", "collective_security"),
+    ),
     Event("Nuclear armament debate", 680, 8, 1.2, ("security_autonomy", "us_alliance")),
 )
 

@@ -92,9 +92,7 @@ def render_corpus(corpus: Corpus) -> dict[str, _Document]:
         else:
             body, ctype = render_rss(outlet, items, updated), "application/rss+xml"
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-        documents[outlet.path] = _Document(
-            body, f"{ctype}; charset=utf-8", etag, _rfc822(updated)
-        )
+        documents[outlet.path] = _Document(body, f"{ctype}; charset=utf-8", etag, _rfc822(updated))
     return documents
 
 

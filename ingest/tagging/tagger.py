@@ -21,6 +21,7 @@ vocabulary such as markets, sport or weather), each squashed with 1 - exp(-x / s
 from __future__ import annotations
 
 import math
+from operator import mul
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +73,12 @@ class Tagger:
         self._max_repeats = scoring.max_repeats
         self._theme_scale = scoring.theme_scale
         self._theme_threshold = scoring.theme_threshold
+        # Raw evidence at which a theme is assigned: r / (r + scale) >= threshold.
+        self._assign_raw = scoring.theme_scale * scoring.theme_threshold / (1 - scoring.theme_threshold)
+        default_share = taxonomy.relevance.theme_actor_share
+        self._actor_shares = tuple(
+            default_share if theme.actor_share is None else theme.actor_share for theme in themes
+        )
         self._automaton, self._slot, self._weight, self._term = self._compile()
 
     # -- building -------------------------------------------------------------------------
@@ -141,7 +148,9 @@ class Tagger:
 
     # -- tagging --------------------------------------------------------------------------
 
-    def tag(self, title: str, summary: str = "", body: str = "", lang: str | None = None) -> TagResult:
+    def tag(
+        self, title: str, summary: str = "", body: str = "", lang: str | None = None
+    ) -> TagResult:
         """Tag one item. `lang` ("en", "ja", "ko", or a tag like "ko-KR") is a hint; without it
         the language is detected from the script."""
         raw, hits, _ = self._scan(title, summary, body, lang)
@@ -252,13 +261,18 @@ class Tagger:
 
     def _relevance(self, raw: list[float]) -> float:
         config = self.taxonomy.relevance
-        actors = raw[self._actor_slot]
+        theme_raw = raw[: self._actor_slot]
+        # Strong theme evidence stands in for a named actor: Korean and Japanese copy about
+        # "the defence budget" or "K2 tank exports" rarely says whose, because it is the reader's.
+        actors = raw[self._actor_slot] + max(map(mul, self._actor_shares, theme_raw))
         if actors <= 0:
             return 0.0
-        themes = sum(raw[: self._actor_slot])
+        # Only themes strong enough to be assigned count as security evidence: a stray weak
+        # term (a country name listed under a theme) must not make a rice-price story relevant.
+        assign = self._assign_raw
         net = (
             raw[self._security_slot]
-            + config.theme_share * themes
+            + config.theme_share * sum(value for value in theme_raw if value >= assign)
             - config.off_topic_penalty * raw[self._off_slot]
         )
         if net <= 0:

@@ -59,7 +59,7 @@ ENV_VAR = "JKWATCH_THEMES"
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "config" / "themes.toml"
 
 _TOP_KEYS = {"version", "relevance", "scoring", "themes"}
-_THEME_KEYS = {"id", "label", "description", "terms", "exclude"}
+_THEME_KEYS = {"id", "label", "description", "terms", "exclude", "actor_share"}
 _TERM_LISTS = ("actors", "security", "off_topic")
 _RELEVANCE_NUMBERS = {
     "threshold": 0.5,
@@ -67,6 +67,7 @@ _RELEVANCE_NUMBERS = {
     "security_scale": 2.0,
     "theme_share": 0.5,
     "off_topic_penalty": 1.0,
+    "theme_actor_share": 0.1,
 }
 _SCORING_NUMBERS = {
     "title": 1.0,
@@ -104,6 +105,9 @@ class Theme:
     description: str
     terms: tuple[Term, ...]
     exclude: tuple[Term, ...] = ()
+    # How much of this theme's evidence stands in for a named actor in relevance (None: the
+    # [relevance] default). 0 for themes about third parties, e.g. the war in Ukraine itself.
+    actor_share: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +119,7 @@ class RelevanceConfig:
     security_scale: float
     theme_share: float
     off_topic_penalty: float
+    theme_actor_share: float
     actors: tuple[Term, ...]
     security: tuple[Term, ...]
     off_topic: tuple[Term, ...]
@@ -259,7 +264,17 @@ class _Validator:
         description = self.text_field(item, "description", where)
         terms = self.term_table(item.get("terms"), where, "terms", weighted=True, required=True)
         exclude = self.term_table(item.get("exclude", {}), where, "exclude", weighted=False)
-        return Theme(theme_id, label, " ".join(description.split()), terms, exclude)
+        share = item.get("actor_share")
+        if share is not None and not (_is_positive_number(share) or share == 0):
+            raise self.fail(f"{where}: actor_share", "must be a number >= 0")
+        return Theme(
+            theme_id,
+            label,
+            " ".join(description.split()),
+            terms,
+            exclude,
+            None if share is None else float(share),
+        )
 
     # -- fields ---------------------------------------------------------------------------
 

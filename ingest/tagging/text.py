@@ -23,10 +23,7 @@ __all__ = ["detect_lang", "english_variants", "normalize", "strip_cjk_spaces"]
 # ASCII: letters folded to lower case, digits kept, everything else (punctuation, "_") -> space.
 _ASCII_TABLE = bytes.maketrans(
     bytes(range(128)),
-    bytes(
-        (c | 0x20) if chr(c).isalpha() else c if chr(c).isdigit() else 0x20
-        for c in range(128)
-    ),
+    bytes((c | 0x20) if chr(c).isalpha() else c if chr(c).isdigit() else 0x20 for c in range(128)),
 )
 # Typographic characters common in English wire copy; folding them first keeps such text on the
 # ASCII fast path. They all become word separators anyway.
@@ -37,6 +34,9 @@ _HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 _KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff]")
 _CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7a3"
 _CJK_SPACE = re.compile(f"(?<=[{_CJK_CHARS}]) (?=[{_CJK_CHARS}])")
+# Latin letters or digits glued to CJK ("日韓GSOMIA", "THAAD배치") get a space between them, so
+# English keys, which match whole words, still find them.
+_LATIN_CJK = re.compile(f"(?<=[a-z0-9])(?=[{_CJK_CHARS}])|(?<=[{_CJK_CHARS}])(?=[a-z0-9])")
 
 
 def _nfkc(text: str) -> str:
@@ -67,6 +67,7 @@ def normalize(text: str) -> str:
     text = _nfkc(text).casefold()
     text = text.encode("utf-8").translate(_ASCII_TABLE).decode("utf-8")
     text = _NON_ASCII_NON_WORD.sub(" ", text)
+    text = _LATIN_CJK.sub(" ", text)
     return " " + " ".join(text.split()) + " "
 
 

@@ -1,0 +1,83 @@
+"""Theme detail: description, volume over time, top sources, co-occurrence, matched terms."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, data, view
+
+st.title("Theme detail")
+url = data.database_url()
+current = view.current()
+themes = data.options(url).themes
+labels = {t.id: t.label for t in themes}
+if not themes:
+    st.info("No themes are stored yet: run `jkwatch ingest` (it loads config/themes.toml).")
+    st.stop()
+
+ids = [t.id for t in themes]
+if "detail_theme" not in st.session_state:
+    wanted = st.query_params.get("theme") or (current.themes[0] if current.themes else ids[0])
+    st.session_state["detail_theme"] = wanted if wanted in ids else ids[0]
+theme_id = st.selectbox("Theme", ids, key="detail_theme", format_func=labels.get)
+st.query_params["theme"] = theme_id
+
+detail = data.theme_detail(
+    url, theme_id, view.db_filters(current, with_themes=False), current.grain
+)
+if detail.theme is not None:
+    st.text(detail.theme.description or "No description.")
+unit = current.unit
+
+volume = pd.DataFrame(
+    [
+        {"period": v.period, "count": v.count, "relevant_count": v.relevant_count}
+        for v in detail.volume
+    ],
+    columns=["period", "count", "relevant_count"],
+)
+st.metric(f"{labels.get(theme_id, theme_id)}: {unit} in range", f"{int(volume['count'].sum()):,}")
+if volume.empty:
+    st.info("No items of this theme under the current filters.")
+    st.stop()
+volume["period"] = pd.to_datetime(volume["period"])
+st.altair_chart(charts.volume_chart(volume, unit, current.grain), width="stretch")
+
+left, right = st.columns(2)
+sources = pd.DataFrame(
+    [{"name": s.name, "count": s.count} for s in detail.sources], columns=["name", "count"]
+)
+with left:
+    st.altair_chart(charts.sources_chart(sources, unit), width="stretch")
+    view.download(sources, f"jkwatch-{theme_id}-sources", key="detail_sources_csv")
+terms = pd.DataFrame(
+    [{"term": t.term, "field": t.field, "items": t.items} for t in detail.terms],
+    columns=["term", "field", "items"],
+)
+with right:
+    st.markdown("**Terms that matched most**")
+    st.dataframe(terms, hide_index=True, width="stretch", key="detail_terms")
+    st.caption(
+        f"Counted over the newest {detail.terms_scanned:,} tagged items of this theme in range "
+        f"(at most {data.TERMS_SCAN_LIMIT:,} are read, to stay fast on large databases)."
+    )
+    view.download(terms, f"jkwatch-{theme_id}-terms", key="detail_terms_csv")
+
+pairs = pd.DataFrame(
+    [
+        {
+            "theme_a": labels.get(c.theme_a, c.theme_a),
+            "theme_b": labels.get(c.theme_b, c.theme_b),
+            "count": c.count,
+        }
+        for c in detail.cooccurrence
+    ],
+    columns=["theme_a", "theme_b", "count"],
+)
+if not pairs.empty:
+    st.altair_chart(charts.cooccurrence_chart(pairs, unit), width="stretch")
+    st.caption(
+        "The diagonal shows each theme's own count; other cells count items with both themes."
+    )
+    view.download(pairs, "jkwatch-cooccurrence", key="detail_pairs_csv")

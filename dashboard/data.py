@@ -1,0 +1,164 @@
+"""The dashboard's only door to the database: a cached read-only engine and cached queries.
+
+The URL comes from the script argument ``--db URL`` (what ``jkwatch dashboard`` passes),
+else ``$JKWATCH_DATABASE_URL``, else the default SQLite file. Query results are cached for
+``TTL_S`` seconds, short enough that newly ingested items show within a minute. Cached
+functions take plain hashable values and return plain values; no widgets in here.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from db import queries
+from db.engine import make_engine, make_sessionmaker, resolve_database_url
+from db.errors import DatabaseError
+from db.queries import Filters
+
+TTL_S = 30
+
+
+class Unavailable(Exception):
+    """The database cannot be read (missing file, not migrated, server down)."""
+
+
+def database_url(argv: list[str] | None = None) -> str:
+    args = list(sys.argv[1:] if argv is None else argv)
+    for n, arg in enumerate(args):
+        if arg == "--db" and n + 1 < len(args):
+            return args[n + 1]
+        if arg.startswith("--db="):
+            return arg.split("=", 1)[1]
+    return resolve_database_url()
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str) -> Engine:
+    return make_engine(url, read_only=True)
+
+
+def _run(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """Call a ``db.queries`` function in a short read-only session."""
+    try:
+        with make_sessionmaker(_engine(database_url()))() as session:
+            return fn(session, *args, **kwargs)
+    except (DatabaseError, SQLAlchemyError) as exc:
+        raise Unavailable(str(exc).splitlines()[0]) from exc
+
+
+def db_filters(
+    start: date | None,
+    end: date | None,
+    themes: tuple[str, ...],
+    languages: tuple[str, ...],
+    feeds: tuple[int, ...],
+    min_relevance: int,
+    unit: str,
+) -> Filters:
+    return Filters(
+        start=start,
+        end=end,
+        themes=themes,
+        languages=languages,
+        feeds=feeds,
+        min_bucket=min_relevance,
+        stories=unit == "stories",
+    )
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def overview(url: str) -> queries.Overview | None:
+    """``None`` when the database cannot be read at all."""
+    try:
+        return _run(queries.overview_counts)
+    except Unavailable:
+        return None
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def synthetic(url: str) -> bool:
+    return bool(_run(queries.is_synthetic))
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def options(url: str) -> queries.FilterOptions:
+    return _run(queries.filter_options)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def series(url: str, filters: Filters, grain: str) -> pd.DataFrame:
+    points = _run(queries.theme_series, filters, grain)
+    frame = pd.DataFrame(
+        [
+            {
+                "period": p.period,
+                "theme_id": p.theme_id,
+                "count": p.count,
+                "relevant_count": p.relevant_count,
+                "total": p.total,
+                "relevant_total": p.relevant_total,
+                "share_all": p.share_of_all,
+                "share_relevant": p.share_of_relevant,
+            }
+            for p in points
+        ],
+        columns=[
+            "period",
+            "theme_id",
+            "count",
+            "relevant_count",
+            "total",
+            "relevant_total",
+            "share_all",
+            "share_relevant",
+        ],
+    )
+    frame["period"] = pd.to_datetime(frame["period"])
+    return frame
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def spikes(url: str, filters: Filters) -> pd.DataFrame:
+    rows = [asdict(s) for s in _run(queries.spikes, filters, include_all=True)]
+    frame = pd.DataFrame(rows)
+    if not frame.empty:
+        frame["weekly"] = frame["weekly"].map(lambda w: " ".join(str(x) for x in w))
+    return frame
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def search(url: str, query: str, filters: Filters, page: int, page_size: int) -> queries.ItemPage:
+    return _run(queries.search_items, query, filters, page, page_size)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def behind(
+    url: str, theme_id: str, start: date, end: date, filters: Filters, page_size: int = 50
+) -> queries.ItemPage:
+    return _run(queries.items_behind, theme_id, start, end, filters, 1, page_size)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def evidence(url: str, item_ids: tuple[int, ...]) -> dict[int, list[queries.EvidenceRow]]:
+    return _run(queries.item_themes_with_evidence, item_ids)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def theme_detail(url: str, theme_id: str, filters: Filters, grain: str) -> queries.ThemeDetail:
+    return _run(queries.theme_detail, theme_id, filters, grain)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def health(url: str) -> pd.DataFrame:
+    return pd.DataFrame([asdict(h) for h in _run(queries.feed_health)])
+
+
+SPIKE_METHOD = queries.SPIKE_METHOD
+TERMS_SCAN_LIMIT = queries.TERMS_SCAN_LIMIT

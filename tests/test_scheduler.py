@@ -1,0 +1,496 @@
+"""The scheduler loop against real feeds (a local HTTP server) and real databases.
+
+Covers the loop itself (claim, refresh through the real pipeline, next due times, sleeping
+until the next feed falls due), graceful shutdown, the SQLite single-writer lock, and the
+dashboard's read-only queries while ingest writes.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from db import feeds as feed_store
+from db import leases
+from db.engine import make_engine, make_sessionmaker
+from db.migrate import upgrade
+from db.models import Feed, FetchRun, Item
+from db.records import FeedSpec
+from ingest.cli.main import cli
+from ingest.locks import LockHeld, WriterLock, writer_lock
+from ingest.pipeline import Pipeline, PipelineSettings
+from ingest.scheduler import Scheduler, SchedulerSettings, make_worker_id
+from ingest.tagging.taxonomy import TaxonomyError, load_taxonomy
+from tests.feedserver import FeedServer, Response
+
+ROOT = Path(__file__).resolve().parent.parent
+RSS_TYPE = {"Content-Type": "application/rss+xml; charset=utf-8"}
+
+
+def rss(name: str, count: int = 3, start: datetime | None = None) -> bytes:
+    """An RSS 2.0 feed with ``count`` hourly items whose links are unique to ``name``."""
+    start = start or datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    items = "".join(
+        f"<item><title>{name} report {i}: Seoul and Tokyo discuss missile defence</title>"
+        f"<link>https://news.example/{name}/{i}</link><guid>{name}-{i}</guid>"
+        f"<description>Story {i} from {name}.</description>"
+        f"<pubDate>{format_datetime(start - timedelta(hours=i))}</pubDate></item>"
+        for i in range(count)
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{name}</title><link>https://news.example/{name}</link>"
+        f"<description>test feed</description>{items}</channel></rss>"
+    ).encode()
+
+
+def use_a_loadable_taxonomy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real taxonomy when it loads, else the minimal test one (subprocesses inherit it)."""
+    try:
+        load_taxonomy()
+    except TaxonomyError:
+        minimal = ROOT / "tests" / "fixtures" / "robustness" / "themes_minimal.toml"
+        monkeypatch.setenv("JKWATCH_THEMES", str(minimal))
+
+
+@pytest.fixture(autouse=True)
+def taxonomy(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_a_loadable_taxonomy(monkeypatch)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    with FeedServer() as srv:
+        yield srv
+
+
+def add_feeds(sessions: sessionmaker[Session], urls: list[str]) -> list[int]:
+    with sessions.begin() as session:
+        return [feed_store.upsert_feed(session, FeedSpec(url=url))[0].id for url in urls]
+
+
+def make_scheduler(sessions, clock=None, sleeper=None, **settings) -> Scheduler:
+    worker = make_worker_id()
+    pipeline_kwargs = {"clock": clock} if clock else {}
+    pipeline = Pipeline(sessions, PipelineSettings(worker=worker), **pipeline_kwargs)
+    kwargs = {"clock": clock} if clock else {}
+    if sleeper:
+        kwargs["sleeper"] = sleeper
+    return Scheduler(sessions, pipeline, SchedulerSettings(**settings), worker=worker, **kwargs)
+
+
+def test_the_loop_ingests_due_feeds_and_schedules_their_next_fetch(sessions, server):
+    urls = [
+        server.route(f"/f{i}.xml", Response(body=rss(f"f{i}"), headers=RSS_TYPE)) for i in range(5)
+    ]
+    add_feeds(sessions, urls)
+    before = datetime.now(UTC)
+    scheduler = make_scheduler(sessions, batch_size=2)
+    stats = scheduler.run(once=True)
+    assert stats.feeds == 5 and stats.rounds == 3 and stats.items_new == 15
+    with sessions() as session:
+        feeds = feed_store.list_feeds(session)
+        assert session.scalar(select(func.count()).select_from(Item)) == 15
+        workers = set(session.scalars(select(FetchRun.worker)))
+    assert workers == {scheduler.worker}
+    for feed in feeds:
+        assert feed.last_status == "ok" and feed.error_count == 0
+        assert feed.lease_owner is None and feed.lease_expires_at is None
+        assert feed.next_fetch_at >= before + timedelta(minutes=10)
+    assert all(len(server.hits(f"/f{i}.xml")) == 1 for i in range(5))
+
+
+def test_the_loop_sleeps_until_the_next_feed_is_due_then_fetches_it_again(sessions, server):
+    url = server.route("/hourly.xml", Response(body=rss("hourly", 6), headers=RSS_TYPE))
+    add_feeds(sessions, [url])
+    clock = FakeClock()
+    sleeps: list[float] = []
+    scheduler = None
+
+    def sleeper(seconds: float, stop: threading.Event) -> None:
+        sleeps.append(seconds)
+        clock.now += timedelta(seconds=seconds)
+        if len(sleeps) == 30:
+            scheduler.stop()
+
+    scheduler = make_scheduler(sessions, clock=clock, sleeper=sleeper, max_sleep_s=600)
+    scheduler.run()
+    # Hourly posts: polled every 30 to 33 minutes (jitter), slept in steps of at most 10 min.
+    assert max(sleeps) == 600
+    fetched = len(server.hits("/hourly.xml"))
+    simulated = sum(sleeps)
+    assert simulated / 2100 <= fetched <= simulated / 1800 + 1
+    with sessions() as session:
+        runs = session.scalars(select(FetchRun.outcome).order_by(FetchRun.started_at)).all()
+        assert session.scalar(select(func.count()).select_from(Item)) == 6
+    assert runs[0] == "ok" and set(runs[1:]) == {"unchanged"}
+
+
+def test_a_failing_feed_is_retried_with_growing_delays_and_recovers(sessions, server):
+    state = {"fail": True}
+
+    def flaky(_request):
+        if state["fail"]:
+            return Response(503, b"busy")
+        return Response(body=rss("flaky"), headers=RSS_TYPE)
+
+    url = server.route("/flaky.xml", flaky)
+    (feed_id,) = add_feeds(sessions, [url])
+    clock = FakeClock()
+    scheduler = make_scheduler(sessions, clock=clock)
+    delays = []
+    for _ in range(4):
+        clock.now += timedelta(days=2)
+        scheduler.run(once=True)
+        with sessions() as session:
+            feed = feed_store.get_feed(session, feed_id)
+        delays.append(feed.next_fetch_at - clock())
+    assert feed.error_count == 4
+    assert delays == sorted(delays) and delays[-1] > delays[0] * 3
+    state["fail"] = False
+    clock.now += timedelta(days=2)
+    scheduler.run(once=True)
+    with sessions() as session:
+        feed = feed_store.get_feed(session, feed_id)
+    assert feed.error_count == 0 and feed.last_status == "ok"
+    assert feed.next_fetch_at - clock() <= timedelta(hours=6, minutes=36)
+
+
+def test_stopping_during_a_round_finishes_cleanly_and_gives_back_unfinished_feeds(sessions, server):
+    fast = server.route("/fast.xml", Response(body=rss("fast"), headers=RSS_TYPE))
+    slow = server.route("/slow.xml", Response(body=rss("slow"), headers=RSS_TYPE, delay_s=3))
+    fast_id, slow_id = add_feeds(sessions, [fast, slow])
+    scheduler = make_scheduler(sessions, max_sleep_s=0.2)
+    thread = threading.Thread(target=scheduler.run)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not (server.hits("/slow.xml") and scheduler.stats.feeds >= 1):
+        assert time.monotonic() < deadline, "the scheduler never started fetching"
+        time.sleep(0.02)
+    stopped_at = time.monotonic()
+    scheduler.stop()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert time.monotonic() - stopped_at < 2.5, "shutdown waited for the slow feed"
+    with sessions() as session:
+        fast_feed = feed_store.get_feed(session, fast_id)
+        slow_feed = feed_store.get_feed(session, slow_id)
+        assert leases.leases_held(session, scheduler.worker) == []
+        assert session.scalar(select(func.count()).select_from(Item)) == 3
+    assert fast_feed.last_status == "ok"
+    # The slow feed was rolled back: no attempt recorded, still due, claimable at once.
+    assert slow_feed.last_fetch_at is None and slow_feed.lease_owner is None
+    assert slow_feed.next_fetch_at <= datetime.now(UTC)
+
+
+def test_a_live_worker_renews_the_lease_of_a_slow_feed(sessions, server):
+    slow = server.route("/slow.xml", Response(body=rss("slow"), headers=RSS_TYPE, delay_s=1.5))
+    (slow_id,) = add_feeds(sessions, [slow])
+    scheduler = make_scheduler(sessions, lease=timedelta(seconds=0.6))
+    thread = threading.Thread(target=scheduler.run, kwargs={"once": True})
+    thread.start()
+    while not server.hits("/slow.xml"):
+        time.sleep(0.02)
+    time.sleep(1.0)  # longer than the lease: only renewal keeps the claim
+    with sessions() as session:
+        feed = feed_store.get_feed(session, slow_id)
+    assert feed.lease_owner == scheduler.worker
+    assert feed.lease_expires_at > datetime.now(UTC)
+    other = make_scheduler(sessions)
+    assert other.run_round() == 0, "another worker took over a feed that was still in flight"
+    thread.join(timeout=10)
+    with sessions() as session:
+        assert feed_store.get_feed(session, slow_id).last_status == "ok"
+
+
+def test_the_next_claimable_time_accounts_for_leases(sessions):
+    now = datetime.now(UTC)
+    a, b = add_feeds(sessions, ["http://127.0.0.1:9/a", "http://127.0.0.1:9/b"])
+    with sessions.begin() as session:
+        session.execute(Feed.__table__.update().values(next_fetch_at=now + timedelta(hours=1)))
+        assert leases.next_claimable_at(session, now) == now + timedelta(hours=1)
+        session.execute(
+            Feed.__table__.update()
+            .where(Feed.id == a)
+            .values(
+                next_fetch_at=now - timedelta(minutes=1),
+                lease_owner="w",
+                lease_expires_at=now + timedelta(minutes=5),
+            )
+        )
+        assert leases.next_claimable_at(session, now) == now + timedelta(minutes=5)
+        assert leases.release_leases(session, "w") == 1
+        assert leases.next_claimable_at(session, now) == now
+        session.execute(Feed.__table__.update().values(enabled=False))
+        assert leases.next_claimable_at(session, now) is None
+
+
+# -- the SQLite single-writer lock ---------------------------------------------------------
+
+
+def test_a_second_writer_lock_on_the_same_sqlite_file_is_refused(tmp_path):
+    database = tmp_path / "jkwatch.db"
+    pattern = rf"\(pid {os.getpid()}\) is already writing to"
+    with WriterLock(database), pytest.raises(LockHeld, match=pattern):
+        WriterLock(database).acquire()
+    with WriterLock(database) as again:  # released on exit
+        assert again.held
+
+
+def test_postgresql_needs_no_writer_lock(pg_url):
+    assert writer_lock(pg_url) is None
+
+
+def _cli(url: str, *args: str, **kwargs) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "ingest.cli.main", "--db", url, *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
+
+
+def _wait_for_lock_holder(lock_file: Path, timeout: float = 20) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if lock_file.exists() and lock_file.read_text().strip():
+            return int(lock_file.read_text())
+        time.sleep(0.05)
+    raise AssertionError("the scheduler never took the writer lock")
+
+
+@pytest.mark.slow
+def test_a_second_scheduler_on_the_same_sqlite_database_refuses_to_start(sqlite_url, tmp_path):
+    first = _cli(sqlite_url, "schedule", "--max-sleep-seconds", "0.2")
+    try:
+        pid = _wait_for_lock_holder(tmp_path / "jkwatch.db.lock")
+        assert pid == first.pid
+        second = subprocess.run(
+            [sys.executable, "-m", "ingest.cli.main", "--db", sqlite_url, "run", "--no-dashboard"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 2
+        assert f"another jkwatch scheduler (pid {pid}) is already writing to" in second.stderr
+        assert str(tmp_path / "jkwatch.db") in second.stderr
+        # A crashed holder releases the lock: the next scheduler starts.
+        first.kill()
+        first.wait(timeout=10)
+        third = subprocess.run(
+            [sys.executable, "-m", "ingest.cli.main", "--db", sqlite_url, "schedule", "--once"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert third.returncode == 0, third.stderr
+    finally:
+        first.kill()
+        first.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_schedule_command_with_exit_code_zero(sqlite_url, tmp_path, server):
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    slow = server.route("/slow.xml", Response(body=rss("slow"), headers=RSS_TYPE, delay_s=2))
+    quick = server.route("/quick.xml", Response(body=rss("quick"), headers=RSS_TYPE))
+    add_feeds(sessions, [quick, slow])
+    process = _cli(sqlite_url, "schedule", "--max-sleep-seconds", "0.2")
+    deadline = time.monotonic() + 30
+    while not server.hits("/slow.xml"):
+        assert time.monotonic() < deadline, "the scheduler never fetched"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert "SIGTERM: stopping" in err and "scheduler stopped" in err
+    with sessions() as session:
+        assert (
+            session.scalar(
+                select(func.count()).select_from(Feed).where(Feed.lease_owner.is_not(None))
+            )
+            == 0
+        )
+    engine.dispose()
+
+
+# -- readers while ingest writes -----------------------------------------------------------
+
+
+def test_dashboard_reads_succeed_while_a_write_transaction_is_open(sqlite_url):
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    add_feeds(sessions, ["http://127.0.0.1:9/a"])
+    reader = make_engine(sqlite_url, read_only=True)
+    with sessions.begin() as writer:
+        writer.execute(Feed.__table__.update().values(name="being written"))
+        began = time.monotonic()
+        with reader.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM items")).scalar() == 0
+            assert conn.execute(text("SELECT name FROM feeds")).scalar() is None
+        assert time.monotonic() - began < 1.0, "the reader waited for the writer"
+    reader.dispose()
+    engine.dispose()
+
+
+@pytest.mark.slow
+def test_dashboard_queries_keep_working_while_the_scheduler_ingests(sqlite_url, server):
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    urls = [
+        server.route(f"/f{i}.xml", Response(body=rss(f"f{i}", 20), headers=RSS_TYPE, delay_s=0.05))
+        for i in range(40)
+    ]
+    add_feeds(sessions, urls)
+    reader = make_engine(sqlite_url, read_only=True)
+    counts: list[int] = []
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def read_loop() -> None:
+        while not done.is_set():
+            try:
+                with reader.connect() as conn:
+                    counts.append(conn.execute(select(func.count()).select_from(Item)).scalar())
+                    conn.execute(
+                        text("SELECT title FROM items ORDER BY published_at DESC LIMIT 50")
+                    ).all()
+            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+            time.sleep(0.005)
+
+    thread = threading.Thread(target=read_loop)
+    thread.start()
+    try:
+        make_scheduler(sessions, batch_size=5).run(once=True)
+    finally:
+        done.set()
+        thread.join(timeout=10)
+    assert errors == []
+    assert len(counts) > 20
+    assert counts == sorted(counts)  # readers see committed feeds appear one by one
+    assert counts[-1] == 800
+    reader.dispose()
+    engine.dispose()
+
+
+# -- status --------------------------------------------------------------------------------
+
+
+def test_status_shows_each_feeds_last_attempt_next_due_time_and_error_streak(sqlite_url, server):
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    good = server.route("/good.xml", Response(body=rss("good"), headers=RSS_TYPE))
+    bad = server.route("/bad.xml", Response(500, b"oops"))
+    add_feeds(sessions, [good, bad])
+    make_scheduler(sessions).run(once=True)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--db", sqlite_url, "status"])
+    assert result.exit_code == 0, result.output
+    assert "last attempt" in result.output and "error streak 1" in result.output
+    assert "due " in result.output and "(in " in result.output
+    as_json = runner.invoke(cli, ["--db", sqlite_url, "status", "--json"])
+    import json
+
+    rows = {row["url"]: row for row in json.loads(as_json.output)}
+    assert rows[good]["last_result"] == "ok" and rows[good]["error_streak"] == 0
+    assert rows[bad]["last_result"] == "error" and rows[bad]["error_streak"] == 1
+    assert rows[bad]["last_http_status"] == 500
+    assert rows[bad]["next_due_at"] > rows[bad]["last_attempt_at"]
+    assert rows[good]["lease_owner"] is None
+    engine.dispose()
+
+
+def test_status_never_prints_control_characters_from_feed_text(sqlite_url):
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    with sessions.begin() as session:
+        feed_store.upsert_feed(
+            session, FeedSpec(url="http://127.0.0.1:9/x", name="evil\x1b[2Jname")
+        )
+    result = CliRunner().invoke(cli, ["--db", sqlite_url, "status"])
+    assert result.exit_code == 0
+    assert "\x1b" not in result.output and "evil [2Jname" in result.output
+    engine.dispose()
+
+
+# -- jkwatch run -----------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _answers_http(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+def test_run_seeds_the_feeds_starts_the_dashboard_and_stops_both_on_ctrl_c(
+    sqlite_url, tmp_path, server, monkeypatch
+):
+    url = server.route("/seeded.xml", Response(body=rss("seeded"), headers=RSS_TYPE))
+    feeds_file = tmp_path / "feeds.toml"
+    feeds_file.write_text(f'[[feeds]]\nurl = "{url}"\nname = "Seeded feed"\n')
+    monkeypatch.setenv("JKWATCH_FEEDS", str(feeds_file))
+    port = _free_port()
+    process = _cli(sqlite_url, "run", "--port", str(port), "--max-sleep-seconds", "0.2")
+    try:
+        deadline = time.monotonic() + 45
+        while not (server.hits("/seeded.xml") and _answers_http(port)):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "scheduler or dashboard never came up"
+            time.sleep(0.2)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+    assert process.returncode == 0, err
+    assert "added 1 default feeds" in out
+    assert f"dashboard: http://127.0.0.1:{port}" in out
+    assert "scheduler stopped" in err
+    assert not _answers_http(port), "the dashboard outlived jkwatch run"
+    engine = make_engine(sqlite_url)
+    with make_sessionmaker(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(Item)) == 3
+    engine.dispose()
