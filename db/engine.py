@@ -129,7 +129,11 @@ def _make_sqlite_engine(target: _Target, read_only: bool, **kwargs: Any) -> Engi
             url = url.set(database=f"file:{path.resolve()}?mode=ro", query={"uri": "true"})
         else:
             _prepare_sqlite_directory(path)
-    kwargs.setdefault("poolclass", NullPool)
+    if path is None:
+        # An in-memory or URI database lives in its connection: never pool-recycle it.
+        kwargs.setdefault("poolclass", NullPool)
+    # File databases keep pooled connections open: closing the last connection to a WAL
+    # database checkpoints it (an fsync), which made every per-feed commit cost ~25 ms.
     engine = create_engine(url, connect_args=connect_args, **kwargs)
 
     @event.listens_for(engine, "connect")

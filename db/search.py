@@ -12,44 +12,35 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_CJK_RANGES = (
-    ("\u3040", "\u30ff"),  # hiragana, katakana
-    ("\u3400", "\u4dbf"),  # CJK extension A
-    ("\u4e00", "\u9fff"),  # CJK unified ideographs
-    ("\uf900", "\ufaff"),  # CJK compatibility ideographs
-    ("\uac00", "\ud7af"),  # Hangul syllables
-    ("\u1100", "\u11ff"),  # Hangul jamo
-    ("\u3130", "\u318f"),  # Hangul compatibility jamo
+_CJK_CLASS = (
+    "\u3040-\u30ff"  # hiragana, katakana
+    "\u3400-\u4dbf"  # CJK extension A
+    "\u4e00-\u9fff"  # CJK unified ideographs
+    "\uf900-\ufaff"  # CJK compatibility ideographs
+    "\uac00-\ud7af"  # Hangul syllables
+    "\u1100-\u11ff"  # Hangul jamo
+    "\u3130-\u318f"  # Hangul compatibility jamo
 )
-_TOKEN = re.compile(r"\w+", re.UNICODE)
+# One pass over the text: a run of CJK characters, or a run of other word characters.
+_RUNS = re.compile(f"([{_CJK_CLASS}]+)|([^\\W{_CJK_CLASS}]+)")
+_ONE_CJK = re.compile(f"[{_CJK_CLASS}]")
 
 
 def _is_cjk(char: str) -> bool:
-    return any(low <= char <= high for low, high in _CJK_RANGES)
-
-
-def _split_runs(word: str) -> list[tuple[bool, str]]:
-    """Split a word into alternating CJK / non-CJK runs."""
-    runs: list[tuple[bool, str]] = []
-    for char in word:
-        cjk = _is_cjk(char)
-        if runs and runs[-1][0] == cjk:
-            runs[-1] = (cjk, runs[-1][1] + char)
-        else:
-            runs.append((cjk, char))
-    return runs
+    return _ONE_CJK.fullmatch(char) is not None
 
 
 def tokens(text: str) -> list[str]:
     """Search tokens: lower-cased words, CJK runs as bigrams (a lone CJK char stays itself)."""
     normal = unicodedata.normalize("NFKC", text or "").casefold()
     out: list[str] = []
-    for word in _TOKEN.findall(normal):
-        for cjk, run in _split_runs(word):
-            if not cjk or len(run) == 1:
-                out.append(run)
-            else:
-                out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    for cjk, word in _RUNS.findall(normal):
+        if word:
+            out.append(word)
+        elif len(cjk) == 1:
+            out.append(cjk)
+        else:
+            out.extend(cjk[i : i + 2] for i in range(len(cjk) - 1))
     return out
 
 

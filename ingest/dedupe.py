@@ -76,6 +76,7 @@ _STOPWORDS = frozenset(
     ]
 )
 _SHIFTS = np.arange(64, dtype=np.uint64)
+_SHINGLE = 4
 _SIGN_BIT = 1 << 63
 
 
@@ -96,7 +97,6 @@ def title_tokens(title: str) -> frozenset[str]:
 
 
 _PRIME = np.uint64(1_000_003)
-_SPACES = re.compile(r"\s+")
 
 
 def _shingle_hashes(text: str, size: int = 4) -> np.ndarray:
@@ -124,7 +124,7 @@ def _mix64(values: np.ndarray) -> np.ndarray:
 
 def simhash(text: str) -> int:
     """64-bit SimHash over character 4-gram shingles, as a signed 64-bit int (fits BIGINT)."""
-    text = _SPACES.sub(" ", _fold(text)).strip()
+    text = " ".join(_fold(text).split())
     if not text:
         return 0
     hashes = _shingle_hashes(text)
@@ -132,6 +132,47 @@ def simhash(text: str) -> int:
     bits = (ones * 2 > len(hashes)).astype(np.uint64) << _SHIFTS
     value = int(np.bitwise_or.reduce(bits))
     return value - (1 << 64) if value & _SIGN_BIT else value
+
+
+def simhash_many(texts: Sequence[str]) -> list[int]:
+    """``[simhash(t) for t in texts]``, vectorised over the whole batch.
+
+    Per-text numpy calls cost more than the arithmetic on a 300-character text, so the
+    shingles of every text are hashed in one pass over the concatenated code points and
+    the bit votes are summed per text with ``reduceat``. Same values as ``simhash``.
+    """
+    folded = [" ".join(_fold(text).split()) for text in texts]
+    out = [0] * len(folded)
+    long_ones = [i for i, text in enumerate(folded) if len(text) >= _SHINGLE]
+    for i, text in enumerate(folded):
+        if text and len(text) < _SHINGLE:
+            out[i] = simhash(text)
+    if not long_ones:
+        return out
+    parts = [
+        np.frombuffer(folded[i].encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        for i in long_ones
+    ]
+    lengths = np.array([len(part) for part in parts], dtype=np.int64)
+    codes = np.concatenate(parts).astype(np.uint64)
+    count = len(codes) - _SHINGLE + 1
+    hashes = np.zeros(count, dtype=np.uint64)
+    for offset in range(_SHINGLE):
+        hashes = hashes * _PRIME + codes[offset : offset + count]
+    # Keep only windows that lie inside one text.
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    windows = lengths - _SHINGLE + 1
+    keep = np.concatenate([np.arange(s, s + w) for s, w in zip(starts, windows, strict=True)])
+    hashes = _mix64(hashes[keep]).astype("<u8")
+    # Column k of the unpacked bits is bit k of the hash (little-endian bytes and bits).
+    bits = np.unpackbits(hashes.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
+    offsets = np.concatenate(([0], np.cumsum(windows)[:-1]))
+    ones = np.add.reduceat(bits, offsets, axis=0, dtype=np.uint32)
+    majority = (ones * 2 > windows[:, None]).astype(np.uint8)
+    values = np.packbits(majority, axis=1, bitorder="little").view("<u8").reshape(-1)
+    for i, value in zip(long_ones, values.tolist(), strict=True):
+        out[i] = value - (1 << 64) if value & _SIGN_BIT else value
+    return out
 
 
 def hamming(a: int, b: int) -> int:
@@ -211,8 +252,8 @@ class StoryIndex:
     def assign(self, entries: Sequence[EntryIn]) -> list[EntryIn]:
         """Entries with ``simhash`` and their story filled; they become candidates themselves."""
         result = []
-        for entry in entries:
-            sig = simhash(f"{entry.title} {entry.summary[:300]}")
+        signatures = simhash_many([f"{entry.title} {entry.summary[:300]}" for entry in entries])
+        for entry, sig in zip(entries, signatures, strict=True):
             tokens = title_tokens(entry.title)
             match = self._best_match(tokens, sig, entry.published_at) if tokens else None
             story_id = story_of = None

@@ -138,19 +138,18 @@ class Scheduler:
         try:
             while not self.stopping:
                 try:
-                    claimed = self.run_round()
+                    if self.run_round():
+                        continue  # more may be due right away
+                    if once:
+                        break
+                    pause = self.seconds_until_next_due()
                 except Exception:  # noqa: BLE001 - an unattended loop survives a bad round
                     self.stats.failed_rounds += 1
                     log.exception("scheduler round failed worker=%s", self.worker)
                     if once:
                         raise
-                    self.sleeper(self.settings.error_sleep_s, self._stop)
-                    continue
-                if claimed:
-                    continue  # more may be due right away
-                if once:
-                    break
-                self.sleeper(self.seconds_until_next_due(), self._stop)
+                    pause = self.settings.error_sleep_s
+                self.sleeper(pause, self._stop)
         finally:
             self._give_back_leases()
             log.info(

@@ -34,7 +34,7 @@ def tagger() -> Tagger:
 def rss(items: Iterable[tuple[str, str, str]], title: str = "Feed") -> bytes:
     """An RSS 2.0 document from ``(guid, title, link)`` triples."""
     body = "".join(
-        f"<item><guid isPermaLink=\"false\">{escape(g)}</guid><title>{escape(t)}</title>"
+        f'<item><guid isPermaLink="false">{escape(g)}</guid><title>{escape(t)}</title>'
         f"<link>{escape(link)}</link><pubDate>Mon, 02 Nov 2026 09:00:00 GMT</pubDate></item>\n"
         for g, t, link in items
     )
@@ -48,7 +48,10 @@ def rss(items: Iterable[tuple[str, str, str]], title: str = "Feed") -> bytes:
 def healthy_feed(tag: str, count: int = 3) -> bytes:
     """A small valid feed whose links live on their own host (no cross-feed dedupe)."""
     return rss(
-        ((f"{tag}-{n}", f"{tag} story {n}", f"https://{tag}.example.net/{n}") for n in range(count)),
+        (
+            (f"{tag}-{n}", f"{tag} story {n}", f"https://{tag}.example.net/{n}")
+            for n in range(count)
+        ),
         title=tag,
     )
 
@@ -62,8 +65,12 @@ def rss_kib() -> int:
 
 
 def fetch_settings(**overrides: object) -> FetchSettings:
-    values: dict[str, object] = {"trust_env": False, "connect_timeout_s": 3.0,
-                                 "read_timeout_s": 3.0, "total_timeout_s": 10.0}
+    values: dict[str, object] = {
+        "trust_env": False,
+        "connect_timeout_s": 3.0,
+        "read_timeout_s": 3.0,
+        "total_timeout_s": 10.0,
+    }
     values.update(overrides)
     return FetchSettings(**values)  # type: ignore[arg-type]
 

@@ -118,3 +118,17 @@ def test_clustering_scales_with_candidates_not_with_stored_items() -> None:
     began = time.perf_counter()
     index.assign(batch)
     assert time.perf_counter() - began < 2.0
+
+
+def test_batch_simhash_gives_the_same_signatures_as_one_at_a_time():
+    from ingest.dedupe import simhash, simhash_many
+
+    texts = [
+        "North Korea fires ballistic missile toward East Sea, JCS says",
+        "北朝鮮が弾道ミサイル発射　防衛省",
+        "北, 동해상으로 탄도미사일 발사…합참",
+        "",
+        "abc",
+        "  spaced   out   text  ",
+    ]
+    assert simhash_many(texts) == [simhash(text) for text in texts]

@@ -13,10 +13,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Feed, Item
-from feedserver import FeedServer, Response
 from ingest.normalize import TITLE_MAX
 from ingest.parse import MAX_ENTRIES
-from reliability_support import add_feeds, peak_rss_kib, reset_peak_rss, rss, run_pipeline
+from tests.feedserver import FeedServer, Response
+from tests.reliability_support import add_feeds, peak_rss_kib, reset_peak_rss, rss, run_pipeline
 
 
 def _ingest(
@@ -68,8 +68,9 @@ def test_a_feed_of_100000_entries_keeps_the_cap_with_a_warning_in_bounded_time_a
     growth_mib = (peak_rss_kib() - before) / 1024
     with sessions() as session:
         feed = session.scalars(select(Feed)).one()
-        warning = feed.last_status, session.scalar(
-            select(Feed.last_error).where(Feed.id == feed.id)
+        warning = (
+            feed.last_status,
+            session.scalar(select(Feed.last_error).where(Feed.id == feed.id)),
         )
     engine.dispose()
     assert len(items) == MAX_ENTRIES
@@ -134,15 +135,17 @@ def test_nul_and_control_characters_are_stripped_before_storage(sessions) -> Non
     )
     (item,) = _ingest(sessions, body)
     for text in (item.title, item.summary, item.guid or ""):
-        assert not any(ord(ch) < 32 and ch not in "\t\n\r" or ord(ch) == 0x7F for ch in text), (
-            repr(text)
+        assert not any(ord(ch) < 32 and ch not in "\t\n\r" or ord(ch) == 0x7F for ch in text), repr(
+            text
         )
     assert "Missile" in item.title and "done" in item.title
 
 
 def test_a_one_megabyte_title_is_truncated_and_the_item_kept(sessions) -> None:  # type: ignore[no-untyped-def]
     huge = "Missile " + "A" * (1024 * 1024)
-    body = rss([("big", huge, "https://big.example.com/1"), ("ok", "Fine", "https://big.example.com/2")])
+    body = rss(
+        [("big", huge, "https://big.example.com/1"), ("ok", "Fine", "https://big.example.com/2")]
+    )
     items = _ingest(sessions, body)
     assert len(items) == 2
     big = next(item for item in items if item.guid == "big")

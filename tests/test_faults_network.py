@@ -24,8 +24,8 @@ from db.engine import make_engine, make_sessionmaker
 from db.migrate import upgrade
 from db.models import Feed, Item
 from db.types import utcnow
-from feedserver import FeedServer, Request, Response
-from reliability_support import (
+from tests.feedserver import FeedServer, Request, Response
+from tests.reliability_support import (
     add_feeds,
     healthy_feed,
     peak_rss_kib,
@@ -129,8 +129,7 @@ def _run_with_healthy_neighbours(
     upgrade(engine)
     sessions = make_sessionmaker(engine)
     healthy = [
-        server.route(f"/healthy{n}.xml", Response(body=healthy_feed(f"healthy{n}")))
-        for n in (1, 2)
+        server.route(f"/healthy{n}.xml", Response(body=healthy_feed(f"healthy{n}"))) for n in (1, 2)
     ]
     feeds = add_feeds(sessions, [*healthy, fault.url])
     reset_peak_rss()
@@ -168,7 +167,7 @@ def _redirect(to: str) -> Response:
 
 SCENARIOS: dict[str, Scenario] = {
     "read timeout": lambda s: Fault(
-        s.route("/slow.xml", Response(body=healthy_feed("slow"), delay_s=2.5)), r"timed? ?out"
+        s.route("/slow.xml", Response(body=healthy_feed("slow"), delay_s=1.5)), r"timed? ?out"
     ),
     "drip one byte at a time": lambda s: Fault(
         s.route("/drip.xml", Response(body=healthy_feed("drip", 40), drip_s=0.05)),
@@ -222,7 +221,7 @@ def test_a_network_fault_is_recorded_in_words_and_spares_the_other_feeds(
     with FeedServer() as server:
         fault = SCENARIOS[name](server)
         _, growth = _run_with_healthy_neighbours(
-            sqlite_url, server, fault, read_timeout_s=1.0, total_timeout_s=2.0
+            sqlite_url, server, fault, read_timeout_s=0.5, total_timeout_s=1.5
         )
     assert growth < 150 * 1024, f"peak memory grew by {growth} KiB"
 
@@ -253,7 +252,7 @@ def test_https_to_a_plain_http_port_is_a_recorded_tls_error(sqlite_url: str) -> 
 def test_a_server_that_never_accepts_hits_the_connect_timeout(sqlite_url: str) -> None:
     with FeedServer() as server, _never_accepting() as port:
         fault = Fault(f"http://127.0.0.1:{port}/feed.xml", r"timed? ?out|connect")
-        _run_with_healthy_neighbours(sqlite_url, server, fault, connect_timeout_s=1.0)
+        _run_with_healthy_neighbours(sqlite_url, server, fault, connect_timeout_s=0.5)
 
 
 def test_a_ten_gigabyte_body_is_cut_off_at_the_size_cap_with_flat_memory(

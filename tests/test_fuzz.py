@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from ingest.language import entry_language
 from ingest.normalize import FeedContext, normalize_entry
 from ingest.parse import ParsedFeed, ParseError, RawEntry, parse_feed
-from reliability_support import tagger
+from tests.reliability_support import tagger
 
 FUZZ = settings(
     max_examples=150,
@@ -34,17 +34,43 @@ _ALPHABET = st.characters(
     blacklist_categories=("Cs",),  # lone surrogates cannot be encoded in any feed
 )
 _NASTY = st.sampled_from(
-    ["\x00", "\x07", "\x1b[31m", "&amp;", "&lt;b&gt;", "&nbsp;", "<![CDATA[", "]]>", "<b>",
-     "</item>", "\u200b", "\ufeff", "北朝鮮", "미사일", "'", '"', "%", "javascript:"]
+    [
+        "\x00",
+        "\x07",
+        "\x1b[31m",
+        "&amp;",
+        "&lt;b&gt;",
+        "&nbsp;",
+        "<![CDATA[",
+        "]]>",
+        "<b>",
+        "</item>",
+        "\u200b",
+        "\ufeff",
+        "北朝鮮",
+        "미사일",
+        "'",
+        '"',
+        "%",
+        "javascript:",
+    ]
 )
 TEXT = st.lists(st.one_of(st.text(_ALPHABET, max_size=30), _NASTY), max_size=6).map("".join)
 LINKS = st.one_of(
     st.none(),
     TEXT,
     st.sampled_from(
-        ["https://news.example.com/a?utm_source=x#f", "/relative/1", "javascript:alert(1)",
-         "file:///etc/passwd", "http://[::1", "https://news.google.com/rss/articles/x?url=https%3A%2F%2Fa.example%2F",
-         "HTTP://EXAMPLE.COM:80/", "//no-scheme.example/x", "https://a.example/" + "x" * 3000]
+        [
+            "https://news.example.com/a?utm_source=x#f",
+            "/relative/1",
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "http://[::1",
+            "https://news.google.com/rss/articles/x?url=https%3A%2F%2Fa.example%2F",
+            "HTTP://EXAMPLE.COM:80/",
+            "//no-scheme.example/x",
+            "https://a.example/" + "x" * 3000,
+        ]
     ),
 )
 DATES = st.one_of(
@@ -57,7 +83,9 @@ DATES = st.one_of(
     ),
     TEXT,
 )
-ENCODINGS = st.sampled_from(["utf-8", "utf-16", "shift_jis", "euc-jp", "euc-kr", "cp949", "iso-8859-1"])
+ENCODINGS = st.sampled_from(
+    ["utf-8", "utf-16", "shift_jis", "euc-jp", "euc-kr", "cp949", "iso-8859-1"]
+)
 
 
 def _pipeline_stages(body: bytes, headers: dict[str, str] | None = None) -> None:
@@ -139,7 +167,9 @@ def feed_documents(draw: st.DrawFn) -> tuple[bytes, dict[str, str]]:
         if declare in label
         else '<?xml version="1.0"?>'
     )
-    headers = {"Content-Type": "application/xml" + (f"; charset={encoding}" if declare == "header" else "")}
+    headers = {
+        "Content-Type": "application/xml" + (f"; charset={encoding}" if declare == "header" else "")
+    }
     return (prolog + doc).encode(encoding, errors="replace"), headers
 
 
@@ -155,8 +185,14 @@ def test_random_feed_structures_in_random_encodings_only_ever_yield_recorded_err
 _STRUCT_TIMES = st.one_of(
     st.none(),
     st.tuples(
-        st.integers(-5000, 20000), st.integers(-3, 15), st.integers(-3, 40), st.integers(-5, 30),
-        st.integers(-5, 70), st.integers(-5, 70), st.integers(0, 6), st.integers(1, 366),
+        st.integers(-5000, 20000),
+        st.integers(-3, 15),
+        st.integers(-3, 40),
+        st.integers(-5, 30),
+        st.integers(-5, 70),
+        st.integers(-5, 70),
+        st.integers(0, 6),
+        st.integers(1, 366),
         st.just(0),
     ).map(time.struct_time),
 )
@@ -183,8 +219,9 @@ def test_normalising_any_raw_entry_never_raises_and_yields_clean_text(
     published: time.struct_time | None,
     updated: time.struct_time | None,
 ) -> None:
-    raw = RawEntry(guid, link, title, content_type, summary, content_type, content, None,
-                   published, updated)
+    raw = RawEntry(
+        guid, link, title, content_type, summary, content_type, content, None, published, updated
+    )
     entry = normalize_entry(raw, CONTEXT)
     assert entry.title
     assert entry.published_at.tzinfo is not None
@@ -195,7 +232,11 @@ def test_normalising_any_raw_entry_never_raises_and_yields_clean_text(
 
 
 @FUZZ
-@given(title=TEXT, summary=TEXT, lang=st.one_of(st.none(), st.sampled_from(["en", "ja", "ko", "ko-KR", "zz", ""])))
+@given(
+    title=TEXT,
+    summary=TEXT,
+    lang=st.one_of(st.none(), st.sampled_from(["en", "ja", "ko", "ko-KR", "zz", ""])),
+)
 def test_tagging_any_text_never_raises(title: str, summary: str, lang: str | None) -> None:
     result = tagger().tag(title, summary, "", lang=lang)
     assert 0.0 <= result.relevance <= 1.0

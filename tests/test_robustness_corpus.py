@@ -23,8 +23,8 @@ from db.migrate import upgrade
 from db.models import Feed, FetchRun, Item
 from ingest.parse import parse_feed
 from ingest.pipeline import RunReport
-from feedserver import FeedServer, Response
-from reliability_support import add_feeds, run_pipeline
+from tests.feedserver import FeedServer, Response
+from tests.reliability_support import add_feeds, run_pipeline
 
 CORPUS = Path(__file__).parent / "fixtures" / "robustness"
 MANIFEST: list[dict[str, Any]] = tomllib.loads((CORPUS / "MANIFEST.toml").read_text("utf-8"))[
@@ -92,7 +92,7 @@ def test_every_corpus_file_is_ingested_in_one_run_as_its_manifest_says(db_url: s
             )
             items = list(session.scalars(select(Item)))
 
-        problems = []
+        problems: list[str] = []
         for spec in MANIFEST:
             name, url = spec["file"], urls[spec["file"]]
             feed, feed_report = feeds[url], by_url[url]
@@ -110,6 +110,17 @@ def test_every_corpus_file_is_ingested_in_one_run_as_its_manifest_says(db_url: s
             high = spec.get("items", spec.get("items_max", 10**9))
             if feed_report.outcome == "error" and "items" in spec:
                 problems.append(f"{name}: unexpected error {feed_report.error!r}")
+            own = [item for item in items if item.feed_id == feed.id]
+            if "canonical_url" in spec and spec["canonical_url"] not in {
+                item.canonical_url for item in own
+            }:
+                problems.append(
+                    f"{name}: no item with canonical URL {spec['canonical_url']}: "
+                    f"{sorted(str(item.canonical_url) for item in own)}"
+                )
+            wanted = spec.get("title_contains") if "decode_bug" not in spec else None
+            if wanted and not any(wanted in item.title for item in own):
+                problems.append(f"{name}: no title contains {wanted!r}")
             if not low <= stored <= high:
                 problems.append(
                     f"{name}: stored {stored}, expected {low}..{high} "
@@ -123,7 +134,9 @@ def test_every_corpus_file_is_ingested_in_one_run_as_its_manifest_says(db_url: s
             for field, text in texts.items():
                 assert LEAK_MARKER not in text, f"XXE content stored in {field}"
                 assert "lollollol" not in text, f"entity expansion stored in {field}"
-                assert not _CONTROL.search(text), f"control character kept in {field}: {text[:80]!r}"
+                assert not _CONTROL.search(text), (
+                    f"control character kept in {field}: {text[:80]!r}"
+                )
                 assert "<script" not in text.lower(), f"markup kept in {field}"
             assert len(item.title) <= 10_000, "a 1 MB title is truncated"
             canonical = item.canonical_url

@@ -494,3 +494,63 @@ def test_run_seeds_the_feeds_starts_the_dashboard_and_stops_both_on_ctrl_c(
     with make_sessionmaker(engine)() as session:
         assert session.scalar(select(func.count()).select_from(Item)) == 3
     engine.dispose()
+
+
+class FailsOnce:
+    """The real pipeline behind a first call that blows up (a bug or a dropped connection)."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        self.calls = 0
+
+    def refresh(self, feeds, stop=None, on_feed=None):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        if self.calls == 1:
+            raise RuntimeError("connection lost")
+        return self.pipeline.refresh(feeds, stop=stop, on_feed=on_feed)
+
+
+def test_a_failed_round_does_not_end_the_loop_and_its_feeds_return_when_the_lease_lapses(
+    sessions, server
+):
+    url = server.route("/f.xml", Response(body=rss("f"), headers=RSS_TYPE))
+    (feed_id,) = add_feeds(sessions, [url])
+    clock = FakeClock()
+    started = clock()
+    worker = make_worker_id()
+    refresher = FailsOnce(Pipeline(sessions, PipelineSettings(worker=worker), clock=clock))
+    scheduler = None
+
+    def sleeper(seconds: float, stop: threading.Event) -> None:
+        clock.now += timedelta(seconds=seconds)
+        if scheduler.stats.feeds:
+            scheduler.stop()
+
+    settings = SchedulerSettings(lease=timedelta(minutes=5), max_sleep_s=60, error_sleep_s=30)
+    scheduler = Scheduler(sessions, refresher, settings, worker, clock=clock, sleeper=sleeper)
+    stats = scheduler.run()
+    assert stats.failed_rounds == 1 and stats.feeds == 1
+    with sessions() as session:
+        feed = feed_store.get_feed(session, feed_id)
+    assert feed.last_status == "ok" and feed.lease_owner is None
+    # Retried only once the failed round's lease had lapsed, not in a tight loop.
+    assert feed.last_fetch_at - started >= timedelta(minutes=5)
+    assert len(server.hits("/f.xml")) == 1
+
+
+def test_inconsistent_interval_bounds_are_a_usage_error(sqlite_url):
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--db",
+            sqlite_url,
+            "schedule",
+            "--once",
+            "--min-interval-minutes",
+            "120",
+            "--max-interval-hours",
+            "1",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "--min-interval-minutes (120) is longer than --max-interval-hours (1)" in result.output

@@ -235,3 +235,15 @@ def test_full_text_index_follows_inserts_and_updates(sessions, engine):
                 {"q": "弾道 道ミ"},
             ).all()
     assert len(hits) == 1
+
+
+def test_items_added_in_separate_runs_accumulate_in_the_same_rollup_cell(sessions):
+    (feed,) = _setup(sessions)
+    with sessions.begin() as s:
+        item_store.store_entries(s, feed, [entry("a")])
+    with sessions.begin() as s:
+        item_store.store_entries(s, feed, [entry("b"), entry("c", relevance=0.2)])
+    with sessions.begin() as s:
+        assert s.scalar(select(func.sum(DailyTotal.items))) == 3
+        assert s.scalar(select(func.sum(DailyThemeCount.items)).where(DailyThemeCount.rel_bucket == 9)) == 2
+        _rollup_matches_items(s)

@@ -97,8 +97,12 @@ def test_eval_prints_theme_and_relevance_metrics_and_misses(tmp_path: Path) -> N
         jsonl(
             {**MISSILE, "relevant": True, "themes": ["nk_weapons"]},
             {**MARKETS, "relevant": False, "themes": []},
-            {"id": "x9", "title": "Japan, S. Korea defense chiefs agree to restore GSOMIA",
-             "relevant": True, "themes": ["history_disputes"]},
+            {
+                "id": "x9",
+                "title": "Japan, S. Korea defense chiefs agree to restore GSOMIA",
+                "relevant": True,
+                "themes": ["history_disputes"],
+            },
         ),
         encoding="utf-8",
     )

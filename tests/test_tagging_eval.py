@@ -94,7 +94,12 @@ def test_a_miss_lists_missing_and_extra_themes() -> None:
 
 def test_a_bad_labelled_line_names_its_line_number() -> None:
     with pytest.raises(ValueError, match="line 2: unknown theme id 'space'"):
-        parse_labelled(['{"title": "x", "relevant": true}', '{"title": "y", "relevant": true, "themes": ["space"]}'])
+        parse_labelled(
+            [
+                '{"title": "x", "relevant": true}',
+                '{"title": "y", "relevant": true, "themes": ["space"]}',
+            ]
+        )
     with pytest.raises(ValueError, match="line 1: missing field 'relevant'"):
         parse_labelled(['{"title": "x"}'])
 

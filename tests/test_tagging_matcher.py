@@ -57,9 +57,10 @@ def test_half_width_katakana_is_folded_before_matching(tagger: Tagger) -> None:
 
 
 def test_matching_ignores_case(tagger: Tagger) -> None:
-    assert tagger.tag("NORTH KOREA FIRES BALLISTIC MISSILE").theme_ids == tagger.tag(
-        "north korea fires ballistic missile"
-    ).theme_ids
+    assert (
+        tagger.tag("NORTH KOREA FIRES BALLISTIC MISSILE").theme_ids
+        == tagger.tag("north korea fires ballistic missile").theme_ids
+    )
 
 
 def test_english_terms_match_only_whole_words() -> None:

@@ -154,7 +154,9 @@ def test_a_missing_language_names_the_theme_and_language() -> None:
 
 
 def test_an_unknown_language_is_rejected() -> None:
-    block = THEME.format(id="jk_cooperation").replace('ko = ["미사일"]', 'ko = ["미사일"]\nzh = ["导弹"]')
+    block = THEME.format(id="jk_cooperation").replace(
+        'ko = ["미사일"]', 'ko = ["미사일"]\nzh = ["导弹"]'
+    )
     assert "terms.zh: unknown language" in error_of(minimal(block))
 
 
@@ -181,7 +183,9 @@ def test_exact_matching_is_refused_for_cjk_terms() -> None:
 
 
 def test_a_negative_actor_share_is_rejected() -> None:
-    block = THEME.format(id="jk_cooperation").replace('label = "Label"', 'label = "L"\nactor_share = -1')
+    block = THEME.format(id="jk_cooperation").replace(
+        'label = "Label"', 'label = "L"\nactor_share = -1'
+    )
     assert "theme 'jk_cooperation': actor_share: must be a number >= 0" in error_of(minimal(block))
 
 

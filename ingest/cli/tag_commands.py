@@ -10,8 +10,8 @@ from __future__ import annotations
 import io
 import json
 import sys
-from pathlib import Path
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 import click
@@ -62,9 +62,7 @@ def tag_line(tagger: Tagger, line: str, number: int) -> dict[str, Any]:
     return {"id": row.get("id"), **result.to_json()}
 
 
-def run_tag(
-    tagger: Tagger, source: Iterable[str], out: BinaryIO, err: TextIO
-) -> tuple[int, int]:
+def run_tag(tagger: Tagger, source: Iterable[str], out: BinaryIO, err: TextIO) -> tuple[int, int]:
     """Stream `source` lines to `out` as UTF-8 JSON Lines; returns (tagged, rejected) counts."""
     done = failed = 0
     for number, line in enumerate(source, 1):
@@ -98,8 +96,8 @@ def tag_command(themes_path: Path | None) -> None:
     """
     tagger = Tagger(_taxonomy(themes_path))
     # Bytes in and out, decoded and encoded as UTF-8 whatever the locale says.
-    stdin = io.TextIOWrapper(click.get_binary_stream("stdin"), encoding="utf-8", errors="replace")
-    run_tag(tagger, stdin, click.get_binary_stream("stdout"), sys.stderr)
+    stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+    run_tag(tagger, stdin, sys.stdout.buffer, sys.stderr)
 
 
 @click.command("eval")

@@ -21,9 +21,10 @@ vocabulary such as markets, sport or weather), each squashed with 1 - exp(-x / s
 from __future__ import annotations
 
 import math
-from operator import mul
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter, mul
 from typing import Any
 
 import ahocorasick
@@ -74,7 +75,12 @@ class Tagger:
         self._theme_scale = scoring.theme_scale
         self._theme_threshold = scoring.theme_threshold
         # Raw evidence at which a theme is assigned: r / (r + scale) >= threshold.
-        self._assign_raw = scoring.theme_scale * scoring.theme_threshold / (1 - scoring.theme_threshold)
+        self._assign_raw = (
+            scoring.theme_scale * scoring.theme_threshold / (1 - scoring.theme_threshold)
+        )
+        self._near_assign = self._assign_raw * 0.99
+        # Evidence values are immutable and recur constantly: build each one once.
+        self._evidence_cache: dict[tuple[int, int, int], Evidence] = {}
         default_share = taxonomy.relevance.theme_actor_share
         self._actor_shares = tuple(
             default_share if theme.actor_share is None else theme.actor_share for theme in themes
@@ -118,27 +124,43 @@ class Tagger:
                 for key in _keys(term):
                     masks.setdefault(key, {}).setdefault(term.lang, set()).add(slot)
 
+        # The automaton's value is just the key's index: the scan then counts keys with a C-level
+        # Counter instead of a Python loop per match, and these per-language tables say what a
+        # key means in a text of each language.
         automaton = ahocorasick.Automaton()
-        for key in sorted(set(keys) | set(masks)):
+        key_ids: list[list[tuple[int, ...]]] = [[] for _ in LANGS]
+        key_masks: list[list[tuple[int, ...]]] = [[] for _ in LANGS]
+        spans: list[tuple[int, int]] = []
+        for index, key in enumerate(sorted(set(keys) | set(masks))):
             by_lang = keys.get(key, {})
             mask_by_lang = masks.get(key, {})
-            value = []
-            for text_lang in LANGS:
+            for li, text_lang in enumerate(LANGS):
                 # English keys apply to every text; a CJK key only to text in its language. A
                 # term that also has a key of the text's own language is matched by that key only,
                 # so "NATO" listed in en and ja is not counted twice in Japanese text.
                 ids = set(by_lang.get(text_lang, ()))
                 if text_lang != "en":
                     ids |= {e for e in by_lang.get("en", ()) if text_lang not in entries[e].langs}
-                value.append(tuple(sorted(ids)))
-            for text_lang in LANGS:
+                key_ids[li].append(tuple(sorted(ids)))
                 slots = mask_by_lang.get(text_lang, set()) | mask_by_lang.get("en", set())
-                value.append(tuple(sorted(slots)))
+                key_masks[li].append(tuple(sorted(slots)))
             padded = key.startswith(" ")
-            value.append(len(key) - 2 if padded else len(key) - 1)  # start offset from end
-            value.append(1 if padded else 0)  # end offset from end
-            automaton.add_word(key, tuple(value))
+            # (start, end) offsets from the reported end index: the word without its padding.
+            spans.append((len(key) - 2 if padded else len(key) - 1, 1 if padded else 0))
+            automaton.add_word(key, index)
         automaton.make_automaton()
+        self._key_ids = tuple(tuple(ids) for ids in key_ids)
+        self._key_masks = tuple(tuple(m) for m in key_masks)
+        self._mask_keys = tuple(
+            frozenset(k for k, m in enumerate(masks_of) if m) for masks_of in key_masks
+        )
+        self._spans = tuple(spans)
+        # Evidence order: strongest term first, then alphabetical; precomputed as a rank.
+        order = sorted(range(len(entries)), key=lambda e: (-entries[e].weight, entries[e].term))
+        rank = [0] * len(entries)
+        for position, eid in enumerate(order):
+            rank[eid] = position
+        self._rank = tuple(rank)
         return (
             automaton,
             tuple(e.slot for e in entries),
@@ -182,79 +204,85 @@ class Tagger:
                 (_OFF_TOPIC, self._off_slot),
             )
         }
-        named_raw = {name: round(value, 3) for name, value in zip(self._slot_names, raw) if value}
+        named_raw = {
+            name: round(value, 3)
+            for name, value in zip(self._slot_names, raw, strict=True)
+            if value
+        }
         return Explanation(self._result(raw, hits), lang_code, named_raw, signals)
 
     def _scan(
         self, title: str, summary: str, body: str, lang: str | None
-    ) -> tuple[list[float], list[tuple[int, int, int]], str]:
-        texts = (normalize(title), normalize(summary), normalize(body))
+    ) -> tuple[list[float], dict[int, list[tuple[int, int, int]]], str]:
+        texts = (normalize(title), normalize(summary), normalize(body) if body else " ")
         lang_code = _lang_code(lang, texts)
         li = LANGS.index(lang_code)
         raw = [0.0] * len(self._slot_names)
-        hits: list[tuple[int, int, int]] = []
+        hits: dict[int, list[tuple[int, int, int]]] = {}
         slot_of, weight_of = self._slot, self._weight
         bonus, max_repeats = self._bonus, self._max_repeats
         for fi, text in enumerate(texts):
             if len(text) < 2:
                 continue
-            counts = self._count(text, li)
             factor = self._factors[fi]
-            for eid, count in counts.items():
-                repeat = bonus * min(count - 1, max_repeats)
-                raw[slot_of[eid]] += factor * weight_of[eid] * (1.0 + repeat)
-                hits.append((eid, fi, count))
+            for eid, count in self._count(text, li).items():
+                slot = slot_of[eid]
+                raw[slot] += factor * weight_of[eid] * (1.0 + bonus * min(count - 1, max_repeats))
+                if slot in hits:
+                    hits[slot].append((eid, fi, count))
+                else:
+                    hits[slot] = [(eid, fi, count)]
         return raw, hits, lang_code
 
     def _count(self, text: str, li: int) -> dict[int, int]:
         """Count entry matches in one normalised field, honouring exclusion masks."""
+        found = Counter(map(itemgetter(1), self._automaton.iter(text)))
+        if not found:
+            return {}
+        if not self._mask_keys[li].isdisjoint(found):
+            return self._count_masked(text, li)
+        ids_of = self._key_ids[li]
         counts: dict[int, int] = {}
-        get = counts.get
-        matches = list(self._automaton.iter(text))
-        masked = False
-        for _, value in matches:
-            for eid in value[li]:
-                counts[eid] = get(eid, 0) + 1
-            if value[3 + li]:
-                masked = True
-        if masked:
-            counts = self._count_masked(matches, li)
+        for key, n in found.items():
+            for eid in ids_of[key]:
+                counts[eid] = counts.get(eid, 0) + n
         return counts
 
-    def _count_masked(self, matches: list[tuple[int, tuple]], li: int) -> dict[int, int]:
-        spans = [
-            (end - value[6], end - value[7], slot)
-            for end, value in matches
-            for slot in value[3 + li]
+    def _count_masked(self, text: str, li: int) -> dict[int, int]:
+        """The slow path, only for texts containing an exclusion phrase: compare positions."""
+        matches = [
+            (end - self._spans[key][0], end - self._spans[key][1], key)
+            for end, key in self._automaton.iter(text)
         ]
+        key_masks, ids_of = self._key_masks[li], self._key_ids[li]
+        masks = [(a, b, slot) for a, b, key in matches for slot in key_masks[key]]
         counts: dict[int, int] = {}
         off_slot = self._off_slot
-        for end, value in matches:
-            start, stop = end - value[6], end - value[7]
-            for eid in value[li]:
+        for start, stop, key in matches:
+            for eid in ids_of[key]:
                 slot = self._slot[eid]
                 hidden = any(
                     a <= stop
                     and start <= b
                     and (mask == slot or (mask == _ALL and slot != off_slot))
-                    for a, b, mask in spans
+                    for a, b, mask in masks
                 )
                 if not hidden:
                     counts[eid] = counts.get(eid, 0) + 1
         return counts
 
-    def _result(self, raw: list[float], hits: list[tuple[int, int, int]]) -> TagResult:
-        scale, threshold = self._theme_scale, self._theme_threshold
+    def _result(self, raw: list[float], hits: dict[int, list[tuple[int, int, int]]]) -> TagResult:
+        scale, threshold, near = self._theme_scale, self._theme_threshold, self._near_assign
         scored = []
         for slot, value in enumerate(raw[: self._actor_slot]):
-            if value > 0:
+            if value >= near:  # cheap pre-filter; the rounded score decides
                 score = round(value / (value + scale), 3)
                 if score >= threshold:
-                    scored.append((score, slot))
-        scored.sort(key=lambda pair: (-pair[0], pair[1]))
+                    scored.append((-score, slot))
+        scored.sort()
         themes = tuple(
-            ThemeScore(self._theme_ids[slot], score, self._evidence(hits, slot))
-            for score, slot in scored
+            ThemeScore(self._theme_ids[slot], -negative, self._evidence(hits, slot))
+            for negative, slot in scored
         )
         relevance = self._relevance(raw)
         return TagResult(relevance, relevance >= self.taxonomy.relevance.threshold, themes)
@@ -281,10 +309,26 @@ class Tagger:
         security_strength = 1.0 - math.exp(-net / config.security_scale)
         return round(actor_strength * security_strength, 3)
 
-    def _evidence(self, hits: list[tuple[int, int, int]], slot: int) -> tuple[Evidence, ...]:
-        chosen = [hit for hit in hits if self._slot[hit[0]] == slot]
-        chosen.sort(key=lambda hit: (hit[1], -self._weight[hit[0]], self._term[hit[0]]))
-        return tuple(Evidence(self._term[eid], FIELDS[fi], count) for eid, fi, count in chosen)
+    def _evidence(
+        self, hits: dict[int, list[tuple[int, int, int]]], slot: int
+    ) -> tuple[Evidence, ...]:
+        chosen = hits.get(slot)
+        if not chosen:
+            return ()
+        if len(chosen) > 1:
+            rank = self._rank
+            chosen = sorted(chosen, key=lambda hit: (hit[1], rank[hit[0]]))
+        cache = self._evidence_cache
+        out = []
+        for hit in chosen:
+            evidence = cache.get(hit)
+            if evidence is None:
+                if len(cache) > 50_000:
+                    cache.clear()
+                eid, fi, count = hit
+                evidence = cache[hit] = Evidence(self._term[eid], FIELDS[fi], count)
+            out.append(evidence)
+        return tuple(out)
 
 
 def tag_many(tagger: Tagger, items: Iterable[Mapping[str, Any]]) -> list[TagResult]:

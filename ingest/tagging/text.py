@@ -34,9 +34,9 @@ _HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 _KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff]")
 _CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7a3"
 _CJK_SPACE = re.compile(f"(?<=[{_CJK_CHARS}]) (?=[{_CJK_CHARS}])")
-# Latin letters or digits glued to CJK ("日韓GSOMIA", "THAAD배치") get a space between them, so
-# English keys, which match whole words, still find them.
-_LATIN_CJK = re.compile(f"(?<=[a-z0-9])(?=[{_CJK_CHARS}])|(?<=[{_CJK_CHARS}])(?=[a-z0-9])")
+# Runs of ASCII letters and digits in non-ASCII text are split off with spaces, so an English
+# key (a whole word) still finds "GSOMIA" in "日韓GSOMIA" or "THAAD" in "THAAD배치".
+_ASCII_RUN = re.compile("([a-z0-9]+)")
 
 
 def _nfkc(text: str) -> str:
@@ -67,7 +67,8 @@ def normalize(text: str) -> str:
     text = _nfkc(text).casefold()
     text = text.encode("utf-8").translate(_ASCII_TABLE).decode("utf-8")
     text = _NON_ASCII_NON_WORD.sub(" ", text)
-    text = _LATIN_CJK.sub(" ", text)
+    if _ASCII_RUN.search(text):
+        text = " ".join(_ASCII_RUN.split(text))
     return " " + " ".join(text.split()) + " "
 
 
