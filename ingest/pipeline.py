@@ -25,9 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from db.engine import first_line
 from db.feeds import record_attempt
 from db.items import recent_fingerprints, store_entries
-from db.records import EntryIn, FeedRecord, FeedUpdate, FetchOutcome, StoreResult, ThemeIn
+from db.records import EntryIn, FeedRecord, FeedUpdate, FetchOutcome, StoreResult
 from db.stories import stories_by_entry_key
-from db.themes import ThemeInfo, sync_themes
 from db.types import utcnow
 from ingest.dedupe import StoryIndex
 from ingest.fetch import FetchSettings, iter_fetch
@@ -36,6 +35,7 @@ from ingest.language import entry_language, normalize_language
 from ingest.normalize import FeedContext, normalize_entry
 from ingest.parse import ParsedFeed, ParseError, parse_feed
 from ingest.schedule import Observation, SchedulePolicy, next_fetch
+from ingest.tag_values import sync_taxonomy, theme_ins
 from ingest.tagging import Tagger, load_taxonomy
 
 log = logging.getLogger(__name__)
@@ -122,12 +122,8 @@ class Pipeline:
         """item_themes has a foreign key to themes: the taxonomy's ids must exist first."""
         if self._themes_synced:
             return
-        themes = [
-            ThemeInfo(theme.id, theme.label, theme.description, position)
-            for position, theme in enumerate(self.tagger.taxonomy.themes)
-        ]
         with self.sessions.begin() as session:
-            sync_themes(session, themes)
+            sync_taxonomy(session, self.tagger.taxonomy)
         self._themes_synced = True
 
     def _story_index(self, now: datetime) -> StoryIndex:
@@ -316,19 +312,11 @@ class Pipeline:
     def tag(self, entry: EntryIn) -> EntryIn:
         """The entry with relevance, relevant, themes and the taxonomy fingerprint filled in."""
         result = self.tagger.tag(entry.title, entry.summary, entry.body or "", lang=entry.language)
-        themes = tuple(
-            ThemeIn(
-                theme.theme_id,
-                theme.score,
-                tuple(evidence.to_json() for evidence in theme.evidence),
-            )
-            for theme in result.themes
-        )
         return replace(
             entry,
             relevance=result.relevance,
             relevant=result.relevant,
-            themes=themes,
+            themes=theme_ins(result),
             tagged_with=self.tagger.taxonomy.fingerprint,
         )
 

@@ -16,34 +16,11 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import items as item_store
-from db.records import ThemeIn
-from db.themes import ThemeInfo, set_meta, sync_themes
-from ingest.tagging import Tagger, TagResult, Taxonomy
+from db.themes import set_meta
+from ingest.tag_values import sync_taxonomy, theme_ins
+from ingest.tagging import Tagger, Taxonomy
 
 TAXONOMY_META_KEY = "taxonomy_fingerprint"
-
-
-def theme_ins(result: TagResult) -> tuple[ThemeIn, ...]:
-    """The tagger's themes as storage values (evidence as plain dicts)."""
-    return tuple(
-        ThemeIn(
-            theme_id=theme.theme_id,
-            score=theme.score,
-            evidence=tuple(evidence.to_json() for evidence in theme.evidence),
-        )
-        for theme in result.themes
-    )
-
-
-def sync_taxonomy(session: Session, taxonomy: Taxonomy) -> None:
-    """Copy theme ids, labels and descriptions into the database for the dashboard."""
-    sync_themes(
-        session,
-        [
-            ThemeInfo(theme.id, theme.label, theme.description, position)
-            for position, theme in enumerate(taxonomy.themes)
-        ],
-    )
 
 
 @dataclass(frozen=True)

@@ -93,9 +93,7 @@ def test_kill_9_at_several_points_of_an_ingest_loses_and_duplicates_nothing(
             assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     engine = make_engine(db_url)
     with make_sessionmaker(engine)() as session:
-        total, distinct = session.execute(
-            select(func.count(), func.count(func.distinct(Item.feed_id * 1_000_000 + Item.id)))
-        ).one()
+        total = session.scalar(select(func.count()).select_from(Item))
         keys = session.scalar(
             select(func.count()).select_from(
                 select(Item.feed_id, Item.entry_key).distinct().subquery()
@@ -110,7 +108,6 @@ def test_kill_9_at_several_points_of_an_ingest_loses_and_duplicates_nothing(
     engine.dispose()
     assert total == keys == FEEDS * ITEMS_PER_FEED, "no item lost, none duplicated"
     assert sorted(per_feed) == [ITEMS_PER_FEED] * FEEDS
-    assert distinct == total
 
 
 def test_a_write_blocked_by_another_writer_rolls_back_and_is_retried_later(

@@ -9,7 +9,8 @@ from db import items as item_store
 from db.models import DailyThemeCount, Item, ItemTheme
 from db.themes import get_meta
 from ingest.cli.main import cli
-from ingest.retag import TAXONOMY_META_KEY, retag_all, sync_taxonomy
+from ingest.retag import TAXONOMY_META_KEY, retag_all
+from ingest.tag_values import sync_taxonomy
 from ingest.tagging import load_taxonomy
 from tests.factories import entry, feed_spec
 

@@ -12,7 +12,6 @@ from ingest.schedule import (
     SchedulePolicy,
     error_delay_s,
     next_fetch,
-    normal_interval_s,
     update_period_s,
 )
 

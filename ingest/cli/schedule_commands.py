@@ -227,18 +227,8 @@ def _seed_default_feeds(app: AppContext) -> int:
 
 
 def _start_dashboard(app: AppContext, host: str, port: int) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable,
-        "-m",
-        "ingest.cli.main",
-        "--db",
-        app.database_url,
-        "dashboard",
-        "--host",
-        host,
-        "--port",
-        str(port),
-    ]
+    command = [sys.executable, "-m", "ingest.cli.main", "--db", app.database_url]
+    command += ["dashboard", "--host", host, "--port", str(port)]
     # Its own session: a terminal Ctrl-C reaches only us, and we stop the dashboard in order.
     return subprocess.Popen(command, start_new_session=True)
 
@@ -270,7 +260,7 @@ def _group_alive(pgid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass  # exists, owned by someone else (cannot happen for our own children)
     return True
 
 

@@ -21,7 +21,6 @@ vocabulary such as markets, sport or weather), each squashed with 1 - exp(-x / s
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from operator import itemgetter, mul
@@ -214,7 +213,9 @@ class Tagger:
     def _scan(
         self, title: str, summary: str, body: str, lang: str | None
     ) -> tuple[list[float], dict[int, list[tuple[int, int, int]]], str]:
-        texts = (normalize(title), normalize(summary), normalize(body) if body else " ")
+        texts = (normalize(title), normalize(summary) if summary else " ")
+        if body:
+            texts += (normalize(body),)
         lang_code = _lang_code(lang, texts)
         li = LANGS.index(lang_code)
         raw = [0.0] * len(self._slot_names)
@@ -236,16 +237,17 @@ class Tagger:
 
     def _count(self, text: str, li: int) -> dict[int, int]:
         """Count entry matches in one normalised field, honouring exclusion masks."""
-        found = Counter(map(itemgetter(1), self._automaton.iter(text)))
-        if not found:
-            return {}
-        if not self._mask_keys[li].isdisjoint(found):
+        keys = [key for _, key in self._automaton.iter(text)]
+        counts: dict[int, int] = {}
+        if not keys:
+            return counts
+        if not self._mask_keys[li].isdisjoint(keys):
             return self._count_masked(text, li)
         ids_of = self._key_ids[li]
-        counts: dict[int, int] = {}
-        for key, n in found.items():
+        get = counts.get
+        for key in keys:
             for eid in ids_of[key]:
-                counts[eid] = counts.get(eid, 0) + n
+                counts[eid] = get(eid, 0) + 1
         return counts
 
     def _count_masked(self, text: str, li: int) -> dict[int, int]:
