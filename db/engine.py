@@ -97,13 +97,20 @@ def _prepare_sqlite_directory(path: Path) -> None:
         raise DatabaseConfigError(f"the database file {path} is not readable and writable")
 
 
-def make_engine(url: str, read_only: bool = False, **kwargs: Any) -> Engine:
-    """Create an engine for ``url``; SQLite gets its pragmas, readers get read-only access."""
+def make_engine(
+    url: str, read_only: bool = False, busy_timeout_ms: int | None = None, **kwargs: Any
+) -> Engine:
+    """Create an engine for ``url``; SQLite gets its pragmas, readers get read-only access.
+
+    ``busy_timeout_ms`` is how long a SQLite writer waits for another writer's lock before
+    giving up (default ``SQLITE_BUSY_TIMEOUT_MS``); ignored on PostgreSQL.
+    """
     from sqlalchemy import create_engine
 
     target = _parse(url)
     if target.backend == "sqlite":
-        return _make_sqlite_engine(target, read_only, **kwargs)
+        timeout = SQLITE_BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
+        return _make_sqlite_engine(target, read_only, timeout, **kwargs)
     connect_args: dict[str, Any] = {"connect_timeout": 10, "application_name": "jkwatch"}
     if read_only:
         # Keep any options given in the URL (tests pass a search_path that way).
@@ -114,11 +121,13 @@ def make_engine(url: str, read_only: bool = False, **kwargs: Any) -> Engine:
     return create_engine(target.url, connect_args=connect_args, **kwargs)
 
 
-def _make_sqlite_engine(target: _Target, read_only: bool, **kwargs: Any) -> Engine:
+def _make_sqlite_engine(
+    target: _Target, read_only: bool, busy_timeout_ms: int, **kwargs: Any
+) -> Engine:
     from sqlalchemy import create_engine
 
     path = _sqlite_file(target)
-    connect_args: dict[str, Any] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    connect_args: dict[str, Any] = {"timeout": busy_timeout_ms / 1000}
     url = target.url
     if path is not None:
         if read_only:
@@ -141,7 +150,7 @@ def _make_sqlite_engine(target: _Target, read_only: bool, **kwargs: Any) -> Engi
         # Take over transaction control from the sqlite3 module (see "begin" below).
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys = ON")
         if not read_only:
             cursor.execute("PRAGMA journal_mode = WAL")

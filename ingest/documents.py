@@ -29,6 +29,7 @@ from ingest.normalize import (
 )
 
 SUMMARY_CHARS = 1_200
+_OTHER_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:(?!\\)")
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 _HTML_SNIFF = re.compile(r"^\s*(?:<!doctype\s+html|<html|<head|<body|<article|<p[\s>])", re.I)
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
@@ -62,6 +63,10 @@ def read_document(path_or_url: str, settings: FetchSettings = FetchSettings()) -
     try:
         data = path.read_bytes()
     except FileNotFoundError:
+        if _OTHER_SCHEME.match(path_or_url):
+            raise DocumentError(
+                f"only http and https URLs (or local files) can be imported, not {path_or_url!r}"
+            ) from None
         raise DocumentError(f"no such file: {path}") from None
     except IsADirectoryError:
         raise DocumentError(f"{path} is a directory, not a document") from None

@@ -260,6 +260,8 @@ def normalize_entry(raw: RawEntry, context: FeedContext) -> EntryIn:
         except ValueError:
             link = None
         link = link if link and len(link) <= URL_MAX else None
+        if link and not link.lower().startswith(("http://", "https://")):
+            link = None  # javascript:, data:, file: ... are never stored as an item's address
     canonical = canonical_url(link)
     published, flag = published_time(raw.published, raw.updated, fetched_at)
     guid = clean_text(raw.guid)[:URL_MAX] if raw.guid else None

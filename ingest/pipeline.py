@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.engine import first_line
+from db.errors import DatabaseUnavailable
 from db.feeds import record_attempt
 from db.items import recent_fingerprints, store_entries
 from db.records import EntryIn, FeedRecord, FeedUpdate, FetchOutcome, StoreResult
@@ -122,14 +123,27 @@ class Pipeline:
         """item_themes has a foreign key to themes: the taxonomy's ids must exist first."""
         if self._themes_synced:
             return
-        with self.sessions.begin() as session:
-            sync_taxonomy(session, self.tagger.taxonomy)
+        try:
+            with self.sessions.begin() as session:
+                sync_taxonomy(session, self.tagger.taxonomy)
+        except SQLAlchemyError as exc:
+            raise DatabaseUnavailable(
+                f"cannot write to the database: {first_line(getattr(exc, 'orig', None) or exc)}"
+            ) from exc
         self._themes_synced = True
 
     def _story_index(self, now: datetime) -> StoryIndex:
         window = timedelta(hours=self.settings.dedupe_window_h)
-        with self.sessions() as session:
-            fingerprints = recent_fingerprints(session, now - window * 2)
+        try:
+            with self.sessions() as session:
+                fingerprints = recent_fingerprints(session, now - window * 2)
+        except SQLAlchemyError as exc:
+            # Clustering against earlier items is an improvement, not a precondition: a
+            # locked or flaky database must not stop the run (each feed records its own fate).
+            log.warning(
+                "story index unavailable, clustering within this run only: %s", first_line(exc)
+            )
+            fingerprints = []
         return StoryIndex.from_fingerprints(fingerprints, window)
 
     # -- the run ------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ import db.engine as db_engine
 from db.engine import make_engine, make_sessionmaker
 from db.migrate import upgrade
 from db.models import Feed, FetchRun, Item
+from db.types import utcnow
 from ingest.pipeline import Pipeline, PipelineSettings
 from ingest.tagging import DEFAULT_PATH, TaxonomyError, load_taxonomy
 from tests.feedserver import FeedServer, Response
@@ -280,3 +282,60 @@ def test_the_scheduler_recovers_when_its_postgresql_connections_are_terminated(
         ).one()
     engine.dispose()
     assert total == distinct, "no duplicates across the outage"
+
+
+def test_a_full_disk_during_a_write_rolls_the_feed_back_and_it_is_retried_later(
+    tmp_path: Path,
+) -> None:
+    """SQLite's ``max_page_count`` makes the file "full": the same SQLITE_FULL as a full disk."""
+    from sqlalchemy import event
+
+    db_url = f"sqlite:///{tmp_path / 'full.db'}"
+    setup = make_engine(db_url)
+    upgrade(setup)
+    sessions = make_sessionmaker(setup)
+    with FeedServer() as server:
+        warm = server.route("/warm.xml", Response(body=healthy_feed("warmfull")))
+        big = rss(
+            (f"full-{i}", f"Story {i} " + "padding " * 40, f"https://full.example.org/{i}")
+            for i in range(400)
+        )
+        target = server.route("/big.xml", Response(body=big))
+        Pipeline(sessions, PipelineSettings(fetch=fetch_settings()), tagger=tagger()).refresh(
+            add_feeds(sessions, [warm])
+        )
+        (feed,) = add_feeds(sessions, [target])
+        with setup.connect() as conn:
+            pages = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
+        setup.dispose()
+
+        full = make_engine(db_url)
+
+        @event.listens_for(full, "connect")
+        def _cap(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            dbapi_conn.execute(f"PRAGMA max_page_count = {pages + 4}")
+
+        full_sessions = make_sessionmaker(full)
+        settings = PipelineSettings(fetch=fetch_settings())
+        (report,) = Pipeline(full_sessions, settings, tagger=tagger()).refresh([feed]).feeds
+        full.dispose()
+        assert report.outcome == "error"
+        assert "full" in (report.error or ""), report.error
+
+        roomy = make_engine(db_url)
+        roomy_sessions = make_sessionmaker(roomy)
+        with roomy_sessions() as session:
+            assert session.scalar(select(func.count()).where(Item.feed_id == feed.id)) == 0
+            after = session.get(Feed, feed.id)
+            assert after is not None
+            # The failure was small enough to record: the feed backs off briefly, in words.
+            assert after.error_count == 1 and "full" in (after.last_error or "")
+            assert after.next_fetch_at <= utcnow() + timedelta(hours=1), "retried soon"
+        (retry,) = Pipeline(roomy_sessions, settings, tagger=tagger()).refresh([feed]).feeds
+    with roomy_sessions() as session:
+        stored = session.scalar(select(func.count()).where(Item.feed_id == feed.id))
+    roomy.dispose()
+    assert retry.outcome == "ok"
+    assert stored == 400
+    with sqlite3.connect(tmp_path / "full.db") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

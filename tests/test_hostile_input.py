@@ -210,10 +210,6 @@ def test_dashboard_keeps_ordinary_http_links(url: str) -> None:
     assert safe_link(url) == url
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ingest/normalize.py normalize_entry stores raw non-http(s) links in EntryIn.url",
-)
 @pytest.mark.parametrize(
     "link", ["javascript:alert(1)", "data:text/html,<b>x</b>", "file:///etc/passwd"]
 )
