@@ -198,6 +198,34 @@ class DailyThemeCount(Base):
     __table_args__ = (Index(None, "theme_id", "day"),)
 
 
+class DailyThemeSum(Base):
+    """``daily_theme_counts`` summed over feeds and languages, kept exact by triggers.
+
+    A few ten thousand rows at any scale: the default views (no source or language filter)
+    read this instead of the fine rollup, which grows with days x feeds x languages.
+    """
+
+    __tablename__ = "daily_theme_sums"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    theme_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rel_bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    items: Mapped[int] = mapped_column(Integer)
+    stories: Mapped[int] = mapped_column(Integer)
+
+
+class DailySum(Base):
+    """``daily_totals`` summed over feeds, kept exact by triggers (see ``DailyThemeSum``)."""
+
+    __tablename__ = "daily_sums"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    language: Mapped[str] = mapped_column(String(16), primary_key=True)
+    rel_bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    items: Mapped[int] = mapped_column(Integer)
+    stories: Mapped[int] = mapped_column(Integer)
+
+
 class FetchRun(Base):
     """One attempt to refresh one feed: the feed-health log."""
 

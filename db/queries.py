@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from db.models import DailyThemeCount, DailyTotal, Feed
+from db.models import DailySum, DailyTotal, Feed
 from db.queries_items import (
     EvidenceRow,
     ItemHit,
@@ -25,6 +25,7 @@ from db.queries_items import (
     search_items,
 )
 from db.queries_theme import (
+    COOCCURRENCE_SCAN_LIMIT,
     TERMS_SCAN_LIMIT,
     CooccurrenceCell,
     SourceCount,
@@ -32,11 +33,20 @@ from db.queries_theme import (
     ThemeDetail,
     theme_detail,
 )
-from db.query_filters import GRAINS, RELEVANT_BUCKET, Filters, conditions, period_start
+from db.query_filters import (
+    GRAINS,
+    RELEVANT_BUCKET,
+    Filters,
+    conditions,
+    period_start,
+    theme_rollup,
+    total_rollup,
+)
 from db.themes import ThemeInfo, get_meta, list_themes
 from db.types import utcnow
 
 __all__ = [
+    "COOCCURRENCE_SCAN_LIMIT",
     "GRAINS",
     "SPIKE_METHOD",
     "TERMS_SCAN_LIMIT",
@@ -101,30 +111,32 @@ def theme_series(session: Session, filters: Filters, grain: str = "week") -> lis
     unit = "stories" if filters.stories else "items"
     rel = filters.relevant_bucket
 
-    period = period_start(session, DailyTotal.day, grain).label("period")
-    col = getattr(DailyTotal, unit)
+    totals_model = total_rollup(filters)
+    period = period_start(session, totals_model.day, grain).label("period")
+    col = getattr(totals_model, unit)
     totals_q = (
         select(
             period,
             func.sum(col),
-            func.sum(case((DailyTotal.rel_bucket >= rel, col), else_=0)),
+            func.sum(case((totals_model.rel_bucket >= rel, col), else_=0)),
         )
-        .where(*conditions(DailyTotal, filters, with_relevance=False))
+        .where(*conditions(totals_model, filters, with_relevance=False))
         .group_by(period)
     )
     totals = {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in session.execute(totals_q)}
 
-    tperiod = period_start(session, DailyThemeCount.day, grain).label("period")
-    tcol = getattr(DailyThemeCount, unit)
+    model = theme_rollup(filters)
+    tperiod = period_start(session, model.day, grain).label("period")
+    tcol = getattr(model, unit)
     counts_q = (
         select(
             tperiod,
-            DailyThemeCount.theme_id,
+            model.theme_id,
             func.sum(tcol),
-            func.sum(case((DailyThemeCount.rel_bucket >= rel, tcol), else_=0)),
+            func.sum(case((model.rel_bucket >= rel, tcol), else_=0)),
         )
-        .where(*conditions(DailyThemeCount, filters))
-        .group_by(tperiod, DailyThemeCount.theme_id)
+        .where(*conditions(model, filters))
+        .group_by(tperiod, model.theme_id)
     )
     counts = {
         (row[0], row[1]): (int(row[2] or 0), int(row[3] or 0)) for row in session.execute(counts_q)
@@ -180,13 +192,11 @@ def spikes(
     anchor = anchor or filters.end or latest_day(session)
     if anchor is None:
         return []
-    unit = DailyThemeCount.stories if filters.stories else DailyThemeCount.items
+    model = theme_rollup(filters)
+    unit = model.stories if filters.stories else model.items
     first = anchor - timedelta(days=7 * (BASELINE_WEEKS + 1) - 1)
     window = case(
-        *[
-            (DailyThemeCount.day >= anchor - timedelta(days=7 * k + 6), k)
-            for k in range(BASELINE_WEEKS + 1)
-        ],
+        *[(model.day >= anchor - timedelta(days=7 * k + 6), k) for k in range(BASELINE_WEEKS + 1)],
         else_=BASELINE_WEEKS + 1,
     ).label("window")
     scoped = Filters(
@@ -199,9 +209,9 @@ def spikes(
         stories=filters.stories,
     )
     rows = session.execute(
-        select(DailyThemeCount.theme_id, window, func.sum(unit))
-        .where(*conditions(DailyThemeCount, scoped))
-        .group_by(DailyThemeCount.theme_id, window)
+        select(model.theme_id, window, func.sum(unit))
+        .where(*conditions(model, scoped))
+        .group_by(model.theme_id, window)
     ).all()
     by_theme: dict[str, list[int]] = {}
     for theme_id, win, count in rows:
@@ -254,16 +264,14 @@ def overview_counts(session: Session) -> Overview:
     """Whole-database totals from the rollups (cheap at any size)."""
     row = session.execute(
         select(
-            func.coalesce(func.sum(DailyTotal.items), 0),
+            func.coalesce(func.sum(DailySum.items), 0),
             func.coalesce(
-                func.sum(
-                    case((DailyTotal.rel_bucket >= RELEVANT_BUCKET, DailyTotal.items), else_=0)
-                ),
+                func.sum(case((DailySum.rel_bucket >= RELEVANT_BUCKET, DailySum.items), else_=0)),
                 0,
             ),
-            func.coalesce(func.sum(DailyTotal.stories), 0),
-            func.min(DailyTotal.day),
-            func.max(DailyTotal.day),
+            func.coalesce(func.sum(DailySum.stories), 0),
+            func.min(DailySum.day),
+            func.max(DailySum.day),
         )
     ).one()
     feeds = session.scalar(select(func.count()).select_from(Feed)) or 0
@@ -271,7 +279,7 @@ def overview_counts(session: Session) -> Overview:
 
 
 def latest_day(session: Session) -> date | None:
-    return session.scalar(select(func.max(DailyTotal.day)))
+    return session.scalar(select(func.max(DailySum.day)))
 
 
 def is_synthetic(session: Session) -> bool:
@@ -298,7 +306,7 @@ def filter_options(session: Session) -> FilterOptions:
         select(Feed.id, func.coalesce(Feed.name, Feed.title, Feed.url)).order_by(Feed.id)
     ).all()
     languages = session.scalars(
-        select(DailyTotal.language).distinct().order_by(DailyTotal.language)
+        select(DailySum.language).distinct().order_by(DailySum.language)
     ).all()
     return FilterOptions(
         themes=tuple(list_themes(session)),

@@ -21,8 +21,8 @@ from sqlalchemy import Integer, and_, bindparam, column, func, literal_column, s
 from sqlalchemy.orm import Session
 
 from db.engine import backend_name
-from db.models import DailyThemeCount, DailyTotal, Feed, Item, ItemTheme, Theme
-from db.query_filters import Filters, conditions
+from db.models import Feed, Item, ItemTheme, Theme
+from db.query_filters import Filters, conditions, theme_rollup, total_rollup
 from db.search import query_phrases, single_char_tokens
 
 MAX_PAGE_SIZE = 200
@@ -110,7 +110,7 @@ def _fast_total(session: Session, filters: Filters) -> int | None:
     """The count from the rollups when no text query is involved (exact, and cheap)."""
     if len(filters.themes) > 1:
         return None  # an item with two of the themes would be counted twice
-    model = DailyThemeCount if filters.themes else DailyTotal
+    model = theme_rollup(filters) if filters.themes else total_rollup(filters)
     col = model.stories if filters.stories else model.items
     return int(
         session.scalar(select(func.coalesce(func.sum(col), 0)).where(*conditions(model, filters)))

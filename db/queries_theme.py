@@ -1,7 +1,7 @@
 """Theme detail for the dashboard: volume, top sources, co-occurrence, matched terms.
 
 Volume and sources come from the rollups. Co-occurrence is a self-join of ``item_themes``
-over the filtered date range (the covering index serves the outer side). Matched terms are
+over the newest ``COOCCURRENCE_SCAN_LIMIT`` items of the filtered range (exact below that). Matched terms are
 read from the evidence JSON of the theme's newest ``TERMS_SCAN_LIMIT`` tagged items in the
 range (SQLite ``json_each``, PostgreSQL ``jsonb_array_elements``): a bounded scan, so the
 page stays fast on a million items; the page says so.
@@ -17,11 +17,12 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, aliased
 
 from db.engine import backend_name
-from db.models import DailyThemeCount, Feed, ItemTheme, Theme
-from db.query_filters import Filters, conditions, period_start
+from db.models import DailyThemeCount, Feed, Item, ItemTheme, Theme
+from db.query_filters import Filters, conditions, period_start, theme_rollup
 from db.themes import ThemeInfo
 
 TERMS_SCAN_LIMIT = 20_000
+COOCCURRENCE_SCAN_LIMIT = 20_000
 TOP_SOURCES = 15
 TOP_TERMS = 25
 _EMPTY = literal_column("''")
@@ -65,6 +66,8 @@ class ThemeDetail:
     terms: tuple[TermCount, ...]
     terms_scanned: int
     """How many tagged items the term counts were read from (at most ``TERMS_SCAN_LIMIT``)."""
+    cooccurrence_scanned: int = 0
+    """How many items (newest first) the heatmap counts (at most ``COOCCURRENCE_SCAN_LIMIT``)."""
 
 
 def theme_detail(
@@ -82,13 +85,15 @@ def theme_detail(
     row = session.get(Theme, theme_id)
     info = ThemeInfo(row.id, row.label, row.description, row.position) if row else None
     terms, scanned = _terms(session, theme_id, scoped)
+    pairs, pairs_scanned = _cooccurrence(session, scoped)
     return ThemeDetail(
         theme=info,
         volume=_volume(session, theme_id, scoped, grain),
         sources=_sources(session, theme_id, scoped),
-        cooccurrence=_cooccurrence(session, scoped),
+        cooccurrence=pairs,
         terms=terms,
         terms_scanned=scanned,
+        cooccurrence_scanned=pairs_scanned,
     )
 
 
@@ -97,15 +102,16 @@ def _unit(model: type, filters: Filters):  # type: ignore[no-untyped-def]
 
 
 def _volume(session: Session, theme_id: str, filters: Filters, grain: str) -> tuple:
-    period = period_start(session, DailyThemeCount.day, grain).label("period")
-    unit = _unit(DailyThemeCount, filters)
+    model = theme_rollup(filters)
+    period = period_start(session, model.day, grain).label("period")
+    unit = _unit(model, filters)
     rows = session.execute(
         select(
             period,
             func.sum(unit),
-            func.sum(case((DailyThemeCount.rel_bucket >= filters.relevant_bucket, unit), else_=0)),
+            func.sum(case((model.rel_bucket >= filters.relevant_bucket, unit), else_=0)),
         )
-        .where(DailyThemeCount.theme_id == theme_id, *conditions(DailyThemeCount, filters))
+        .where(model.theme_id == theme_id, *conditions(model, filters))
         .group_by(period)
         .order_by(period)
     )
@@ -129,30 +135,41 @@ def _sources(session: Session, theme_id: str, filters: Filters) -> tuple:
     return tuple(SourceCount(int(f), str(n), int(c or 0)) for f, n, c in rows)
 
 
-def _cooccurrence(session: Session, filters: Filters) -> tuple:
-    theme_ids = list(session.scalars(select(Theme.id)))
-    if not theme_ids:
-        return ()
+def _cooccurrence(session: Session, filters: Filters) -> tuple[tuple, int]:
+    """Theme pairs among the newest ``COOCCURRENCE_SCAN_LIMIT`` items in range (exact below it).
+
+    The pair counts need a self-join of ``item_themes``; uncapped it cost ~1 s over all of a
+    million items. The sample is taken from the ``items`` index on ``day`` (newest first), and
+    the diagonal is counted over the same sample, so the heatmap is one consistent picture.
+    """
+    where = conditions(Item, filters, with_themes=False)
+    if filters.stories:
+        where.append(Item.story_id == Item.id)
+    sample = (
+        select(Item.id)
+        .where(*where)
+        .order_by(Item.day.desc(), Item.id.desc())
+        .limit(COOCCURRENCE_SCAN_LIMIT)
+        .subquery()
+    )
+    scanned = int(session.scalar(select(func.count()).select_from(sample)) or 0)
+    if not scanned:
+        return (), 0
     a = aliased(ItemTheme)
     b = aliased(ItemTheme)
-    where = [a.theme_id.in_(theme_ids), *conditions(a, filters, with_themes=False)]
-    if filters.stories:
-        where.append(a.story_lead.is_(True))
+    in_sample = a.item_id.in_(select(sample.c.id))
+    diagonal = session.execute(
+        select(a.theme_id, func.count()).where(in_sample).group_by(a.theme_id)
+    ).all()
     pairs = session.execute(
         select(a.theme_id, b.theme_id, func.count())
         .join(b, and_(b.item_id == a.item_id, b.theme_id != a.theme_id))
-        .where(*where)
+        .where(in_sample)
         .group_by(a.theme_id, b.theme_id)
-    ).all()
-    unit = _unit(DailyThemeCount, filters)
-    diagonal = session.execute(
-        select(DailyThemeCount.theme_id, func.sum(unit))
-        .where(*conditions(DailyThemeCount, filters, with_themes=False))
-        .group_by(DailyThemeCount.theme_id)
     ).all()
     cells = [CooccurrenceCell(t, t, int(n or 0)) for t, n in diagonal]
     cells.extend(CooccurrenceCell(x, y, int(n)) for x, y, n in pairs)
-    return tuple(cells)
+    return tuple(cells), scanned
 
 
 def _terms(session: Session, theme_id: str, filters: Filters) -> tuple[tuple, int]:

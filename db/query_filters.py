@@ -17,6 +17,7 @@ from sqlalchemy import Date, cast, func, type_coerce
 from sqlalchemy.orm import Session
 
 from db.engine import backend_name
+from db.models import DailySum, DailyThemeCount, DailyThemeSum, DailyTotal
 from db.records import RELEVANCE_THRESHOLD
 
 RELEVANT_BUCKET = round(RELEVANCE_THRESHOLD * 10)
@@ -66,6 +67,21 @@ def conditions(
     if with_themes and filters.themes and hasattr(model, "theme_id"):
         out.append(model.theme_id.in_(filters.themes))
     return out
+
+
+def theme_rollup(filters: Filters) -> Any:
+    """The smallest exact per-theme rollup that can answer ``filters``.
+
+    ``daily_theme_sums`` (summed over feeds and languages) has a few ten thousand rows at any
+    scale; ``daily_theme_counts`` grows towards one row per item-theme and is only needed
+    when the view filters by source or language.
+    """
+    return DailyThemeCount if filters.feeds or filters.languages else DailyThemeSum
+
+
+def total_rollup(filters: Filters) -> Any:
+    """The smallest exact all-items rollup that can answer ``filters`` (see ``theme_rollup``)."""
+    return DailyTotal if filters.feeds else DailySum
 
 
 def period_start(session: Session, day_column: Any, grain: str) -> Any:

@@ -77,7 +77,14 @@ pairs = pd.DataFrame(
 )
 if not pairs.empty:
     st.altair_chart(charts.cooccurrence_chart(pairs, unit), width="stretch")
+    sampled = (
+        f" Counted over the newest {detail.cooccurrence_scanned:,} items in range (at most "
+        f"{data.COOCCURRENCE_SCAN_LIMIT:,} are read, to stay fast on large databases)."
+        if detail.cooccurrence_scanned >= data.COOCCURRENCE_SCAN_LIMIT
+        else ""
+    )
     st.caption(
         "The diagonal shows each theme's own count; other cells count items with both themes."
+        + sampled
     )
     view.download(pairs, "jkwatch-cooccurrence", key="detail_pairs_csv")

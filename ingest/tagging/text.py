@@ -25,28 +25,17 @@ _ASCII_TABLE = bytes.maketrans(
     bytes(range(128)),
     bytes((c | 0x20) if chr(c).isalpha() else c if chr(c).isdigit() else 0x20 for c in range(128)),
 )
-# Typographic characters common in English wire copy; folding them first keeps such text on the
-# ASCII fast path. They all become word separators anyway.
-_TYPOGRAPHIC = ("\u2018", "\u2019", "\u201c", "\u201d", "\u2013", "\u2014", "\u2026", "\u00a0")
-_WIDTH_RUNS = re.compile("[\u3000\uff01-\uffef]+")
-_NON_ASCII_NON_WORD = re.compile(r"[^\w\x00-\x7f]")
+# The words of non-ASCII text, in one regex pass: runs of ASCII letters/digits, and runs of other
+# word characters (CJK, Hangul, accented Latin). Everything else (punctuation, symbols, spaces,
+# "_") separates words, and an ASCII run glued to CJK ("THAAD배치", "日韓GSOMIA") becomes its own
+# word, so English keys still find it.
+_WORDS = re.compile(r"[a-z0-9]+|[^\W\x00-\x7f]+")
 _HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 _KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff]")
 _CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7a3"
 _CJK_SPACE = re.compile(f"(?<=[{_CJK_CHARS}]) (?=[{_CJK_CHARS}])")
-# Runs of ASCII letters and digits in non-ASCII text are split off with spaces, so an English
-# key (a whole word) still finds "GSOMIA" in "日韓GSOMIA" or "THAAD" in "THAAD배치".
-_ASCII_RUN = re.compile("([a-z0-9]+)")
-
-
-def _nfkc(text: str) -> str:
-    """NFKC, but only doing the expensive full pass when the cheap ones leave work behind."""
-    if unicodedata.is_normalized("NFKC", text):
-        return text
-    text = _WIDTH_RUNS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
-    if unicodedata.is_normalized("NFKC", text):
-        return text
-    return unicodedata.normalize("NFKC", text)
+_is_normalized = unicodedata.is_normalized
+_nfkc = unicodedata.normalize
 
 
 def normalize(text: str) -> str:
@@ -55,21 +44,12 @@ def normalize(text: str) -> str:
     Words are separated by exactly one space and the string starts and ends with one, so
     " missile " is found in every normalised text that contains the word "missile".
     """
-    if not text:
-        return " "
-    if not text.isascii():
-        for char in _TYPOGRAPHIC:
-            if char in text:
-                text = text.replace(char, " ")
     if text.isascii():
-        data = text.encode("ascii").translate(_ASCII_TABLE)
-        return " " + " ".join(data.decode("ascii").split()) + " "
-    text = _nfkc(text).casefold()
-    text = text.encode("utf-8").translate(_ASCII_TABLE).decode("utf-8")
-    text = _NON_ASCII_NON_WORD.sub(" ", text)
-    if _ASCII_RUN.search(text):
-        text = " ".join(_ASCII_RUN.split(text))
-    return " " + " ".join(text.split()) + " "
+        return " " + " ".join(text.encode("ascii").translate(_ASCII_TABLE).decode().split()) + " "
+    if not _is_normalized("NFKC", text):
+        text = _nfkc("NFKC", text)
+    words = _WORDS.findall(text.casefold())
+    return " " + " ".join(words) + " " if words else " "
 
 
 def strip_cjk_spaces(normalized: str) -> str:
