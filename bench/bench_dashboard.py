@@ -73,7 +73,7 @@ def measure(url: str, runs: int = 3) -> list[Row]:
 
 
 def run(items: int = 1_000_000, db: str | None = None, runs: int = 3) -> dict:
-    with tempfile.TemporaryDirectory(dir=".") as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
         url = db or f"sqlite:///{tmp}/bench.db"
         if db is None:
             load(url, items)

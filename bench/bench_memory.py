@@ -48,7 +48,7 @@ def run(items: int = 1_000_000, db: str | None = None) -> dict:
     from bench.bench_ingest import FeedServer, Response, feed_bodies
 
     rows = []
-    with tempfile.TemporaryDirectory(dir=".") as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
         url = db or f"sqlite:///{Path(tmp).resolve()}/bench.db"
         if db is None:
             load(url, items)

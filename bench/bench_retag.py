@@ -34,7 +34,7 @@ def _tagging_rate(n: int = 20_000) -> Row:
 
 def run(items: int = 1_000_000, db: str | None = None) -> dict:
     rows = [_tagging_rate()]
-    with tempfile.TemporaryDirectory(dir=".") as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
         url = db or f"sqlite:///{Path(tmp).resolve()}/bench.db"
         if db is None:
             load(url, items)

@@ -25,7 +25,7 @@ import ahocorasick
 
 from bench.common import Row, report
 from ingest.tagging import Tagger, load_taxonomy
-from ingest.tagging.tagger import _keys
+from ingest.tagging.matcher import term_keys
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 FALLBACK = [
@@ -76,7 +76,7 @@ def bare_automaton(tagger: Tagger) -> ahocorasick.Automaton:
     terms = [t for theme in taxonomy.themes for t in (*theme.terms, *theme.exclude)]
     relevance = taxonomy.relevance
     terms += [*relevance.actors, *relevance.security, *relevance.off_topic, *relevance.exclude]
-    for index, key in enumerate(sorted({key for term in terms for key in _keys(term)})):
+    for index, key in enumerate(sorted({key for term in terms for key in term_keys(term)})):
         automaton.add_word(key, index)
     automaton.make_automaton()
     return automaton

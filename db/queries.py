@@ -38,7 +38,7 @@ from db.query_filters import (
     RELEVANT_BUCKET,
     Filters,
     conditions,
-    period_start,
+    period_of,
     theme_rollup,
     total_rollup,
 )
@@ -103,7 +103,8 @@ class SeriesPoint:
 def theme_series(session: Session, filters: Filters, grain: str = "week") -> list[SeriesPoint]:
     """Counts per theme per period from the rollups, zero-filled for every period with items.
 
-    Periods are computed in SQL (weeks start on Monday). Shares use exact denominators from
+    SQL sums per day (an ordered scan of the rollup's primary key, no per-row date function);
+    days are folded into periods here (weeks start on Monday). Shares use exact denominators from
     ``daily_totals`` under the same date, language and feed filters: ``total`` counts every
     item whatever its relevance ("all coverage"), ``relevant_total`` the items at or above
     the relevant bucket (and the view's floor, when higher).
@@ -112,35 +113,39 @@ def theme_series(session: Session, filters: Filters, grain: str = "week") -> lis
     rel = filters.relevant_bucket
 
     totals_model = total_rollup(filters)
-    period = period_start(session, totals_model.day, grain).label("period")
     col = getattr(totals_model, unit)
     totals_q = (
         select(
-            period,
+            totals_model.day,
             func.sum(col),
             func.sum(case((totals_model.rel_bucket >= rel, col), else_=0)),
         )
         .where(*conditions(totals_model, filters, with_relevance=False))
-        .group_by(period)
+        .group_by(totals_model.day)
     )
-    totals = {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in session.execute(totals_q)}
+    totals: dict[date, tuple[int, int]] = {}
+    for day, n, relevant in session.execute(totals_q):
+        when = period_of(day, grain)
+        old = totals.get(when, (0, 0))
+        totals[when] = (old[0] + int(n or 0), old[1] + int(relevant or 0))
 
     model = theme_rollup(filters)
-    tperiod = period_start(session, model.day, grain).label("period")
     tcol = getattr(model, unit)
     counts_q = (
         select(
-            tperiod,
+            model.day,
             model.theme_id,
             func.sum(tcol),
             func.sum(case((model.rel_bucket >= rel, tcol), else_=0)),
         )
         .where(*conditions(model, filters))
-        .group_by(tperiod, model.theme_id)
+        .group_by(model.day, model.theme_id)
     )
-    counts = {
-        (row[0], row[1]): (int(row[2] or 0), int(row[3] or 0)) for row in session.execute(counts_q)
-    }
+    counts: dict[tuple[date, str], tuple[int, int]] = {}
+    for day, theme_id, n, relevant in session.execute(counts_q):
+        key = (period_of(day, grain), theme_id)
+        old = counts.get(key, (0, 0))
+        counts[key] = (old[0] + int(n or 0), old[1] + int(relevant or 0))
     theme_ids = list(filters.themes) or sorted({theme for _, theme in counts})
     points = []
     for when in sorted(totals):

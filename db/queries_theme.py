@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 
 from db.engine import backend_name
 from db.models import DailyThemeCount, Feed, Item, ItemTheme, Theme
-from db.query_filters import Filters, conditions, period_start, theme_rollup
+from db.query_filters import Filters, conditions, period_of, theme_rollup
 from db.themes import ThemeInfo
 
 TERMS_SCAN_LIMIT = 20_000
@@ -103,19 +103,22 @@ def _unit(model: type, filters: Filters):  # type: ignore[no-untyped-def]
 
 def _volume(session: Session, theme_id: str, filters: Filters, grain: str) -> tuple:
     model = theme_rollup(filters)
-    period = period_start(session, model.day, grain).label("period")
     unit = _unit(model, filters)
     rows = session.execute(
         select(
-            period,
+            model.day,
             func.sum(unit),
             func.sum(case((model.rel_bucket >= filters.relevant_bucket, unit), else_=0)),
         )
         .where(model.theme_id == theme_id, *conditions(model, filters))
-        .group_by(period)
-        .order_by(period)
+        .group_by(model.day)
     )
-    return tuple(VolumePoint(p, int(c or 0), int(r or 0)) for p, c, r in rows)
+    periods: dict[date, tuple[int, int]] = {}
+    for day, n, relevant in rows:
+        when = period_of(day, grain)
+        old = periods.get(when, (0, 0))
+        periods[when] = (old[0] + int(n or 0), old[1] + int(relevant or 0))
+    return tuple(VolumePoint(p, c, r) for p, (c, r) in sorted(periods.items()))
 
 
 def _sources(session: Session, theme_id: str, filters: Filters) -> tuple:

@@ -48,7 +48,14 @@ for key, value in (("q", query.strip()), ("page", str(page_no) if page_no > 1 el
         del st.query_params[key]
 
 scope = f"matching “{query.strip()}”" if query.strip() else "newest first"
-st.caption(f"{result.total:,} items {scope}; page {result.page} of {pages}.")
+if result.total_exact:
+    st.caption(f"{result.total:,} items {scope}; page {result.page} of {pages}.")
+else:
+    st.caption(
+        f"More than {result.total:,} items {scope} (a common word: only the newest "
+        f"{result.total:,} are listed); page {result.page} of {pages}. Add words or narrow "
+        "the filters to see older ones."
+    )
 if not result.items:
     st.info("No items match. Try fewer words, another spelling, or wider filters in the sidebar.")
     st.stop()

@@ -77,6 +77,7 @@ _SCORING_NUMBERS = {
     "max_repeats": 2.0,
     "theme_scale": 2.0,
     "theme_threshold": 0.5,
+    "secondary_share": 0.0,
 }
 
 
@@ -137,6 +138,9 @@ class ScoringConfig:
     max_repeats: float = 2.0
     theme_scale: float = 2.0
     theme_threshold: float = 0.5
+    # A theme without title evidence, when the strongest theme has some, needs at least this
+    # share of the strongest theme's raw evidence (0: no such rule).
+    secondary_share: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,245 @@
+"""The compiled matcher: every taxonomy term in per-language Aho-Corasick automata, built once.
+
+`Matcher.count(li, texts)` scans each normalised field once and returns, per field, how often
+each taxonomy entry (a term of a theme or relevance list) matched. The hot path does no Python
+work per match: an automaton's value is the entry id itself (inflections of one term share it),
+so a C-level counter over the scan gives the entry counts directly.
+
+Why one automaton per text language: pyahocorasick looks up a character among the children of a
+node linearly, and falls back to the root after every mismatch. With all 5,000 keys together the
+root has hundreds of children (the first characters of every Japanese and Korean key), which every
+English letter paid for. The English automaton holds only padded English keys (its root has one
+child, the space); the Japanese and Korean ones add only their own keys, which also stops the
+Korean abbreviation 北 from firing (and being discarded) inside 北海道 in Japanese copy.
+
+Matching rules. English keys are padded (" missile ") and scanned against padded, punctuation-free
+text (see `text.normalize`), so they only match whole words; plural and -ed/-ing forms are
+generated at build time. Japanese and Korean keys are bare substrings (particles attach to nouns)
+and only apply to text in their language. English keys apply to every text (THAAD, GSOMIA in CJK
+copy), except that a term listed in both English and the text's language is matched by the latter
+only, so it is not counted twice. An `exclude` phrase masks the matches it overlaps ("security
+guard" hides "security"); a theme's own exclusions only mask that theme's terms. Texts containing
+an exclusion phrase take a slower path for that field, which compares match positions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from operator import itemgetter
+
+import ahocorasick
+
+from ingest.tagging.taxonomy import LANGS, Taxonomy, Term
+from ingest.tagging.text import english_variants, normalize, strip_cjk_spaces
+
+try:  # the C helper behind Counter.update: counts an iterable into a dict without Python code
+    from collections import _count_elements  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - other Pythons
+
+    def _count_elements(mapping: dict[int, int], iterable: Iterable[int]) -> None:
+        get = mapping.get
+        for element in iterable:
+            mapping[element] = get(element, 0) + 1
+
+
+__all__ = ["ALL_SLOTS", "Entry", "Matcher", "term_keys"]
+
+ALL_SLOTS = -1  # mask target of relevance exclusions: every slot except off-topic
+_second = itemgetter(1)
+
+
+@dataclass(slots=True)
+class Entry:
+    """One distinct term of one slot (a theme, or a relevance list)."""
+
+    slot: int
+    term: str
+    weight: float
+    langs: set[str]
+
+
+def term_keys(term: Term) -> set[str]:
+    """Automaton keys for a term: padded inflections in English, bare substrings in CJK."""
+    if term.lang == "en":
+        return {f" {form} " for form in english_variants(term.text, exact=term.exact) if form}
+    key = normalize(term.text).strip()
+    return {key, strip_cjk_spaces(f" {key} ").strip()}
+
+
+class Matcher:
+    """Compiled automata for a taxonomy; `slots` are the themes then actors, security, off-topic."""
+
+    def __init__(self, taxonomy: Taxonomy, off_slot: int) -> None:
+        self.off_slot = off_slot
+        themes = taxonomy.themes
+        relevance = taxonomy.relevance
+        sources: list[tuple[int, Iterable[Term]]] = [
+            (slot, theme.terms) for slot, theme in enumerate(themes)
+        ]
+        sources += [
+            (off_slot - 2, relevance.actors),
+            (off_slot - 1, relevance.security),
+            (off_slot, relevance.off_topic),
+        ]
+        entries: list[Entry] = []
+        entry_ids: dict[tuple[int, str], int] = {}
+        keys: dict[str, dict[str, set[int]]] = {}  # key -> lang -> entry ids
+        masks: dict[str, dict[str, set[int]]] = {}  # key -> lang -> masked slots
+        for slot, terms in sources:
+            for term in terms:
+                identity = (slot, normalize(term.text))
+                eid = entry_ids.get(identity)
+                if eid is None:
+                    eid = entry_ids[identity] = len(entries)
+                    entries.append(Entry(slot, term.text, term.weight, set()))
+                entry = entries[eid]
+                entry.weight = max(entry.weight, term.weight)
+                entry.langs.add(term.lang)
+                for key in term_keys(term):
+                    keys.setdefault(key, {}).setdefault(term.lang, set()).add(eid)
+        exclusions: list[tuple[int, Iterable[Term]]] = [(ALL_SLOTS, relevance.exclude)]
+        exclusions += [(slot, theme.exclude) for slot, theme in enumerate(themes)]
+        for slot, terms in exclusions:
+            for term in terms:
+                for key in term_keys(term):
+                    masks.setdefault(key, {}).setdefault(term.lang, set()).add(slot)
+
+        self.entries: tuple[Entry, ...] = tuple(entries)
+        self.slot_of: tuple[int, ...] = tuple(e.slot for e in entries)
+        # English keys first: the space then becomes the root's first child, found at once.
+        ordered = sorted(set(keys) | set(masks), key=lambda k: (not k.startswith(" "), k))
+        self._build_positional(ordered, keys, masks)
+        self._build_fast(ordered)
+
+    # -- building -------------------------------------------------------------------------
+
+    def _build_positional(
+        self,
+        ordered: Sequence[str],
+        keys: dict[str, dict[str, set[int]]],
+        masks: dict[str, dict[str, set[int]]],
+    ) -> None:
+        """Per language: what each key means (entry ids, masked slots), and a positional
+        automaton (value: key index) for the fields that contain an exclusion phrase."""
+        entries = self.entries
+        key_ids: list[list[tuple[int, ...]]] = [[] for _ in LANGS]
+        key_masks: list[list[tuple[int, ...]]] = [[] for _ in LANGS]
+        spans: list[tuple[int, int]] = []
+        automata = [ahocorasick.Automaton() for _ in LANGS]
+        for index, key in enumerate(ordered):
+            by_lang = keys.get(key, {})
+            mask_by_lang = masks.get(key, {})
+            for li, text_lang in enumerate(LANGS):
+                ids = set(by_lang.get(text_lang, ()))
+                if text_lang != "en":
+                    ids |= {e for e in by_lang.get("en", ()) if text_lang not in entries[e].langs}
+                key_ids[li].append(tuple(sorted(ids)))
+                slots = mask_by_lang.get(text_lang, set()) | mask_by_lang.get("en", set())
+                key_masks[li].append(tuple(sorted(slots)))
+                if ids or slots:
+                    automata[li].add_word(key, index)
+            padded = key.startswith(" ")
+            # (start, end) offsets from the reported end index: the word without its padding.
+            spans.append((len(key) - 2 if padded else len(key) - 1, 1 if padded else 0))
+        for automaton in automata:
+            automaton.make_automaton()
+        self._ordered = tuple(ordered)
+        self._key_ids = tuple(tuple(ids) for ids in key_ids)
+        self._key_masks = tuple(tuple(m) for m in key_masks)
+        self._spans = tuple(spans)
+        self._positional = tuple(automaton.iter for automaton in automata)
+
+    def _build_fast(self, ordered: Sequence[str]) -> None:
+        """Per language, an automaton of only the keys that mean something in that language.
+
+        A key's value is its entry id when it means exactly one entry and masks nothing (nearly
+        all keys); otherwise a "special" id >= len(entries), expanded after counting.
+        """
+        n = len(self.entries)
+        iters = []
+        specials_by_lang = []
+        masked_by_lang = []
+        for li, text_lang in enumerate(LANGS):
+            automaton = ahocorasick.Automaton()
+            signatures: dict[tuple[tuple[int, ...], bool], int] = {}
+            specials: list[tuple[int, ...]] = []
+            masked: set[int] = set()
+            for index, key in enumerate(ordered):
+                if text_lang == "en" and not key.startswith(" "):
+                    continue  # CJK keys never apply to English text
+                ids, slots = self._key_ids[li][index], self._key_masks[li][index]
+                if not ids and not slots:
+                    continue
+                if len(ids) == 1 and not slots:
+                    automaton.add_word(key, ids[0])
+                    continue
+                signature = (ids, bool(slots))
+                value = signatures.get(signature)
+                if value is None:
+                    value = signatures[signature] = n + len(specials)
+                    specials.append(ids)
+                if slots:
+                    masked.add(value)
+                automaton.add_word(key, value)
+            automaton.make_automaton()
+            iters.append(automaton.iter)
+            specials_by_lang.append(tuple(specials))
+            masked_by_lang.append(frozenset(masked))
+        self._iters = tuple(iters)
+        self._specials = tuple(specials_by_lang)
+        self._masked = tuple(masked_by_lang)
+
+    # -- counting -------------------------------------------------------------------------
+
+    def count(self, li: int, texts: Sequence[str | None]) -> list[dict[int, int]]:
+        """Entry id -> match count, per field, for normalised `texts` in language index `li`.
+
+        A field that is None or has no matches gets an empty dict.
+        """
+        scan = self._iters[li]
+        n = len(self.entries)
+        out: list[dict[int, int]] = []
+        special = False
+        for text in texts:
+            counts: dict[int, int] = {}
+            if text is not None:
+                _count_elements(counts, map(_second, scan(text)))
+                if counts and max(counts) >= n:
+                    special = True
+            out.append(counts)
+        if not special:
+            return out
+        masked, specials = self._masked[li], self._specials[li]
+        for fi, counts in enumerate(out):
+            if not masked.isdisjoint(counts):
+                out[fi] = self._count_masked(li, texts[fi] or "")
+                continue
+            for value in [value for value in counts if value >= n]:
+                hits = counts.pop(value)
+                for eid in specials[value - n]:
+                    counts[eid] = counts.get(eid, 0) + hits
+        return out
+
+    def _count_masked(self, li: int, text: str) -> dict[int, int]:
+        """The slow path, only for texts containing an exclusion phrase: compare positions."""
+        spans, key_masks, ids_of = self._spans, self._key_masks[li], self._key_ids[li]
+        located = [
+            (end - spans[key][0], end - spans[key][1], key)
+            for end, key in self._positional[li](text)
+        ]
+        masks = [(a, b, slot) for a, b, key in located for slot in key_masks[key]]
+        slot_of, off_slot = self.slot_of, self.off_slot
+        counts: dict[int, int] = {}
+        for start, stop, key in located:
+            for eid in ids_of[key]:
+                slot = slot_of[eid]
+                hidden = any(
+                    a <= stop
+                    and start <= b
+                    and (mask == slot or (mask == ALL_SLOTS and slot != off_slot))
+                    for a, b, mask in masks
+                )
+                if not hidden:
+                    counts[eid] = counts.get(eid, 0) + 1
+        return counts
