@@ -77,10 +77,11 @@ def run(items: int = 1_000_000, db: str | None = None, runs: int = 3) -> dict:
         url = db or f"sqlite:///{tmp}/bench.db"
         if db is None:
             load(url, items)
+        backend = url.split(":", 1)[0].split("+", 1)[0]
         return report(
-            "dashboard",
+            f"dashboard_{backend}",
             measure(url, runs),
-            {"items": items, "runs": runs, "db": "given" if db else "sqlite (fresh)"},
+            {"items": items, "runs": runs, "db": f"{backend} (given)" if db else "sqlite (fresh)"},
         )
 
 

@@ -324,6 +324,7 @@ def _add_to_rollups(
         ("day", "feed_id", "language", "rel_bucket"),
         totals,
         total_leads,
+        order=("day", "language", "rel_bucket", "feed_id"),
     )
     _upsert_increments(
         session,
@@ -331,12 +332,24 @@ def _add_to_rollups(
         ("day", "feed_id", "language", "rel_bucket", "theme_id"),
         counts,
         count_leads,
+        order=("day", "theme_id", "rel_bucket", "language", "feed_id"),
     )
 
 
 def _upsert_increments(
-    session: Session, table, keys: tuple[str, ...], items: Counter, leads: Counter
-) -> None:  # type: ignore[no-untyped-def]
+    session: Session,
+    table,  # type: ignore[no-untyped-def]
+    keys: tuple[str, ...],
+    items: Counter,
+    leads: Counter,
+    order: tuple[str, ...],
+) -> None:
+    """Add counts to rollup rows, creating them as needed.
+
+    Rows are written in one global ``order`` so concurrent PostgreSQL workers (and the
+    coarser per-day sums that triggers maintain) always lock shared rows in the same
+    sequence and never deadlock.
+    """
     if not items:
         return
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
@@ -352,6 +365,7 @@ def _upsert_increments(
         {**dict(zip(keys, key, strict=True)), "items": n, "stories": leads[key]}
         for key, n in items.items()
     ]
+    rows.sort(key=lambda row: tuple(row[name] for name in order))
     session.execute(statement, rows)
 
 

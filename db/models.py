@@ -226,6 +226,17 @@ class DailySum(Base):
     stories: Mapped[int] = mapped_column(Integer)
 
 
+class FeedSum(Base):
+    """``daily_totals`` summed over days and languages per feed, kept exact by triggers."""
+
+    __tablename__ = "feed_sums"
+
+    feed_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rel_bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    items: Mapped[int] = mapped_column(Integer)
+    stories: Mapped[int] = mapped_column(Integer)
+
+
 class FetchRun(Base):
     """One attempt to refresh one feed: the feed-health log."""
 

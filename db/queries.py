@@ -12,10 +12,10 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from db.models import DailySum, DailyTotal, Feed
+from db.models import DailySum, DailyTotal, Feed, FeedSum
 from db.queries_items import (
     EvidenceRow,
     ItemHit,
@@ -123,9 +123,17 @@ def theme_series(session: Session, filters: Filters, grain: str = "week") -> lis
         .where(*conditions(totals_model, filters, with_relevance=False))
         .group_by(totals_model.day)
     )
+    periods: dict[date, date] = {}  # ~730 distinct days for ~11,000 (day, theme) rows
+
+    def period(day: date) -> date:
+        when = periods.get(day)
+        if when is None:
+            when = periods[day] = period_of(day, grain)
+        return when
+
     totals: dict[date, tuple[int, int]] = {}
     for day, n, relevant in session.execute(totals_q):
-        when = period_of(day, grain)
+        when = period(day)
         old = totals.get(when, (0, 0))
         totals[when] = (old[0] + int(n or 0), old[1] + int(relevant or 0))
 
@@ -143,7 +151,7 @@ def theme_series(session: Session, filters: Filters, grain: str = "week") -> lis
     )
     counts: dict[tuple[date, str], tuple[int, int]] = {}
     for day, theme_id, n, relevant in session.execute(counts_q):
-        key = (period_of(day, grain), theme_id)
+        key = (period(day), theme_id)
         old = counts.get(key, (0, 0))
         counts[key] = (old[0] + int(n or 0), old[1] + int(relevant or 0))
     theme_ids = list(filters.themes) or sorted({theme for _, theme in counts})
@@ -346,23 +354,31 @@ class FeedHealth:
 
 
 def feed_health(session: Session, now: datetime | None = None) -> list[FeedHealth]:
-    """Every feed with its fetch state and output, from ``feeds`` and ``daily_totals``."""
+    """Every feed with its fetch state and output, from ``feeds`` and the rollups."""
     since = (now or utcnow()).date() - timedelta(days=HEALTH_DAYS - 1)
-    stats = (
+    # All-time counts from ``feed_sums`` (a few hundred rows); the last days from the range
+    # of ``daily_totals`` they cover (its key starts with the day).
+    totals = (
         select(
-            DailyTotal.feed_id.label("feed_id"),
-            func.sum(DailyTotal.items).label("total"),
-            func.sum(
-                case((DailyTotal.rel_bucket >= RELEVANT_BUCKET, DailyTotal.items), else_=0)
-            ).label("relevant"),
-            func.sum(case((DailyTotal.day >= since, DailyTotal.items), else_=0)).label("recent"),
+            FeedSum.feed_id.label("feed_id"),
+            func.sum(FeedSum.items).label("total"),
+            func.sum(case((FeedSum.rel_bucket >= RELEVANT_BUCKET, FeedSum.items), else_=0)).label(
+                "relevant"
+            ),
         )
+        .group_by(FeedSum.feed_id)
+        .subquery()
+    )
+    recent = (
+        select(DailyTotal.feed_id.label("feed_id"), func.sum(DailyTotal.items).label("recent"))
+        .where(DailyTotal.day >= since)
         .group_by(DailyTotal.feed_id)
         .subquery()
     )
     rows = session.execute(
-        select(Feed, stats.c.total, stats.c.relevant, stats.c.recent)
-        .outerjoin(stats, and_(stats.c.feed_id == Feed.id))
+        select(Feed, totals.c.total, totals.c.relevant, recent.c.recent)
+        .outerjoin(totals, totals.c.feed_id == Feed.id)
+        .outerjoin(recent, recent.c.feed_id == Feed.id)
         .order_by(Feed.error_count.desc(), Feed.id)
     ).all()
     out = []

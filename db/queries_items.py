@@ -107,7 +107,8 @@ def _match_condition(session: Session, query: str, walk: bool = False) -> Any | 
     return literal_column("items.search_vector").op("@@")(tsquery)
 
 
-def _item_conditions(filters: Filters) -> list[Any]:
+def item_conditions(filters: Filters) -> list[Any]:
+    """WHERE clauses on ``items`` for ``filters`` (date range on ``published_at``)."""
     # ``day`` is the UTC date of ``published_at``: the range is given on ``published_at`` only,
     # so the newest-first walk of its index starts at the range's end (SQLite otherwise picks
     # the ``day`` index and sorts the whole range: 0.4 s for 90 days at a million items).
@@ -162,7 +163,7 @@ def search_items(
     """
     page = max(1, page)
     page_size = max(1, min(MAX_PAGE_SIZE, page_size))
-    where = _item_conditions(filters)
+    where = item_conditions(filters)
     if not query_phrases(query):
         total = _fast_total(session, filters)
         if total is None:
@@ -171,12 +172,13 @@ def search_items(
         # One newest-first walk collects the ids of up to SEARCH_COUNT_LIMIT + 1 matches: the
         # (capped) total and the page both come from it.
         where.append(_match_condition(session, query, walk=True))
-        ids = session.scalars(
+        ids = _walk_ids(
+            session,
             select(Item.id)
             .where(*where)
             .order_by(Item.published_at.desc(), Item.id.desc())
-            .limit(SEARCH_COUNT_LIMIT + 1)
-        ).all()
+            .limit(SEARCH_COUNT_LIMIT + 1),
+        )
         exact = len(ids) <= SEARCH_COUNT_LIMIT
         total = min(len(ids), SEARCH_COUNT_LIMIT)
         wanted = list(ids[(page - 1) * page_size : page * page_size])
@@ -202,6 +204,10 @@ def search_items(
         .offset((page - 1) * page_size)
     )
     return ItemPage(total=total, page=page, page_size=page_size, items=_fetch(session, statement))
+
+
+def _walk_ids(session: Session, statement: Any) -> list[int]:
+    return list(session.scalars(statement))
 
 
 def _count(session: Session, where: list[Any]) -> int:

@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import delete, func, insert, select, update
 
-from db.models import DailySum, DailyThemeCount, DailyThemeSum, DailyTotal
+from db.models import DailySum, DailyThemeCount, DailyThemeSum, DailyTotal, FeedSum
 
 D1, D2 = date(2025, 1, 6), date(2025, 1, 7)
 
@@ -42,6 +42,22 @@ def _fine_totals(session) -> dict:  # type: ignore[no-untyped-def]
     return {(d, lang, b): (int(i), int(s)) for d, lang, b, i, s in rows}
 
 
+def _feed_sums(session) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
+    fine = session.execute(
+        select(
+            DailyTotal.feed_id,
+            DailyTotal.rel_bucket,
+            func.sum(DailyTotal.items),
+            func.sum(DailyTotal.stories),
+        ).group_by(DailyTotal.feed_id, DailyTotal.rel_bucket)
+    )
+    coarse = session.execute(select(FeedSum))
+    return (
+        {(f, b): (int(i), int(s)) for f, b, i, s in fine},
+        {(r.feed_id, r.rel_bucket): (r.items, r.stories) for (r,) in coarse},
+    )
+
+
 def _coarse_totals(session) -> dict:  # type: ignore[no-untyped-def]
     rows = session.execute(select(DailySum))
     return {(r.day, r.language, r.rel_bucket): (r.items, r.stories) for (r,) in rows}
@@ -64,6 +80,8 @@ def test_coarse_rollups_follow_inserts_updates_and_deletes_of_the_fine_rollups(s
         assert _coarse_totals(session)[(D1, "ja", 6)] == (4, 4)
         assert _coarse_theme_sums(session) == _fine_theme_sums(session)
         assert _coarse_totals(session) == _fine_totals(session)
+        fine, coarse = _feed_sums(session)
+        assert coarse == fine and coarse[(2, 6)] == (4, 4)
     with sessions.begin() as session:
         session.execute(
             update(DailyThemeCount).where(DailyThemeCount.feed_id == 2).values(rel_bucket=8)
@@ -74,9 +92,12 @@ def test_coarse_rollups_follow_inserts_updates_and_deletes_of_the_fine_rollups(s
         assert _coarse_theme_sums(session) == _fine_theme_sums(session)
         assert (D2, "a", 6) not in _coarse_theme_sums(session)  # no rows left at zero
         assert _coarse_totals(session) == _fine_totals(session)
+        fine, coarse = _feed_sums(session)
+        assert coarse == fine
     with sessions.begin() as session:
         session.execute(delete(DailyThemeCount))
         session.execute(delete(DailyTotal))
     with sessions.begin() as session:
         assert _coarse_theme_sums(session) == {}
         assert _coarse_totals(session) == {}
+        assert _feed_sums(session) == ({}, {})

@@ -16,8 +16,12 @@ from ingest.tagging.evaluation import PRF, EvalReport, evaluate, format_report, 
 
 DATA = Path(__file__).resolve().parent / "data"
 # Holdout floors: a little below what the tagger measures (never tuned on the holdout items).
-HOLDOUT_RELEVANCE_FLOOR = 0.95
-HOLDOUT_MICRO_FLOOR = 0.78
+HOLDOUT_RELEVANCE_FLOOR = 0.97
+HOLDOUT_MICRO_FLOOR = 0.83
+# Dev floors: a little below today's measurement (relevance 0.997, micro 0.950), never below the
+# issue's targets (0.95, 0.85).
+DEV_RELEVANCE_FLOOR = 0.99
+DEV_MICRO_FLOOR = 0.94
 
 
 def report_for(name: str) -> EvalReport:
@@ -39,11 +43,11 @@ def holdout() -> EvalReport:
 
 
 def test_dev_relevance_f1_is_at_least_the_target(dev: EvalReport) -> None:
-    assert dev.relevance.f1 >= 0.95
+    assert dev.relevance.f1 >= DEV_RELEVANCE_FLOOR >= 0.95
 
 
 def test_dev_theme_micro_f1_is_at_least_the_target(dev: EvalReport) -> None:
-    assert dev.micro.f1 >= 0.85
+    assert dev.micro.f1 >= DEV_MICRO_FLOOR >= 0.85
 
 
 def test_every_theme_reaches_f1_of_at_least_the_target_on_dev(dev: EvalReport) -> None:

@@ -205,3 +205,33 @@ def test_the_language_hint_accepts_region_tags(tagger: Tagger) -> None:
 
 def test_normalize_pads_and_folds_punctuation() -> None:
     assert normalize("N. Korea's ＩＣＢＭ—launch!") == " n korea s icbm launch "
+
+
+def test_a_background_theme_only_in_the_summary_yields_to_a_stronger_title_theme() -> None:
+    blocks = []
+    for theme_id in THEME_IDS:
+        en = {"missile_defense": '"interceptor:3"', "nk_weapons": '"missile launch:3"'}
+        blocks.append(
+            f'[[themes]]\nid = "{theme_id}"\nlabel = "L"\ndescription = "D"\n'
+            f"[themes.terms]\nen = [{en.get(theme_id, chr(34) + 'zzqx' + chr(34))}]\n"
+            'ja = ["日米豪印:3"]\nko = ["쿼드:3"]\n'
+        )
+    text = TINY_HEADER + "[scoring]\nsecondary_share = 0.9\n" + "\n".join(blocks)
+    title = "Japan deploys interceptor, interceptor batteries"
+    summary = "The move follows a North Korean missile launch."
+    strict, lenient = (
+        Tagger(parse_taxonomy(text)),
+        Tagger(parse_taxonomy(TINY_HEADER + "\n".join(blocks))),
+    )
+    assert themes(strict.tag(title, summary)) == {"missile_defense"}
+    assert themes(lenient.tag(title, summary)) == {"missile_defense", "nk_weapons"}
+    assert "nk_weapons" in themes(strict.tag("North Korea missile launch; interceptor", summary))
+
+
+def test_korean_and_english_text_use_separate_automata_with_the_same_results(
+    tagger: Tagger,
+) -> None:
+    english = tagger.tag("N. Korea fires ballistic missile", lang="en")
+    unhinted = tagger.tag("N. Korea fires ballistic missile")
+    assert english == unhinted and "nk_weapons" in themes(english)
+    assert "nk_weapons" in themes(tagger.tag("北, 탄도미사일 발사", lang="ko"))

@@ -20,11 +20,15 @@ copy), except that a term listed in both English and the text's language is matc
 only, so it is not counted twice. An `exclude` phrase masks the matches it overlaps ("security
 guard" hides "security"); a theme's own exclusions only mask that theme's terms. Texts containing
 an exclusion phrase take a slower path for that field, which compares match positions.
+
+Context rules cost no extra scan: a theme's `needs_anchor` terms get a slot of their own (the
+"gated" slot) and its anchor groups get slots too; the tagger adds the gated slot's evidence to
+the theme only when every anchor slot of the theme matched.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -70,18 +74,30 @@ def term_keys(term: Term) -> set[str]:
 class Matcher:
     """Compiled automata for a taxonomy; `slots` are the themes then actors, security, off-topic."""
 
-    def __init__(self, taxonomy: Taxonomy, off_slot: int) -> None:
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        off_slot: int,
+        gated: Mapping[int, int] | None = None,
+        anchors: Sequence[tuple[int, Iterable[Term]]] = (),
+    ) -> None:
+        """`gated` maps a theme's slot to the slot of its `needs_anchor` terms (themes without
+        anchors keep them in their own slot); `anchors` are (slot, terms) anchor groups."""
         self.off_slot = off_slot
+        gated = gated or {}
         themes = taxonomy.themes
         relevance = taxonomy.relevance
-        sources: list[tuple[int, Iterable[Term]]] = [
-            (slot, theme.terms) for slot, theme in enumerate(themes)
-        ]
+        sources: list[tuple[int, Iterable[Term]]] = []
+        for slot, theme in enumerate(themes):
+            gslot = gated.get(slot, slot)
+            sources.append((slot, [t for t in theme.terms if not t.needs_anchor]))
+            sources.append((gslot, [t for t in theme.terms if t.needs_anchor]))
         sources += [
             (off_slot - 2, relevance.actors),
             (off_slot - 1, relevance.security),
             (off_slot, relevance.off_topic),
         ]
+        sources += list(anchors)
         entries: list[Entry] = []
         entry_ids: dict[tuple[int, str], int] = {}
         keys: dict[str, dict[str, set[int]]] = {}  # key -> lang -> entry ids
@@ -100,6 +116,7 @@ class Matcher:
                     keys.setdefault(key, {}).setdefault(term.lang, set()).add(eid)
         exclusions: list[tuple[int, Iterable[Term]]] = [(ALL_SLOTS, relevance.exclude)]
         exclusions += [(slot, theme.exclude) for slot, theme in enumerate(themes)]
+        exclusions += [(gated[slot], themes[slot].exclude) for slot in gated]
         for slot, terms in exclusions:
             for term in terms:
                 for key in term_keys(term):

@@ -11,6 +11,10 @@ by a security strength (security vocabulary plus a share of the evidence of assi
 minus off-topic vocabulary such as markets, sport or weather), each squashed with
 1 - exp(-x / scale). Strong theme evidence also stands in for an actor (per-theme actor_share):
 Korean copy about "the defence budget" seldom says whose.
+
+Context rules: a theme's `needs_anchor` terms join its raw evidence only when its anchors matched
+(in the title: for every field; further down: for that part only). Results without themes are
+interned by relevance: they are immutable and recur constantly.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from operator import mul
+from operator import itemgetter, mul
 from typing import Any
 
 from ingest.tagging.matcher import Matcher, term_keys
@@ -51,12 +55,44 @@ class Tagger:
         self.taxonomy = taxonomy
         themes = taxonomy.themes
         self._theme_ids = tuple(theme.id for theme in themes)
-        self._slot_names = self._theme_ids + (_ACTORS, _SECURITY, _OFF_TOPIC)
+        slot_names = list(self._theme_ids + (_ACTORS, _SECURITY, _OFF_TOPIC))
         self._actor_slot = len(themes)
-        self._n_slots = len(self._slot_names)
         self._security_slot = len(themes) + 1
         self._off_slot = len(themes) + 2
-        self._matcher = matcher = Matcher(taxonomy, self._off_slot)
+        # Context rules: each anchored theme's needs_anchor terms get two "gated" slots (title;
+        # summary and body), and each distinct anchor group two slots the same way; identical
+        # groups (North Korea for several themes) share theirs. An anchor in the title opens the
+        # theme's gated terms in every field; one further down opens only the terms down there:
+        # "S. Korea launches spy satellite" is not about the North because its summary names it.
+        gated: dict[int, int] = {}  # theme slot -> gated slot (summary/body)
+        in_title: dict[int, int] = {}  # summary/body slot -> its title twin
+        for slot, theme in enumerate(themes):
+            if theme.anchors:
+                gated[slot] = len(slot_names)
+                in_title[len(slot_names)] = len(slot_names) + 1
+                slot_names += [f"{theme.id}~needs_anchor", f"{theme.id}~needs_anchor(title)"]
+        group_slots: dict[tuple[tuple[str, str, bool], ...], int] = {}
+        anchor_sources = []
+        gates = []
+        for slot, theme in enumerate(themes):
+            needed = []
+            for index, group in enumerate(theme.anchors):
+                key = tuple(sorted({(t.lang, normalize(t.text), t.exact) for t in group}))
+                if key not in group_slots:
+                    group_slots[key] = len(slot_names)
+                    in_title[len(slot_names)] = len(slot_names) + 1
+                    slot_names += [
+                        f"anchors:{theme.id}[{index}]",
+                        f"anchors:{theme.id}[{index}](title)",
+                    ]
+                    anchor_sources.append((group_slots[key], group))
+                needed.append((in_title[group_slots[key]], group_slots[key]))
+            if theme.anchors:
+                gates.append((slot, in_title[gated[slot]], gated[slot], tuple(needed)))
+        self._gates = tuple(gates)
+        self._slot_names = tuple(slot_names)
+        self._n_slots = len(slot_names)
+        self._matcher = matcher = Matcher(taxonomy, self._off_slot, gated, anchor_sources)
         scoring = taxonomy.scoring
         self._theme_scale = scoring.theme_scale
         self._theme_threshold = scoring.theme_threshold
@@ -69,6 +105,9 @@ class Tagger:
         # Per field, each entry's weight times the field factor; per count, the repeat factor.
         entries = matcher.entries
         self._slot_of = matcher.slot_of
+        # Per field, each entry's slot: title matches of gated and anchor terms use title twins.
+        title_slots = tuple(in_title.get(slot, slot) for slot in matcher.slot_of)
+        self._field_slots = (title_slots, matcher.slot_of, matcher.slot_of)
         self._field_weights = tuple(
             tuple(entry.weight * factor for entry in entries)
             for factor in (scoring.title, scoring.summary, scoring.body)
@@ -82,10 +121,21 @@ class Tagger:
         rank = [0] * len(entries)
         for position, eid in enumerate(order):
             rank[eid] = position
-        self._rank = tuple(rank)
         self._terms = tuple(entry.term for entry in entries)
+        # Per field: each entry's sort key (field, rank) and its evidence for a single match.
+        self._order = tuple(
+            tuple(fi * len(entries) + rank[eid] for eid in range(len(entries)))
+            for fi in range(len(FIELDS))
+        )
+        self._single = tuple(
+            tuple(Evidence(entry.term, field, 1) for entry in entries) for field in FIELDS
+        )
         # Evidence values are immutable and recur constantly: build each one once.
         self._evidence_cache: dict[tuple[int, int, int], Evidence] = {}
+        self._bare_results: dict[float, TagResult] = {}
+        self._gated_theme = {gslot: slot for slot, gslot in gated.items()}
+        self._gated_theme.update({in_title[g]: slot for g, slot in self._gated_theme.items()})
+        self._theme_range = range(len(themes))
         default_share = taxonomy.relevance.theme_actor_share
         self._actor_shares = tuple(
             default_share if theme.actor_share is None else theme.actor_share for theme in themes
@@ -113,7 +163,8 @@ class Tagger:
         if li <= 0:
             li = LANGS.index(_lang_code(None, texts))
         fields = self._matcher.count(li, texts)
-        return self._result(self._raw(fields), fields)
+        raw, opened = self._raw(fields)
+        return self._result(raw, opened, fields)
 
     def tag_many(self, items: Iterable[Mapping[str, Any]]) -> list[TagResult]:
         """Tag mappings with title/summary/body/lang keys (missing ones count as empty)."""
@@ -132,8 +183,7 @@ class Tagger:
         self, title: str, summary: str = "", body: str = "", lang: str | None = None
     ) -> Explanation:
         """Like `tag`, plus raw evidence per slot and the relevance signals that matched."""
-        raws, fields, lang_code = self._scan(title, summary, body, lang)
-        raw = raws[0]
+        raw, opened, fields, lang_code = self._scan(title, summary, body, lang)
         signals = {
             name: self._evidence(fields, slot)
             for name, slot in (
@@ -147,12 +197,12 @@ class Tagger:
             for name, value in zip(self._slot_names, raw, strict=True)
             if value
         }
-        return Explanation(self._result(raws, fields), lang_code, named_raw, signals)
+        return Explanation(self._result(raw, opened, fields), lang_code, named_raw, signals)
 
     def _scan(
         self, title: str, summary: str, body: str, lang: str | None
-    ) -> tuple[tuple[list[float], list[float]], list[dict[int, int]], str]:
-        """Raw evidence per slot (total, title only), the entry counts per field, the language."""
+    ) -> tuple[list[float], tuple[int, ...], list[dict[int, int]], str]:
+        """Raw evidence per slot, opened gates, the entry counts per field, the language."""
         texts = (
             normalize(title),
             normalize(summary) if summary else None,
@@ -160,33 +210,47 @@ class Tagger:
         )
         lang_code = _lang_code(lang, texts)
         fields = self._matcher.count(LANGS.index(lang_code), texts)
-        return self._raw(fields), fields, lang_code
+        return *self._raw(fields), fields, lang_code
 
-    def _raw(self, fields: list[dict[int, int]]) -> tuple[list[float], list[float]]:
-        """Sum weight x field factor (x repeat factor) per slot: all fields, and the title."""
-        slot_of, repeat, weights = self._slot_of, self._repeat, self._field_weights
-        title = [0.0] * self._n_slots
-        for eid, count in fields[0].items():
-            if count == 1:
-                title[slot_of[eid]] += weights[0][eid]
-            else:
-                title[slot_of[eid]] += weights[0][eid] * repeat[min(count, _MAX_COUNT)]
-        if not fields[1] and not fields[2]:
-            return title, title
-        raw = title.copy()
-        for fi in (1, 2):
-            field_weights = weights[fi]
-            for eid, count in fields[fi].items():
-                if count == 1:
-                    raw[slot_of[eid]] += field_weights[eid]
-                else:
-                    raw[slot_of[eid]] += field_weights[eid] * repeat[min(count, _MAX_COUNT)]
-        return raw, title
+    def _raw(self, fields: list[dict[int, int]]) -> tuple[list[float], tuple[int, ...]]:
+        """Sum weight x field factor (x repeat factor) per slot over all fields, then open the
+        context gates: a theme's needs_anchor evidence joins it when all its anchors matched.
+        Returns the raw evidence and the gated slots that opened."""
+        repeat, weights, field_slots = self._repeat, self._field_weights, self._field_slots
+        raw = [0.0] * self._n_slots
+        for fi, counts in enumerate(fields):
+            if counts:
+                field_weights, slot_of = weights[fi], field_slots[fi]
+                for eid, count in counts.items():
+                    if count == 1:
+                        raw[slot_of[eid]] += field_weights[eid]
+                    else:
+                        raw[slot_of[eid]] += field_weights[eid] * repeat[min(count, _MAX_COUNT)]
+        opened: tuple[int, ...] = ()
+        for slot, gtitle, grest, needed in self._gates:
+            title, rest = raw[gtitle], raw[grest]
+            if title or rest:
+                anchored_title = all(raw[a] for a, _ in needed)
+                if title and anchored_title:
+                    raw[slot] += title
+                    opened += (gtitle,)
+                if rest and (anchored_title or all(raw[a] or raw[b] for a, b in needed)):
+                    raw[slot] += rest
+                    opened += (grest,)
+        return raw, opened
+
+    def _title_slots(self, fields: list[dict[int, int]], opened: tuple[int, ...]) -> set[int]:
+        """Theme slots with evidence in the title (opened gated slots count for their theme)."""
+        slot_of = self._field_slots[0]
+        slots = {slot_of[eid] for eid in fields[0]}
+        for gslot in opened:
+            if gslot in slots:
+                slots.add(self._gated_theme[gslot])
+        return slots
 
     def _result(
-        self, raws: tuple[list[float], list[float]], fields: list[dict[int, int]]
+        self, raw: list[float], opened: tuple[int, ...], fields: list[dict[int, int]]
     ) -> TagResult:
-        raw, title_raw = raws
         actor_slot = self._actor_slot
         theme_raw = raw[:actor_slot]
         top = max(theme_raw)
@@ -196,70 +260,101 @@ class Tagger:
         # Only themes strong enough to be assigned count as security evidence: a stray weak
         # term (a country name listed under a theme) must not make a rice-price story relevant.
         assign = self._assign_raw
-        strong = sum(value for value in theme_raw if value >= assign) if top >= assign else 0
         relevance = 0.0
         if actors > 0:
-            net = (
-                raw[self._security_slot]
-                + self._theme_share * strong
-                - self._off_penalty * raw[self._off_slot]
-            )
+            net = raw[self._security_slot] - self._off_penalty * raw[self._off_slot]
+            if top >= assign:
+                net += self._theme_share * sum([value for value in theme_raw if value >= assign])
             if net > 0:
                 relevance = round(
                     (1.0 - math.exp(-actors / self._actor_scale))
                     * (1.0 - math.exp(-net / self._security_scale)),
                     3,
                 )
-        relevant = relevance >= self._threshold
         near = self._near_assign
         if top < near:  # most items: no theme, nothing to build
-            return TagResult(relevance, relevant, ())
+            return self._bare(relevance)
         scale, threshold = self._theme_scale, self._theme_threshold
         # A theme with no title evidence, beside a stronger one, must hold a minimum share of the
         # strongest theme's evidence: a missile launch mentioned as background in a story about
         # something else is not a missile story.
         floor = self._secondary_share * top
-        top_in_title = max(title_raw[:actor_slot]) > 0
+        title_slots: set[int] | None = None
         scored = []
         for slot, value in enumerate(theme_raw):
             if value >= near:  # cheap pre-filter; the rounded score decides
-                if value < floor and top_in_title and not title_raw[slot]:
-                    continue
+                if value < floor:
+                    if title_slots is None:
+                        title_slots = self._title_slots(fields, opened)
+                    if slot not in title_slots and not title_slots.isdisjoint(self._theme_range):
+                        continue
                 score = round(value / (value + scale), 3)
                 if score >= threshold:
                     scored.append((-score, slot))
+        if not scored:
+            return self._bare(relevance)
         if len(scored) > 1:
             scored.sort()
-        theme_ids, evidence = self._theme_ids, self._evidence
+        groups = self._evidence_groups(fields, {slot: [] for _, slot in scored}, opened)
+        theme_ids = self._theme_ids
         themes = tuple(
-            ThemeScore(theme_ids[slot], -negative, evidence(fields, slot))
-            for negative, slot in scored
+            ThemeScore(theme_ids[slot], -negative, groups[slot]) for negative, slot in scored
         )
-        return TagResult(relevance, relevant, themes)
+        return TagResult(relevance, relevance >= self._threshold, themes)
+
+    def _bare(self, relevance: float) -> TagResult:
+        """A result without themes; immutable and fully determined by the relevance: interned."""
+        result = self._bare_results.get(relevance)
+        if result is None:
+            result = TagResult(relevance, relevance >= self._threshold, ())
+            if len(self._bare_results) < 4096:
+                self._bare_results[relevance] = result
+        return result
+
+    def _evidence_groups(
+        self,
+        fields: list[dict[int, int]],
+        groups: dict[int, list[Any]],
+        opened: tuple[int, ...] = (),
+    ) -> dict[int, tuple[Evidence, ...]]:
+        """The evidence of each slot in `groups`, in one pass over the counts: by field, then
+        strongest term first. Evidence values are interned: they recur constantly. A theme's
+        needs_anchor terms are evidence only when its gate `opened`."""
+        field_slots, order_of, single = self._field_slots, self._order, self._single
+        wanted = groups
+        if opened:
+            wanted = dict(groups)
+            for gslot in opened:
+                group = groups.get(self._gated_theme[gslot])
+                if group is not None:
+                    wanted[gslot] = group
+        for fi, counts in enumerate(fields):
+            if counts:
+                order, ones, slot_of = order_of[fi], single[fi], field_slots[fi]
+                for eid, count in counts.items():
+                    group = wanted.get(slot_of[eid])
+                    if group is not None:
+                        evidence = ones[eid] if count == 1 else self._repeated(eid, fi, count)
+                        group.append((order[eid], evidence))
+        out = {}
+        for slot, group in groups.items():
+            if len(group) > 1:
+                group.sort(key=itemgetter(0))
+            out[slot] = tuple([evidence for _, evidence in group])
+        return out
+
+    def _repeated(self, eid: int, fi: int, count: int) -> Evidence:
+        cache = self._evidence_cache
+        key = (eid, fi, count)
+        evidence = cache.get(key)
+        if evidence is None:
+            if len(cache) > 50_000:
+                cache.clear()
+            evidence = cache[key] = Evidence(self._terms[eid], FIELDS[fi], count)
+        return evidence
 
     def _evidence(self, fields: list[dict[int, int]], slot: int) -> tuple[Evidence, ...]:
-        slot_of, rank = self._slot_of, self._rank
-        chosen = [
-            (fi, rank[eid], eid, count)
-            for fi, counts in enumerate(fields)
-            for eid, count in counts.items()
-            if slot_of[eid] == slot
-        ]
-        if not chosen:
-            return ()
-        if len(chosen) > 1:
-            chosen.sort()
-        cache = self._evidence_cache
-        out = []
-        for fi, _, eid, count in chosen:
-            key = (eid, fi, count)
-            evidence = cache.get(key)
-            if evidence is None:
-                if len(cache) > 50_000:
-                    cache.clear()
-                evidence = cache[key] = Evidence(self._terms[eid], FIELDS[fi], count)
-            out.append(evidence)
-        return tuple(out)
+        return self._evidence_groups(fields, {slot: []})[slot]
 
 
 def tag_many(tagger: Tagger, items: Iterable[Mapping[str, Any]]) -> list[TagResult]:

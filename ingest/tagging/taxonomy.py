@@ -59,7 +59,7 @@ ENV_VAR = "JKWATCH_THEMES"
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "config" / "themes.toml"
 
 _TOP_KEYS = {"version", "relevance", "scoring", "themes"}
-_THEME_KEYS = {"id", "label", "description", "terms", "exclude", "actor_share"}
+_THEME_KEYS = {"id", "label", "description", "terms", "exclude", "actor_share", "anchors"}
 _TERM_LISTS = ("actors", "security", "off_topic")
 _RELEVANCE_NUMBERS = {
     "threshold": 0.5,
@@ -97,6 +97,10 @@ class Term:
     lang: str
     weight: float = 1.0
     exact: bool = False  # English only: no generated plural/-ed/-ing forms
+    # Theme terms only: the term counts for its theme only when the item also matches the
+    # theme's anchors (a generic word such as "missile" stands for North Korea's programme
+    # only beside a North Korea anchor).
+    needs_anchor: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +113,9 @@ class Theme:
     # How much of this theme's evidence stands in for a named actor in relevance (None: the
     # [relevance] default). 0 for themes about third parties, e.g. the war in Ukraine itself.
     actor_share: float | None = None
+    # Anchor groups: a `needs_anchor` term counts only when every group has a match anywhere
+    # in the item (title, summary or body). Empty: the theme has no context rules.
+    anchors: tuple[tuple[Term, ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +273,10 @@ class _Validator:
         self.no_unknown(item, _THEME_KEYS, where)
         label = self.text_field(item, "label", where)
         description = self.text_field(item, "description", where)
-        terms = self.term_table(item.get("terms"), where, "terms", weighted=True, required=True)
+        anchors = self.anchors(item.get("anchors"), where)
+        terms = self.term_table(
+            item.get("terms"), where, "terms", weighted=True, required=True, anchored=bool(anchors)
+        )
         exclude = self.term_table(item.get("exclude", {}), where, "exclude", weighted=False)
         share = item.get("actor_share")
         if share is not None and not (_is_positive_number(share) or share == 0):
@@ -278,7 +288,31 @@ class _Validator:
             terms,
             exclude,
             None if share is None else float(share),
+            anchors,
         )
+
+    def anchors(self, value: Any, where: str) -> tuple[tuple[Term, ...], ...]:
+        """One `{en, ja, ko}` table (any of its terms anchors), or an array of such tables
+        (every group needs a match: Japan *and* Korea)."""
+        if value is None:
+            return ()
+        if isinstance(value, dict):
+            tables, single = [value], True
+        elif isinstance(value, list) and value and all(isinstance(t, dict) for t in value):
+            tables, single = value, False
+        else:
+            raise self.fail(
+                f"{where}: anchors",
+                "must be a table of en/ja/ko lists, or a non-empty array of such tables",
+            )
+        groups = []
+        for index, table in enumerate(tables):
+            field = "anchors" if single else f"anchors[{index}]"
+            group = self.term_table(table, where, field, weighted=False)
+            if not group:
+                raise self.fail(f"{where}: {field}", "has no terms; list at least one anchor")
+            groups.append(group)
+        return tuple(groups)
 
     # -- fields ---------------------------------------------------------------------------
 
@@ -317,6 +351,7 @@ class _Validator:
         *,
         weighted: bool,
         required: bool = False,
+        anchored: bool | None = None,
     ) -> tuple[Term, ...]:
         """Parse `{en = [...], ja = [...], ko = [...]}`; `required` demands all three languages."""
         if table is None and not required:
@@ -338,7 +373,7 @@ class _Validator:
             seen: dict[str, int] = {}
             for index, item in enumerate(items):
                 at = f"{where}: {field}.{lang}[{index}]"
-                term = self.term(item, lang, at, weighted)
+                term = self.term(item, lang, at, weighted, anchored)
                 key = normalize(term.text)
                 if key in seen:
                     raise self.fail(
@@ -348,21 +383,30 @@ class _Validator:
                 terms.append(term)
         return tuple(terms)
 
-    def term(self, item: Any, lang: str, at: str, weighted: bool) -> Term:
+    def term(
+        self, item: Any, lang: str, at: str, weighted: bool, anchored: bool | None = None
+    ) -> Term:
+        """One term; `anchored` is None outside themes (no needs_anchor allowed), else whether
+        the theme defines anchors."""
         weight: Any = 1.0
         if isinstance(item, dict) and weighted:
-            unknown = sorted(set(item) - {"term", "weight", "exact"})
+            unknown = sorted(set(item) - {"term", "weight", "exact", "needs_anchor"})
             if unknown:
                 raise self.fail(at, f"unknown field '{unknown[0]}'")
             text, weight = item.get("term"), item.get("weight", 1.0)
             exact = item.get("exact", False)
             if not isinstance(exact, bool):
                 raise self.fail(at, "exact must be true or false")
+            needs_anchor = item.get("needs_anchor", False)
+            if not isinstance(needs_anchor, bool):
+                raise self.fail(at, "needs_anchor must be true or false")
         elif isinstance(item, str):
-            text, exact = item, False
+            text, exact, needs_anchor = item, False, False
             if weighted and ":" in item:
                 text, _, raw = item.rpartition(":")
                 weight = _parse_number(raw)
+            if weighted and text.startswith("~"):
+                text, needs_anchor = text[1:], True
             if text.startswith("="):
                 text, exact = text[1:], True
         else:
@@ -376,7 +420,11 @@ class _Validator:
             raise self.fail(at, f"term '{text}' has no letters or digits")
         if exact and lang != "en":
             raise self.fail(at, "exact matching ('=') only applies to English terms")
-        return Term(text.strip(), lang, float(weight), exact)
+        if needs_anchor and anchored is None:
+            raise self.fail(at, "needs_anchor ('~') only applies to theme terms")
+        if needs_anchor and not anchored:
+            raise self.fail(at, "needs_anchor ('~') is set but the theme defines no anchors")
+        return Term(text.strip(), lang, float(weight), exact, needs_anchor)
 
 
 def _parse_number(raw: str) -> Any:
