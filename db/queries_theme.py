@@ -1,9 +1,9 @@
 """Theme detail for the dashboard: volume, top sources, co-occurrence, matched terms.
 
-Volume and sources come from the rollups. Co-occurrence is a self-join of ``item_themes``
-over the newest ``COOCCURRENCE_SCAN_LIMIT`` items of the filtered range (exact below that). Matched terms are
-read from the evidence JSON of the theme's newest ``TERMS_SCAN_LIMIT`` tagged items in the
-range (SQLite ``json_each``, PostgreSQL ``jsonb_array_elements``): a bounded scan, so the
+Volume and sources come from the rollups. Co-occurrence pairs the themes of the newest
+``COOCCURRENCE_SCAN_LIMIT`` items of the filtered range (exact below that). Matched terms
+are read from the evidence JSON of the theme's newest ``TERMS_SCAN_LIMIT`` tagged items in
+the range (SQLite ``json_each``, PostgreSQL ``json_array_elements``): bounded scans, so the
 page stays fast on a million items; the page says so.
 """
 
@@ -144,10 +144,10 @@ def _sources(session: Session, theme_id: str, filters: Filters) -> tuple:
 def _cooccurrence(session: Session, filters: Filters) -> tuple[tuple, int]:
     """Theme pairs among the newest ``COOCCURRENCE_SCAN_LIMIT`` items in range (exact below it).
 
-    The pair counts need a self-join of ``item_themes``; over all of a million items it cost
-    ~1 s. The sample is the newest items by the ``published_at`` index (the walk the item
-    list uses), and one self-join including equal themes gives the diagonal over the same
-    sample, so the heatmap is one consistent picture.
+    Uncapped, the self-join of ``item_themes`` cost ~1 s over all of a million items. The
+    sample is the newest items by the ``published_at`` index (the walk the item list uses);
+    their (item, theme) rows are read by primary key and paired here, the diagonal included,
+    so the heatmap is one consistent picture of the same items.
     """
     ids = list(
         session.scalars(

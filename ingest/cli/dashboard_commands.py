@@ -8,7 +8,7 @@ docs/dashboard-auth.md before exposing it.
 
 from __future__ import annotations
 
-import subprocess
+import os
 import sys
 from pathlib import Path
 
@@ -62,11 +62,13 @@ def dashboard_command(app: AppContext, host: str, port: int) -> None:
             err=True,
         )
     app.close()
+    command = streamlit_command(DASHBOARD_SCRIPT, host, port, url)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Become the Streamlit server rather than its parent: a signal sent to this process
+    # (Ctrl-C, SIGTERM from systemd or `jkwatch run`) then reaches the server itself and no
+    # orphaned server is left behind.
     try:
-        completed = subprocess.run(
-            streamlit_command(DASHBOARD_SCRIPT, host, port, url), check=False
-        )
-    except KeyboardInterrupt:
-        return
-    if completed.returncode not in (0, -2, 130):
-        raise click.ClickException(f"streamlit exited with code {completed.returncode}")
+        os.execv(command[0], command)
+    except OSError as exc:
+        raise click.ClickException(f"cannot start streamlit: {exc.strerror or exc}") from exc

@@ -19,9 +19,10 @@ interned by relevance: they are immutable and recur constantly.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import compress
+from math import exp as _exp
 from operator import itemgetter, mul
 from typing import Any
 
@@ -36,6 +37,7 @@ _ACTORS, _SECURITY, _OFF_TOPIC = "actors", "security", "off_topic"
 _keys = term_keys  # the name the benchmark used before the matcher had its own module
 _LANG_INDEX = {lang: index for index, lang in enumerate(LANGS)}
 _MAX_COUNT = 64  # repeat factors are precomputed up to here (more repeats add nothing anyway)
+_first = itemgetter(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +148,17 @@ class Tagger:
         self._off_penalty = relevance.off_topic_penalty
         self._actor_scale = relevance.actor_scale
         self._security_scale = relevance.security_scale
+        # Per field, each entry's (slot, evidence sort key, single-match evidence): one lookup
+        # per matched entry when gathering evidence.
+        self._evidence_info = tuple(
+            tuple(zip(self._field_slots[fi], self._order[fi], self._single[fi], strict=True))
+            for fi in range(len(FIELDS))
+        )
+        # The raw evidence of every gated slot at once: when all are zero no gate can open.
+        gated_slots = [slot for _, gtitle, grest, _ in self._gates for slot in (gtitle, grest)]
+        self._gated_values = itemgetter(*gated_slots) if gated_slots else None
+        self._count = matcher.count
+        self._nothing = self._bare(0.0)
 
     # -- tagging --------------------------------------------------------------------------
 
@@ -162,9 +175,11 @@ class Tagger:
         li = _LANG_INDEX.get(lang[:2].lower(), 0) if lang else -1
         if li <= 0:
             li = LANGS.index(_lang_code(None, texts))
-        fields = self._matcher.count(li, texts)
-        raw, opened = self._raw(fields)
-        return self._result(raw, opened, fields)
+        fields = self._count(li, texts)
+        if fields[0] or fields[1] or fields[2]:
+            raw, opened = self._raw(fields)
+            return self._result(raw, opened, fields)
+        return self._nothing  # no term matched anywhere: relevance 0, no themes
 
     def tag_many(self, items: Iterable[Mapping[str, Any]]) -> list[TagResult]:
         """Tag mappings with title/summary/body/lang keys (missing ones count as empty)."""
@@ -225,18 +240,21 @@ class Tagger:
                     if count == 1:
                         raw[slot_of[eid]] += field_weights[eid]
                     else:
-                        raw[slot_of[eid]] += field_weights[eid] * repeat[min(count, _MAX_COUNT)]
+                        raw[slot_of[eid]] += (
+                            field_weights[eid] * repeat[count if count < _MAX_COUNT else _MAX_COUNT]
+                        )
         opened: tuple[int, ...] = ()
-        for slot, gtitle, grest, needed in self._gates:
-            title, rest = raw[gtitle], raw[grest]
-            if title or rest:
-                anchored_title = all(raw[a] for a, _ in needed)
-                if title and anchored_title:
-                    raw[slot] += title
-                    opened += (gtitle,)
-                if rest and (anchored_title or all(raw[a] or raw[b] for a, b in needed)):
-                    raw[slot] += rest
-                    opened += (grest,)
+        if self._gates and any(self._gated_values(raw)):
+            for slot, gtitle, grest, needed in self._gates:
+                title, rest = raw[gtitle], raw[grest]
+                if title or rest:
+                    anchored_title = all(raw[a] for a, _ in needed)
+                    if title and anchored_title:
+                        raw[slot] += title
+                        opened += (gtitle,)
+                    if rest and (anchored_title or all(raw[a] or raw[b] for a, b in needed)):
+                        raw[slot] += rest
+                        opened += (grest,)
         return raw, opened
 
     def _title_slots(self, fields: list[dict[int, int]], opened: tuple[int, ...]) -> set[int]:
@@ -267,8 +285,8 @@ class Tagger:
                 net += self._theme_share * sum([value for value in theme_raw if value >= assign])
             if net > 0:
                 relevance = round(
-                    (1.0 - math.exp(-actors / self._actor_scale))
-                    * (1.0 - math.exp(-net / self._security_scale)),
+                    (1.0 - _exp(-actors / self._actor_scale))
+                    * (1.0 - _exp(-net / self._security_scale)),
                     3,
                 )
         near = self._near_assign
@@ -281,16 +299,17 @@ class Tagger:
         floor = self._secondary_share * top
         title_slots: set[int] | None = None
         scored = []
-        for slot, value in enumerate(theme_raw):
-            if value >= near:  # cheap pre-filter; the rounded score decides
-                if value < floor:
-                    if title_slots is None:
-                        title_slots = self._title_slots(fields, opened)
-                    if slot not in title_slots and not title_slots.isdisjoint(self._theme_range):
-                        continue
-                score = round(value / (value + scale), 3)
-                if score >= threshold:
-                    scored.append((-score, slot))
+        # Cheap pre-filter in C (value >= near); the rounded score decides.
+        for slot in compress(self._theme_range, map(near.__le__, theme_raw)):
+            value = theme_raw[slot]
+            if value < floor:
+                if title_slots is None:
+                    title_slots = self._title_slots(fields, opened)
+                if slot not in title_slots and not title_slots.isdisjoint(self._theme_range):
+                    continue
+            score = round(value / (value + scale), 3)
+            if score >= threshold:
+                scored.append((-score, slot))
         if not scored:
             return self._bare(relevance)
         if len(scored) > 1:
@@ -298,7 +317,7 @@ class Tagger:
         groups = self._evidence_groups(fields, {slot: [] for _, slot in scored}, opened)
         theme_ids = self._theme_ids
         themes = tuple(
-            ThemeScore(theme_ids[slot], -negative, groups[slot]) for negative, slot in scored
+            [ThemeScore(theme_ids[slot], -negative, groups[slot]) for negative, slot in scored]
         )
         return TagResult(relevance, relevance >= self._threshold, themes)
 
@@ -320,7 +339,6 @@ class Tagger:
         """The evidence of each slot in `groups`, in one pass over the counts: by field, then
         strongest term first. Evidence values are interned: they recur constantly. A theme's
         needs_anchor terms are evidence only when its gate `opened`."""
-        field_slots, order_of, single = self._field_slots, self._order, self._single
         wanted = groups
         if opened:
             wanted = dict(groups)
@@ -328,18 +346,18 @@ class Tagger:
                 group = groups.get(self._gated_theme[gslot])
                 if group is not None:
                     wanted[gslot] = group
-        for fi, counts in enumerate(fields):
+        for fi, (counts, info) in enumerate(zip(fields, self._evidence_info, strict=True)):
             if counts:
-                order, ones, slot_of = order_of[fi], single[fi], field_slots[fi]
                 for eid, count in counts.items():
-                    group = wanted.get(slot_of[eid])
-                    if group is not None:
-                        evidence = ones[eid] if count == 1 else self._repeated(eid, fi, count)
-                        group.append((order[eid], evidence))
+                    slot, order, single = info[eid]
+                    if slot in wanted:
+                        wanted[slot].append(
+                            (order, single if count == 1 else self._repeated(eid, fi, count))
+                        )
         out = {}
         for slot, group in groups.items():
             if len(group) > 1:
-                group.sort(key=itemgetter(0))
+                group.sort(key=_first)
             out[slot] = tuple([evidence for _, evidence in group])
         return out
 
