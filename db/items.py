@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, or_, select, update
@@ -298,6 +298,71 @@ def _update_changed(
     return ids
 
 
+@dataclass
+class _RollupDelta:
+    """Signed changes to rollup cells, applied with one upsert per touched cell."""
+
+    totals: Counter[tuple] = field(default_factory=Counter)
+    total_leads: Counter[tuple] = field(default_factory=Counter)
+    counts: Counter[tuple] = field(default_factory=Counter)
+    count_leads: Counter[tuple] = field(default_factory=Counter)
+
+    def item(self, row: dict, sign: int = 1) -> None:
+        key = (row["day"], row["feed_id"], row["language"], row["rel_bucket"])
+        self.totals[key] += sign
+        self.total_leads[key] += sign * int(row["story_lead"])
+
+    def theme(self, row: dict, sign: int = 1) -> None:
+        key = (row["day"], row["feed_id"], row["language"], row["rel_bucket"], row["theme_id"])
+        self.counts[key] += sign
+        self.count_leads[key] += sign * int(row["story_lead"])
+
+    def apply(self, session: Session) -> None:
+        _upsert_increments(
+            session,
+            DailyTotal.__table__,
+            ("day", "feed_id", "language", "rel_bucket"),
+            self.totals,
+            self.total_leads,
+            order=("day", "language", "rel_bucket", "feed_id"),
+        )
+        _upsert_increments(
+            session,
+            DailyThemeCount.__table__,
+            ("day", "feed_id", "language", "rel_bucket", "theme_id"),
+            self.counts,
+            self.count_leads,
+            order=("day", "theme_id", "rel_bucket", "language", "feed_id"),
+        )
+        # Cells that lost items may now be empty: drop them so the rollups hold no zero rows.
+        _drop_if_empty(
+            session,
+            DailyTotal.__table__,
+            ("day", "feed_id", "language", "rel_bucket"),
+            [key for key, n in self.totals.items() if n < 0],
+        )
+        _drop_if_empty(
+            session,
+            DailyThemeCount.__table__,
+            ("day", "feed_id", "language", "rel_bucket", "theme_id"),
+            [key for key, n in self.counts.items() if n < 0],
+        )
+
+
+def _drop_if_empty(session: Session, table, keys: tuple[str, ...], cells: list[tuple]) -> None:  # type: ignore[no-untyped-def]
+    if not cells:
+        return
+    statement = delete(table).where(
+        *(table.c[name] == bindparam(f"k_{name}") for name in keys),
+        table.c["items"] == 0,
+        table.c["stories"] == 0,
+    )
+    session.execute(
+        statement,
+        [{f"k_{name}": value for name, value in zip(keys, cell, strict=True)} for cell in cells],
+    )
+
+
 def _add_to_rollups(
     session: Session, item_rows: Sequence[dict], theme_rows: Sequence[dict]
 ) -> None:
@@ -306,34 +371,12 @@ def _add_to_rollups(
     Exact because it runs in the transaction that inserted the items, and cheap: the common
     case (a feed with a few new items) costs a couple of statements instead of a recount.
     """
-    totals: Counter[tuple] = Counter()
-    total_leads: Counter[tuple] = Counter()
+    delta = _RollupDelta()
     for row in item_rows:
-        key = (row["day"], row["feed_id"], row["language"], row["rel_bucket"])
-        totals[key] += 1
-        total_leads[key] += int(row["story_lead"])
-    counts: Counter[tuple] = Counter()
-    count_leads: Counter[tuple] = Counter()
+        delta.item(row)
     for row in theme_rows:
-        key = (row["day"], row["feed_id"], row["language"], row["rel_bucket"], row["theme_id"])
-        counts[key] += 1
-        count_leads[key] += int(row["story_lead"])
-    _upsert_increments(
-        session,
-        DailyTotal.__table__,
-        ("day", "feed_id", "language", "rel_bucket"),
-        totals,
-        total_leads,
-        order=("day", "language", "rel_bucket", "feed_id"),
-    )
-    _upsert_increments(
-        session,
-        DailyThemeCount.__table__,
-        ("day", "feed_id", "language", "rel_bucket", "theme_id"),
-        counts,
-        count_leads,
-        order=("day", "theme_id", "rel_bucket", "language", "feed_id"),
-    )
+        delta.theme(row)
+    delta.apply(session)
 
 
 def _upsert_increments(
@@ -364,7 +407,10 @@ def _upsert_increments(
     rows = [
         {**dict(zip(keys, key, strict=True)), "items": n, "stories": leads[key]}
         for key, n in items.items()
+        if n or leads[key]
     ]
+    if not rows:
+        return
     rows.sort(key=lambda row: tuple(row[name] for name in order))
     session.execute(statement, rows)
 
@@ -491,22 +537,52 @@ class RetagUpdate:
     tagged_with: str
 
 
-def apply_retag(session: Session, updates: Sequence[RetagUpdate]) -> None:
-    """Replace the tags of a batch of items and refresh their rollup cells (one transaction).
+def apply_retag(session: Session, updates: Sequence[RetagUpdate]) -> int:
+    """Replace the tags of a batch of items and update the rollups by difference (one transaction).
 
     Core executemany throughout: ``retag`` of a million items must not go through the ORM.
+    Items whose relevance and themes (scores and evidence) come out the same are only marked
+    with the new taxonomy, so a small taxonomy edit rewrites only the items it affects. The
+    rollups change by the old rows' removal and the new rows' addition, cell by cell: a batch
+    costs work proportional to its own size, never a recount of the cells it touches.
+    Returns how many items' tags changed.
     """
     if not updates:
-        return
+        return 0
     ids = [update_.item_id for update_ in updates]
     info = {}
+    old_themes: dict[int, list[dict]] = defaultdict(list)
     for chunk in _chunks(ids):
         for row in session.execute(
-            select(Item.id, Item.feed_id, Item.day, Item.language, Item.story_id).where(
-                Item.id.in_(chunk)
-            )
+            select(
+                Item.id,
+                Item.feed_id,
+                Item.day,
+                Item.language,
+                Item.story_id,
+                Item.rel_bucket,
+                Item.relevance,
+                Item.relevant,
+            ).where(Item.id.in_(chunk))
         ):
             info[row.id] = row
+        for row in session.execute(select(_ITEM_THEMES).where(_ITEM_THEMES.c.item_id.in_(chunk))):
+            old_themes[row.item_id].append(row._asdict())
+    changed = []
+    unchanged: dict[str, list[int]] = defaultdict(list)
+    for u in updates:
+        row = info.get(u.item_id)
+        if row is None:
+            continue
+        if _same_tags(row, old_themes.get(u.item_id, []), u):
+            unchanged[u.tagged_with].append(u.item_id)
+        else:
+            changed.append(u)
+    for tagged, same_ids in unchanged.items():
+        for chunk in _chunks(same_ids):
+            session.execute(update(_ITEMS).where(_ITEMS.c.id.in_(chunk)).values(tagged_with=tagged))
+    if not changed:
+        return 0
     session.execute(
         update(_ITEMS)
         .where(_ITEMS.c.id == bindparam("b_id"))
@@ -524,33 +600,49 @@ def apply_retag(session: Session, updates: Sequence[RetagUpdate]) -> None:
                 "b_bucket": relevance_bucket(u.relevance),
                 "b_tagged": u.tagged_with,
             }
-            for u in updates
-            if u.item_id in info
+            for u in changed
         ],
     )
-    for chunk in _chunks(ids):
-        session.execute(delete(ItemTheme).where(ItemTheme.item_id.in_(chunk)))
+    changed_ids = [u.item_id for u in changed]
+    for chunk in _chunks(changed_ids):
+        session.execute(delete(_ITEM_THEMES).where(_ITEM_THEMES.c.item_id.in_(chunk)))
+    delta = _RollupDelta()
     rows = []
-    cells: set[Cell] = set()
-    for u in updates:
-        row = info.get(u.item_id)
-        if row is None:
-            continue
+    for u in changed:
+        for old in old_themes.get(u.item_id, []):
+            delta.theme(old, -1)
+        row = info[u.item_id]
+        lead = row.story_id == row.id
+        cell = {
+            "day": row.day,
+            "feed_id": row.feed_id,
+            "language": row.language,
+            "story_lead": lead,
+        }
+        delta.item({**cell, "rel_bucket": row.rel_bucket}, -1)
+        delta.item({**cell, "rel_bucket": relevance_bucket(u.relevance)})
         rows.extend(
-            theme_rows_for(
-                row.id,
-                row.feed_id,
-                row.day,
-                row.language,
-                u.relevance,
-                row.story_id == row.id,
-                u.themes,
-            )
+            theme_rows_for(row.id, row.feed_id, row.day, row.language, u.relevance, lead, u.themes)
         )
-        cells.add((row.feed_id, row.day))
+    for new_row in rows:
+        delta.theme(new_row)
     if rows:
         session.execute(insert(_ITEM_THEMES), rows)
-    refresh_rollups(session, cells)
+    delta.apply(session)
+    return len(changed)
+
+
+def _same_tags(item, old_rows: list[dict], update_: RetagUpdate) -> bool:  # type: ignore[no-untyped-def]
+    """True when re-tagging would store exactly what is stored already."""
+    if item.relevance != update_.relevance or bool(item.relevant) != update_.relevant:
+        return False
+    if len(old_rows) != len(update_.themes):
+        return False
+    old = {row["theme_id"]: (row["score"], row["evidence"]) for row in old_rows}
+    return all(
+        theme.theme_id in old and old[theme.theme_id] == (theme.score, list(theme.evidence))
+        for theme in update_.themes
+    )
 
 
 def count_items(session: Session) -> int:

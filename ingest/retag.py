@@ -28,6 +28,8 @@ class RetagReport:
     items: int
     batches: int
     seconds: float
+    changed: int = 0
+    """Items whose tags differ from what was stored (the others were only re-stamped)."""
 
     @property
     def items_per_second(self) -> float:
@@ -49,7 +51,7 @@ def retag_all(
     with sessions.begin() as session:
         sync_taxonomy(session, taxonomy)
     after_id = 0
-    done = batches = 0
+    done = batches = changed = 0
     while True:
         with sessions.begin() as session:
             batch = item_store.items_for_tagging(
@@ -69,7 +71,7 @@ def retag_all(
                         tagged_with=fingerprint,
                     )
                 )
-            item_store.apply_retag(session, updates)
+            changed += item_store.apply_retag(session, updates)
         after_id = batch[-1].id
         done += len(batch)
         batches += 1
@@ -77,4 +79,6 @@ def retag_all(
             progress(len(batch))
     with sessions.begin() as session:
         set_meta(session, TAXONOMY_META_KEY, fingerprint)
-    return RetagReport(items=done, batches=batches, seconds=time.perf_counter() - started)
+    return RetagReport(
+        items=done, batches=batches, seconds=time.perf_counter() - started, changed=changed
+    )

@@ -90,3 +90,21 @@ def test_retag_with_a_broken_taxonomy_names_the_problem_and_exits_2(sqlite_url, 
     result = CliRunner().invoke(cli, ["--db", sqlite_url, "retag", "--themes", str(bad)])
     assert result.exit_code == 2
     assert "error:" in result.output and "themes.toml" in result.output
+
+
+def test_a_second_retag_with_the_same_taxonomy_rewrites_nothing(sessions):
+    ids = _store_untagged(sessions)
+    taxonomy = load_taxonomy()
+    first = retag_all(sessions, taxonomy)
+    with sessions.begin() as s:
+        before = sorted(
+            s.execute(select(ItemTheme.item_id, ItemTheme.theme_id, ItemTheme.score)).all()
+        )
+    second = retag_all(sessions, taxonomy)
+    with sessions.begin() as s:
+        after = sorted(
+            s.execute(select(ItemTheme.item_id, ItemTheme.theme_id, ItemTheme.score)).all()
+        )
+    assert first.changed > 0
+    assert second.items == len(ids) and second.changed == 0
+    assert before == after

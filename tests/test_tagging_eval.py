@@ -18,10 +18,10 @@ DATA = Path(__file__).resolve().parent / "data"
 # Holdout floors: a little below what the tagger measures (never tuned on the holdout items).
 HOLDOUT_RELEVANCE_FLOOR = 0.97
 HOLDOUT_MICRO_FLOOR = 0.83
-# Dev floors: a little below today's measurement (relevance 0.997, micro 0.950), never below the
+# Dev floors: a little below today's measurement (relevance 1.000, micro 0.970), never below the
 # issue's targets (0.95, 0.85).
 DEV_RELEVANCE_FLOOR = 0.99
-DEV_MICRO_FLOOR = 0.94
+DEV_MICRO_FLOOR = 0.96
 
 
 def report_for(name: str) -> EvalReport:

@@ -54,5 +54,6 @@ def retag_command(
             sessions, taxonomy, batch_size=batch_size, only_stale=only_stale, progress=bar.update
         )
     click.echo(
-        f"retagged {report.items} items in {report.seconds:.1f} s ({report.items_per_second:,.0f} items/s)"
+        f"retagged {report.items} items in {report.seconds:.1f} s "
+        f"({report.items_per_second:,.0f} items/s; {report.changed} changed)"
     )
