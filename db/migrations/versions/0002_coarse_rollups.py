@@ -111,6 +111,7 @@ def _pg_triggers(coarse: str, fine: str, keys: tuple[str, ...]) -> list[str]:
         return (
             f"INSERT INTO {coarse} AS c ({cols}, items, stories) "
             f"SELECT {cols}, {sign}sum(items), {sign}sum(stories) FROM {rows} GROUP BY {cols} "
+            f"ORDER BY {cols} "  # one lock order for every worker: no deadlocks
             "ON CONFLICT (" + cols + ") DO UPDATE SET items = c.items + excluded.items, "
             "stories = c.stories + excluded.stories;"
         )

@@ -86,6 +86,7 @@ def _pg_triggers() -> list[str]:
         return (
             f"INSERT INTO feed_sums AS c ({_COLS}, items, stories) "
             f"SELECT {_COLS}, {sign}sum(items), {sign}sum(stories) FROM {rows} GROUP BY {_COLS} "
+            f"ORDER BY {_COLS} "  # one lock order for every worker
             f"ON CONFLICT ({_COLS}) DO UPDATE SET items = c.items + excluded.items, "
             "stories = c.stories + excluded.stories;"
         )
