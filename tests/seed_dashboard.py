@@ -24,24 +24,10 @@ from db.engine import make_engine, make_sessionmaker
 from db.migrate import upgrade
 from db.records import FeedUpdate, FetchOutcome
 from db.themes import ThemeInfo, set_meta, sync_themes
+from ingest.tagging import THEME_IDS as TAXONOMY_THEME_IDS
 from tests.factories import entry, feed_spec
 
-THEME_IDS = (
-    "jk_cooperation",
-    "collective_security",
-    "us_alliance",
-    "nk_weapons",
-    "inter_korean",
-    "russia_nk",
-    "china_pressure",
-    "taiwan_strait",
-    "missile_defense",
-    "defense_buildup",
-    "security_autonomy",
-    "history_disputes",
-    "ukraine_war",
-    "defense_industry",
-)
+THEME_IDS = TAXONOMY_THEME_IDS  # the fixed ids the dashboard relies on
 THEMES = [
     ThemeInfo(t, t.replace("_", " ").title(), f"About {t.replace('_', ' ')}.", n)
     for n, t in enumerate(THEME_IDS)
