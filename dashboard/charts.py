@@ -134,6 +134,8 @@ def cooccurrence_chart(frame: pd.DataFrame, unit: str) -> alt.Chart:
 
 
 def spikes_chart(frame: pd.DataFrame) -> alt.Chart:
+    # Themes within their normal range get a named category, not a blank legend entry.
+    frame = frame.assign(direction=frame["direction"].replace("", "no spike"))
     return (
         alt.Chart(frame, title="Last 7 days against the 8-week baseline (z-score)")
         .mark_bar()
@@ -144,7 +146,7 @@ def spikes_chart(frame: pd.DataFrame) -> alt.Chart:
                 "direction:N",
                 title="Spike",
                 scale=alt.Scale(
-                    domain=["rise", "fall", ""], range=["#d62728", "#1f77b4", "#999999"]
+                    domain=["rise", "fall", "no spike"], range=["#d62728", "#1f77b4", "#999999"]
                 ),
             ),
             tooltip=[
