@@ -50,6 +50,22 @@ def run(items: int = 1_000_000, db: str | None = None) -> dict:
         rows.append(
             Row(f"jkwatch retag of {items:,} items", seconds, "s", "< 180 s at 1M", ok, note=note)
         )
+        # The everyday case: the taxonomy changed little, so most items keep their tags and
+        # are only re-stamped (forced here by retagging with the same taxonomy again).
+        again, done = timed(
+            lambda: subprocess.run(
+                [jk, "retag", "--quiet"], env=env, capture_output=True, text=True
+            )
+        )
+        rows.append(
+            Row(
+                f"jkwatch retag again, tags unchanged ({items:,} items)",
+                again,
+                "s",
+                "< 180 s at 1M",
+                done.returncode == 0 and again < 180 * items / 1_000_000,
+            )
+        )
     return report("retag", rows, {"items": items})
 
 
