@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.engine import make_engine, make_sessionmaker
 from db.migrate import upgrade
+from tests.feedserver import FeedServer
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -100,3 +101,17 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
     return make_sessionmaker(engine)
+
+
+@pytest.fixture(scope="module")
+def shared_feed_server() -> Iterator[FeedServer]:
+    """One local HTTP server per test module: shutting one down costs half a second."""
+    with FeedServer() as server:
+        yield server
+
+
+@pytest.fixture
+def feed_server(shared_feed_server: FeedServer) -> FeedServer:
+    """The module's server with no routes and no recorded requests."""
+    shared_feed_server.reset()
+    return shared_feed_server

@@ -131,6 +131,12 @@ class FeedServer:
             self.routes[path] = handler
         return self.url(path)
 
+    def reset(self) -> None:
+        """Forget every route and recorded request (one server can then serve many tests)."""
+        with self._lock:
+            self.routes.clear()
+            self.requests.clear()
+
     def url(self, path: str) -> str:
         return f"http://{self.host}:{self.port}{path}"
 

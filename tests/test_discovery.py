@@ -20,19 +20,9 @@ def page(head: str) -> Response:
     return Response(body=html.encode(), headers={"Content-Type": "text/html; charset=utf-8"})
 
 
-@pytest.fixture(scope="module")
-def shared_server():
-    with FeedServer() as srv:
-        yield srv
-
-
 @pytest.fixture
-def server(shared_server: FeedServer) -> FeedServer:
-    """One server per module (each shutdown costs 0.5 s), with fresh routes for every test."""
-    with shared_server._lock:
-        shared_server.routes.clear()
-        shared_server.requests.clear()
-    return shared_server
+def server(feed_server: FeedServer) -> FeedServer:
+    return feed_server
 
 
 def test_a_feed_url_is_used_as_is_with_its_title_and_language(server: FeedServer) -> None:

@@ -35,19 +35,9 @@ XML = {"Content-Type": "application/rss+xml"}
 FAST = FetchSettings(connect_timeout_s=2, read_timeout_s=2, total_timeout_s=5)
 
 
-@pytest.fixture(scope="module")
-def shared_server():
-    with FeedServer() as srv:
-        yield srv
-
-
 @pytest.fixture
-def server(shared_server: FeedServer) -> FeedServer:
-    """One server for the module (shutting one down costs 0.5 s), reset for every test."""
-    with shared_server._lock:
-        shared_server.routes.clear()
-        shared_server.requests.clear()
-    return shared_server
+def server(feed_server: FeedServer) -> FeedServer:
+    return feed_server
 
 
 def get(url: str, settings: FetchSettings = FAST, **kwargs: object):
