@@ -36,7 +36,7 @@ from ingest.cli.main import cli
 from ingest.locks import LockHeld, WriterLock, writer_lock
 from ingest.pipeline import Pipeline, PipelineSettings
 from ingest.scheduler import Scheduler, SchedulerSettings, make_worker_id
-from ingest.tagging.taxonomy import TaxonomyError, load_taxonomy
+from ingest.tagging import TaxonomyError, load_taxonomy
 from tests.feedserver import FeedServer, Response
 
 ROOT = Path(__file__).resolve().parent.parent

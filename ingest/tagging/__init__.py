@@ -10,8 +10,7 @@ Pure: the only I/O is reading the taxonomy TOML. Typical use::
 from __future__ import annotations
 
 from ingest.tagging.results import FIELDS, Evidence, TagResult, ThemeScore
-from ingest.tagging.tagger import Explanation, Tagger, tag_many
-from ingest.tagging.taxonomy import (
+from ingest.tagging.schema import (
     DEFAULT_PATH,
     ENV_VAR,
     LANGS,
@@ -20,9 +19,9 @@ from ingest.tagging.taxonomy import (
     Taxonomy,
     TaxonomyError,
     Theme,
-    load_taxonomy,
-    parse_taxonomy,
 )
+from ingest.tagging.tagger import Explanation, Tagger, tag_many
+from ingest.tagging.taxonomy import load_taxonomy, parse_taxonomy
 
 __all__ = [
     "DEFAULT_PATH",

@@ -12,8 +12,8 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from ingest.tagging.schema import THEME_IDS
 from ingest.tagging.tagger import Tagger
-from ingest.tagging.taxonomy import THEME_IDS
 
 __all__ = [
     "EvalReport",

@@ -34,7 +34,7 @@ from operator import itemgetter
 
 import ahocorasick
 
-from ingest.tagging.taxonomy import LANGS, Taxonomy, Term
+from ingest.tagging.schema import LANGS, Taxonomy, Term
 from ingest.tagging.text import english_variants, normalize, strip_cjk_spaces
 
 try:  # the C helper behind Counter.update: counts an iterable into a dict without Python code

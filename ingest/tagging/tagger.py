@@ -28,7 +28,7 @@ from typing import Any
 
 from ingest.tagging.matcher import Matcher, term_keys
 from ingest.tagging.results import FIELDS, Evidence, TagResult, ThemeScore
-from ingest.tagging.taxonomy import LANGS, Taxonomy
+from ingest.tagging.schema import LANGS, Taxonomy
 from ingest.tagging.text import detect_lang, normalize
 
 __all__ = ["Explanation", "Tagger", "tag_many"]

@@ -25,7 +25,6 @@ from ingest.tagging.schema import (
     THEME_IDS,
     RelevanceConfig,
     ScoringConfig,
-    TaggingError,
     Taxonomy,
     TaxonomyError,
     Term,
@@ -33,21 +32,7 @@ from ingest.tagging.schema import (
 )
 from ingest.tagging.text import normalize
 
-__all__ = [
-    "DEFAULT_PATH",
-    "ENV_VAR",
-    "LANGS",
-    "THEME_IDS",
-    "RelevanceConfig",
-    "ScoringConfig",
-    "TaggingError",
-    "Taxonomy",
-    "TaxonomyError",
-    "Term",
-    "Theme",
-    "load_taxonomy",
-    "parse_taxonomy",
-]
+__all__ = ["load_taxonomy", "parse_taxonomy"]
 
 
 _TOP_KEYS = {"version", "relevance", "scoring", "themes"}
