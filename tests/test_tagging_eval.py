@@ -1,8 +1,10 @@
 """Regression floors on the labelled sets, and the evaluation arithmetic itself.
 
 The floors pin the quality the tagger reaches today (see `jkwatch eval`); a taxonomy or matcher
-change that drops below them fails here. The dev set is the one we tune on; the holdout set is
-only measured, and its floors sit a little below the measured values.
+change that drops below them fails here. Two sets are tuned on (dev, dev2: two writers' phrasing);
+the holdout and blind sets are only measured (the blind one was written without sight of the
+taxonomy) and must meet the issue's targets: relevance F1 >= 0.95, theme micro-F1 >= 0.85 and
+every theme's F1 >= 0.7. See tests/data/README.md.
 """
 
 from __future__ import annotations
@@ -15,13 +17,18 @@ from ingest.tagging import THEME_IDS, Tagger, load_taxonomy
 from ingest.tagging.evaluation import PRF, EvalReport, evaluate, format_report, parse_labelled
 
 DATA = Path(__file__).resolve().parent / "data"
-# Holdout floors: a little below what the tagger measures (never tuned on the holdout items).
-HOLDOUT_RELEVANCE_FLOOR = 0.97
-HOLDOUT_MICRO_FLOOR = 0.83
-# Dev floors: a little below today's measurement (relevance 1.000, micro 0.970), never below the
-# issue's targets (0.95, 0.85).
-DEV_RELEVANCE_FLOOR = 0.99
-DEV_MICRO_FLOOR = 0.96
+TARGET_RELEVANCE_F1 = 0.95
+TARGET_MICRO_F1 = 0.85
+TARGET_THEME_F1 = 0.7
+# (relevance F1, theme micro-F1) floors: a little below today's measurements, which are
+# dev 1.000/0.968, dev2 0.997/0.886, holdout 0.987/0.869, blind 0.988/0.899.
+FLOORS = {
+    "eval_dev.jsonl": (0.99, 0.96),
+    "eval_dev2.jsonl": (0.98, 0.87),
+    "eval_holdout.jsonl": (0.97, 0.85),
+    "eval_blind.jsonl": (0.97, 0.87),
+}
+UNSEEN = ("eval_holdout.jsonl", "eval_blind.jsonl")
 
 
 def report_for(name: str) -> EvalReport:
@@ -32,35 +39,32 @@ def report_for(name: str) -> EvalReport:
     return evaluate(Tagger(load_taxonomy()), items)
 
 
-@pytest.fixture(scope="module")
-def dev() -> EvalReport:
-    return report_for("eval_dev.jsonl")
+@pytest.fixture(scope="module", params=sorted(FLOORS))
+def labelled(request: pytest.FixtureRequest) -> tuple[str, EvalReport]:
+    return request.param, report_for(request.param)
 
 
-@pytest.fixture(scope="module")
-def holdout() -> EvalReport:
-    return report_for("eval_holdout.jsonl")
+def test_floors_are_never_below_the_targets_on_unseen_sets() -> None:
+    for name in UNSEEN:
+        relevance, micro = FLOORS[name]
+        assert relevance >= TARGET_RELEVANCE_F1 and micro >= TARGET_MICRO_F1
 
 
-def test_dev_relevance_f1_is_at_least_the_target(dev: EvalReport) -> None:
-    assert dev.relevance.f1 >= DEV_RELEVANCE_FLOOR >= 0.95
+def test_relevance_f1_stays_above_its_floor(labelled: tuple[str, EvalReport]) -> None:
+    name, report = labelled
+    assert report.relevance.f1 >= FLOORS[name][0]
 
 
-def test_dev_theme_micro_f1_is_at_least_the_target(dev: EvalReport) -> None:
-    assert dev.micro.f1 >= DEV_MICRO_FLOOR >= 0.85
+def test_theme_micro_f1_stays_above_its_floor(labelled: tuple[str, EvalReport]) -> None:
+    name, report = labelled
+    assert report.micro.f1 >= FLOORS[name][1]
 
 
-def test_every_theme_reaches_f1_of_at_least_the_target_on_dev(dev: EvalReport) -> None:
-    low = {t: round(m.f1, 3) for t, m in dev.themes.items() if m.f1 < 0.7}
+@pytest.mark.parametrize("name", ["eval_dev.jsonl", *UNSEEN])
+def test_every_theme_reaches_the_target_f1(name: str) -> None:
+    report = report_for(name)
+    low = {t: round(m.f1, 3) for t, m in report.themes.items() if m.f1 < TARGET_THEME_F1}
     assert not low
-
-
-def test_holdout_relevance_f1_stays_above_its_floor(holdout: EvalReport) -> None:
-    assert holdout.relevance.f1 >= HOLDOUT_RELEVANCE_FLOOR
-
-
-def test_holdout_theme_micro_f1_stays_above_its_floor(holdout: EvalReport) -> None:
-    assert holdout.micro.f1 >= HOLDOUT_MICRO_FLOOR
 
 
 def test_prf_counts_give_precision_recall_and_f1() -> None:
