@@ -21,10 +21,10 @@ TARGET_RELEVANCE_F1 = 0.95
 TARGET_MICRO_F1 = 0.85
 TARGET_THEME_F1 = 0.7
 # (relevance F1, theme micro-F1) floors: a little below today's measurements, which are
-# dev 1.000/0.968, dev2 0.997/0.886, holdout 0.987/0.869, blind 0.988/0.899.
+# dev 1.000/0.968, dev2 0.994/0.899, holdout 0.987/0.869, blind 0.988/0.902.
 FLOORS = {
     "eval_dev.jsonl": (0.99, 0.96),
-    "eval_dev2.jsonl": (0.98, 0.87),
+    "eval_dev2.jsonl": (0.98, 0.88),
     "eval_holdout.jsonl": (0.97, 0.85),
     "eval_blind.jsonl": (0.97, 0.87),
 }
@@ -60,7 +60,7 @@ def test_theme_micro_f1_stays_above_its_floor(labelled: tuple[str, EvalReport]) 
     assert report.micro.f1 >= FLOORS[name][1]
 
 
-@pytest.mark.parametrize("name", ["eval_dev.jsonl", *UNSEEN])
+@pytest.mark.parametrize("name", sorted(FLOORS))
 def test_every_theme_reaches_the_target_f1(name: str) -> None:
     report = report_for(name)
     low = {t: round(m.f1, 3) for t, m in report.themes.items() if m.f1 < TARGET_THEME_F1}
