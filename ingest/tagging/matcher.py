@@ -177,11 +177,14 @@ class Matcher:
         iters = []
         specials_by_lang = []
         masked_by_lang = []
+        exact_only = []
         for li, text_lang in enumerate(LANGS):
             automaton = ahocorasick.Automaton()
             signatures: dict[tuple[tuple[int, ...], bool], int] = {}
             specials: list[tuple[int, ...]] = []
             masked: set[int] = set()
+            direct: set[int] = set()
+            words: list[tuple[str, int]] = []
             for index, key in enumerate(ordered):
                 if text_lang == "en" and not key.startswith(" "):
                     continue  # CJK keys never apply to English text
@@ -189,7 +192,8 @@ class Matcher:
                 if not ids and not slots:
                     continue
                 if len(ids) == 1 and not slots:
-                    automaton.add_word(key, ids[0])
+                    words.append((key, ids[0]))
+                    direct.add(ids[0])
                     continue
                 signature = (ids, bool(slots))
                 value = signatures.get(signature)
@@ -198,14 +202,19 @@ class Matcher:
                     specials.append(ids)
                 if slots:
                     masked.add(value)
+                words.append((key, value))
+            for key, value in _root_friendly(words, _COMMON.get(text_lang, "")):
                 automaton.add_word(key, value)
             automaton.make_automaton()
             iters.append(automaton.iter)
             specials_by_lang.append(tuple(specials))
             masked_by_lang.append(frozenset(masked))
+            exact_only.append(frozenset(masked) | _entangled(n, direct, specials))
         self._iters = tuple(iters)
         self._specials = tuple(specials_by_lang)
         self._masked = tuple(masked_by_lang)
+        self.special_entries = self._specials
+        self._exact_only = tuple(exact_only)
 
     # -- counting -------------------------------------------------------------------------
 
@@ -238,6 +247,40 @@ class Matcher:
                     counts[eid] = counts.get(eid, 0) + hits
         return out
 
+    def count_values(self, li: int, texts: Sequence[str | None]) -> list[dict[int, int]]:
+        """Like `count`, but cheaper: a special value stays unexpanded when it is all a field
+        says about its entries, since the tagger expands it through plans built once.
+
+        Value -> match count, per field. A value below `len(entries)` is that entry; a value
+        above it stands for `special_entries[li][value - len(entries)]`, entries that no other
+        value of the field can reach, each counted as often as the value. Fields with an
+        exclusion phrase, or with a special value whose entries other values also reach, come
+        back expanded exactly as `count` expands them (entry ids only).
+        """
+        scan = self._iters[li]
+        n = len(self.entries)
+        exact_only = self._exact_only[li]
+        out: list[dict[int, int]] = []
+        for text in texts:
+            counts: dict[int, int] = {}
+            if text is not None:
+                _count_elements(counts, map(_second, scan(text)))
+                if counts and max(counts) >= n and not exact_only.isdisjoint(counts):
+                    counts = self._expand(li, text, counts)
+            out.append(counts)
+        return out
+
+    def _expand(self, li: int, text: str, counts: dict[int, int]) -> dict[int, int]:
+        """Entry id -> count for one field's value counts: what `count` returns for it."""
+        if not self._masked[li].isdisjoint(counts):
+            return self._count_masked(li, text)
+        n, specials = len(self.entries), self._specials[li]
+        for value in [value for value in counts if value >= n]:
+            hits = counts.pop(value)
+            for eid in specials[value - n]:
+                counts[eid] = counts.get(eid, 0) + hits
+        return counts
+
     def _count_masked(self, li: int, text: str) -> dict[int, int]:
         """The slow path, only for texts containing an exclusion phrase: compare positions."""
         spans, key_masks, ids_of = self._spans, self._key_masks[li], self._key_ids[li]
@@ -249,14 +292,70 @@ class Matcher:
         slot_of, off_slot = self.slot_of, self.off_slot
         counts: dict[int, int] = {}
         for start, stop, key in located:
-            for eid in ids_of[key]:
-                slot = slot_of[eid]
-                hidden = any(
-                    a <= stop
-                    and start <= b
-                    and (mask == slot or (mask == ALL_SLOTS and slot != off_slot))
-                    for a, b, mask in masks
-                )
-                if not hidden:
-                    counts[eid] = counts.get(eid, 0) + 1
+            ids = ids_of[key]
+            if not ids:
+                continue
+            # The masks this match overlaps; nearly always none, and then nothing is hidden.
+            over = [mask for a, b, mask in masks if a <= stop and start <= b]
+            for eid in ids:
+                if over:
+                    slot = slot_of[eid]
+                    if slot in over or (ALL_SLOTS in over and slot != off_slot):
+                        continue
+                counts[eid] = counts.get(eid, 0) + 1
         return counts
+
+
+# Characters frequent in Japanese and Korean news copy (particles, endings, common kanji and
+# syllables), most frequent first; see `_root_friendly`.
+_COMMON = {
+    "ja": "のにはをたがでてとしいるなれかもらさこすまりくっきあうんつよおけせだえそちめみわろじ"
+    "ーンスルトイクラリカシア日本国人年大中会政府米北朝鮮韓首相防衛軍党事発表者長議自明統領"
+    "一月二三十上下出対関係",
+    "ko": "이다는의에을를은가한하고지로서기대사국일정보도자시리수어인해적전부상제들과와으게있했나"
+    "주여내장방회동관북미군통령면라성위선무중만연비실경공문원생화계말밝혔것등및또",
+}
+_NEVER = "\x00"  # never in normalised text (control characters become spaces)
+
+
+def _root_friendly(words: Sequence[tuple[str, int]], common: str) -> list[tuple[str, int]]:
+    """`words` in an insertion order that makes scanning CJK text cheaper; same matches.
+
+    pyahocorasick finds a node's child by a linear search in insertion order, and every
+    character that continues no match is looked up among the root's children: in Japanese and
+    Korean automata, hundreds of first characters. So padded English keys go first (the space
+    is the commonest character), then keys by how common their first character is (`common`,
+    then code point order); and each common character that starts no key gets a root child of
+    its own (a dummy key that never matches, since `_NEVER` never occurs), so it is found after
+    a few comparisons instead of a full pass over the root's children.
+    """
+    if not common:
+        return list(words)
+    rank = {char: position for position, char in reversed(list(enumerate(common)))}
+    english = [(key, value) for key, value in words if key.startswith(" ")]
+    by_first: dict[str, list[tuple[str, int]]] = {}
+    for key, value in words:
+        if not key.startswith(" "):
+            by_first.setdefault(key[0], []).append((key, value))
+    firsts = set(by_first) | set(rank)
+    out = english
+    for char in sorted(firsts, key=lambda c: (rank.get(c, len(rank)), c)):
+        out += by_first.get(char) or [(char + _NEVER, -1)]
+    return out
+
+
+def _entangled(n: int, direct: set[int], specials: Sequence[tuple[int, ...]]) -> frozenset[int]:
+    """Special values (n + index) sharing an entry with another value of the same automaton:
+    an entry with a key of its own (`direct`) or listed by two special values. Such an entry
+    needs its counts merged before scoring, so fields holding these values take the exact path.
+    """
+    owners: dict[int, list[int]] = {}
+    for index, ids in enumerate(specials):
+        for eid in ids:
+            owners.setdefault(eid, []).append(n + index)
+    return frozenset(
+        value
+        for eid, values in owners.items()
+        if len(values) > 1 or eid in direct
+        for value in values
+    )

@@ -6,7 +6,7 @@ dict shapes of the CLI contract (`{"id", "score", "evidence": [{"term", "field",
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 __all__ = ["FIELDS", "Evidence", "TagResult", "ThemeScore"]
@@ -67,3 +67,42 @@ class TagResult:
             "relevance": self.relevance,
             "themes": [theme.to_json() for theme in themes],
         }
+
+
+
+# Fast builders for the two values the tagger creates for nearly every item. The generated
+# __init__ of a frozen dataclass sets each field through object.__setattr__; writing the slots
+# through their descriptors gives the same object (fields, equality, hash, repr) in about half
+# the time. Only for classes without __post_init__ (checked below, at import).
+_new = object.__new__
+_set_theme_id, _set_score, _set_evidence = (
+    ThemeScore.theme_id.__set__,  # type: ignore[attr-defined]
+    ThemeScore.score.__set__,  # type: ignore[attr-defined]
+    ThemeScore.evidence.__set__,  # type: ignore[attr-defined]
+)
+_set_relevance, _set_relevant, _set_themes = (
+    TagResult.relevance.__set__,  # type: ignore[attr-defined]
+    TagResult.relevant.__set__,  # type: ignore[attr-defined]
+    TagResult.themes.__set__,  # type: ignore[attr-defined]
+)
+assert not hasattr(ThemeScore, "__post_init__") and not hasattr(TagResult, "__post_init__")
+assert [f.name for f in fields(ThemeScore)] == ["theme_id", "score", "evidence"]
+assert [f.name for f in fields(TagResult)] == ["relevance", "relevant", "themes"]
+
+
+def build_theme_score(theme_id: str, score: float, evidence: tuple[Evidence, ...]) -> ThemeScore:
+    """`ThemeScore(theme_id, score, evidence)`, built without the dataclass __init__."""
+    value = _new(ThemeScore)
+    _set_theme_id(value, theme_id)
+    _set_score(value, score)
+    _set_evidence(value, evidence)
+    return value
+
+
+def build_tag_result(relevance: float, relevant: bool, themes: tuple[ThemeScore, ...]) -> TagResult:
+    """`TagResult(relevance, relevant, themes)`, built without the dataclass __init__."""
+    value = _new(TagResult)
+    _set_relevance(value, relevance)
+    _set_relevant(value, relevant)
+    _set_themes(value, themes)
+    return value
