@@ -3,22 +3,24 @@
 ``store_entries`` is called once per feed inside the caller's transaction. It never
 duplicates: an entry already stored for the feed (same ``entry_key``) or anywhere (same
 ``canonical_url``) is updated or left alone, and the unique constraints back this up even
-against a concurrent worker (``ON CONFLICT DO NOTHING``: the one dialect switch of the
-write side, here and only here). After writing, the rollup cells of the touched
-(feed, day) pairs are recomputed from the items themselves, so the rollups stay exact.
+against a concurrent worker (``ON CONFLICT DO NOTHING``). After writing, the rollup cells
+of the touched (feed, day) pairs are recomputed from the items themselves, so the rollups
+stay exact. ``apply_retag`` (whole-database re-tagging) writes through the DB-API driver
+(``db.driver_sql``) and changes the rollups by netted differences (``db.rollup_delta``).
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from db.driver_sql import fetch, run_many
 from db.models import DailyThemeCount, DailyTotal, Feed, Item, ItemTheme
 from db.records import (
     EntryIn,
@@ -28,6 +30,8 @@ from db.records import (
     ThemeIn,
     relevance_bucket,
 )
+from db.retag_plan import RetagPlan, RetagUpdate
+from db.rollup_delta import RollupDelta
 from db.search import search_text
 from db.types import utcnow
 
@@ -298,71 +302,6 @@ def _update_changed(
     return ids
 
 
-@dataclass
-class _RollupDelta:
-    """Signed changes to rollup cells, applied with one upsert per touched cell."""
-
-    totals: Counter[tuple] = field(default_factory=Counter)
-    total_leads: Counter[tuple] = field(default_factory=Counter)
-    counts: Counter[tuple] = field(default_factory=Counter)
-    count_leads: Counter[tuple] = field(default_factory=Counter)
-
-    def item(self, row: dict, sign: int = 1) -> None:
-        key = (row["day"], row["feed_id"], row["language"], row["rel_bucket"])
-        self.totals[key] += sign
-        self.total_leads[key] += sign * int(row["story_lead"])
-
-    def theme(self, row: dict, sign: int = 1) -> None:
-        key = (row["day"], row["feed_id"], row["language"], row["rel_bucket"], row["theme_id"])
-        self.counts[key] += sign
-        self.count_leads[key] += sign * int(row["story_lead"])
-
-    def apply(self, session: Session) -> None:
-        _upsert_increments(
-            session,
-            DailyTotal.__table__,
-            ("day", "feed_id", "language", "rel_bucket"),
-            self.totals,
-            self.total_leads,
-            order=("day", "language", "rel_bucket", "feed_id"),
-        )
-        _upsert_increments(
-            session,
-            DailyThemeCount.__table__,
-            ("day", "feed_id", "language", "rel_bucket", "theme_id"),
-            self.counts,
-            self.count_leads,
-            order=("day", "theme_id", "rel_bucket", "language", "feed_id"),
-        )
-        # Cells that lost items may now be empty: drop them so the rollups hold no zero rows.
-        _drop_if_empty(
-            session,
-            DailyTotal.__table__,
-            ("day", "feed_id", "language", "rel_bucket"),
-            [key for key, n in self.totals.items() if n < 0],
-        )
-        _drop_if_empty(
-            session,
-            DailyThemeCount.__table__,
-            ("day", "feed_id", "language", "rel_bucket", "theme_id"),
-            [key for key, n in self.counts.items() if n < 0],
-        )
-
-
-def _drop_if_empty(session: Session, table, keys: tuple[str, ...], cells: list[tuple]) -> None:  # type: ignore[no-untyped-def]
-    if not cells:
-        return
-    statement = delete(table).where(
-        *(table.c[name] == bindparam(f"k_{name}") for name in keys),
-        table.c["items"] == 0,
-        table.c["stories"] == 0,
-    )
-    session.execute(
-        statement,
-        [{f"k_{name}": value for name, value in zip(keys, cell, strict=True)} for cell in cells],
-    )
-
-
 def _add_to_rollups(
     session: Session, item_rows: Sequence[dict], theme_rows: Sequence[dict]
 ) -> None:
@@ -371,48 +310,14 @@ def _add_to_rollups(
     Exact because it runs in the transaction that inserted the items, and cheap: the common
     case (a feed with a few new items) costs a couple of statements instead of a recount.
     """
-    delta = _RollupDelta()
+    delta = RollupDelta()
     for row in item_rows:
-        delta.item(row)
+        key = (row["day"], row["feed_id"], row["language"], row["rel_bucket"])
+        delta.item(key, row["story_lead"])
     for row in theme_rows:
-        delta.theme(row)
+        key = (row["day"], row["feed_id"], row["language"], row["rel_bucket"], row["theme_id"])
+        delta.theme(key, row["story_lead"])
     delta.apply(session)
-
-
-def _upsert_increments(
-    session: Session,
-    table,  # type: ignore[no-untyped-def]
-    keys: tuple[str, ...],
-    items: Counter,
-    leads: Counter,
-    order: tuple[str, ...],
-) -> None:
-    """Add counts to rollup rows, creating them as needed.
-
-    Rows are written in one global ``order`` so concurrent PostgreSQL workers (and the
-    coarser per-day sums that triggers maintain) always lock shared rows in the same
-    sequence and never deadlock.
-    """
-    if not items:
-        return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={
-            "items": table.c["items"] + statement.excluded["items"],
-            "stories": table.c["stories"] + statement.excluded["stories"],
-        },
-    )
-    rows = [
-        {**dict(zip(keys, key, strict=True)), "items": n, "stories": leads[key]}
-        for key, n in items.items()
-        if n or leads[key]
-    ]
-    if not rows:
-        return
-    rows.sort(key=lambda row: tuple(row[name] for name in order))
-    session.execute(statement, rows)
 
 
 def refresh_rollups(session: Session, cells: Iterable[Cell]) -> None:
@@ -516,133 +421,56 @@ def items_for_tagging(
 
     With ``stale_for``, only items not yet tagged with that taxonomy fingerprint.
     """
-    query = select(Item.id, Item.title, Item.summary, Item.body, Item.language).where(
-        Item.id > after_id
+    stale = " AND (tagged_with IS NULL OR tagged_with <> ?)" if stale_for is not None else ""
+    params = (after_id, stale_for, limit) if stale_for is not None else (after_id, limit)
+    rows = fetch(
+        session,
+        f"SELECT id, title, summary, body, language FROM items WHERE id > ?{stale} "
+        "ORDER BY id LIMIT ?",
+        params,
     )
-    if stale_for is not None:
-        query = query.where(or_(Item.tagged_with.is_(None), Item.tagged_with != stale_for))
-    rows = session.execute(query.order_by(Item.id).limit(limit))
     return [
-        TaggingInput(row.id, row.title or "", row.summary or "", row.body or "", row.language)
-        for row in rows
+        TaggingInput(item_id, title or "", summary or "", body or "", language)
+        for item_id, title, summary, body, language in rows
     ]
-
-
-@dataclass(frozen=True)
-class RetagUpdate:
-    item_id: int
-    relevance: float
-    relevant: bool
-    themes: tuple[ThemeIn, ...]
-    tagged_with: str
 
 
 def apply_retag(session: Session, updates: Sequence[RetagUpdate]) -> int:
     """Replace the tags of a batch of items and update the rollups by difference (one transaction).
 
-    Core executemany throughout: ``retag`` of a million items must not go through the ORM.
-    Items whose relevance and themes (scores and evidence) come out the same are only marked
-    with the new taxonomy, so a small taxonomy edit rewrites only the items it affects. The
-    rollups change by the old rows' removal and the new rows' addition, cell by cell: a batch
-    costs work proportional to its own size, never a recount of the cells it touches.
-    Returns how many items' tags changed.
+    Driver-level executemany throughout (``db.driver_sql``): ``retag`` of a million items
+    must not pay SQLAlchemy's per-row parameter processing. Items whose relevance and themes
+    (scores and evidence) come out the same are only re-stamped with the new taxonomy (not
+    even that if they carry it already); theme rows are updated in place, and only the
+    themes an item gains or loses are inserted or deleted. The rollups change by the rows'
+    removal and addition, netted per cell: a batch costs work proportional to its own size,
+    never a recount of the cells it touches. Returns how many items' tags changed.
     """
     if not updates:
         return 0
-    ids = [update_.item_id for update_ in updates]
-    info = {}
-    old_themes: dict[int, list[dict]] = defaultdict(list)
-    for chunk in _chunks(ids):
-        for row in session.execute(
-            select(
-                Item.id,
-                Item.feed_id,
-                Item.day,
-                Item.language,
-                Item.story_id,
-                Item.rel_bucket,
-                Item.relevance,
-                Item.relevant,
-            ).where(Item.id.in_(chunk))
-        ):
-            info[row.id] = row
-        for row in session.execute(select(_ITEM_THEMES).where(_ITEM_THEMES.c.item_id.in_(chunk))):
-            old_themes[row.item_id].append(row._asdict())
-    changed = []
-    unchanged: dict[str, list[int]] = defaultdict(list)
-    for u in updates:
-        row = info.get(u.item_id)
-        if row is None:
-            continue
-        if _same_tags(row, old_themes.get(u.item_id, []), u):
-            unchanged[u.tagged_with].append(u.item_id)
-        else:
-            changed.append(u)
-    for tagged, same_ids in unchanged.items():
-        for chunk in _chunks(same_ids):
-            session.execute(update(_ITEMS).where(_ITEMS.c.id.in_(chunk)).values(tagged_with=tagged))
-    if not changed:
-        return 0
-    session.execute(
-        update(_ITEMS)
-        .where(_ITEMS.c.id == bindparam("b_id"))
-        .values(
-            relevance=bindparam("b_relevance"),
-            relevant=bindparam("b_relevant"),
-            rel_bucket=bindparam("b_bucket"),
-            tagged_with=bindparam("b_tagged"),
-        ),
-        [
-            {
-                "b_id": u.item_id,
-                "b_relevance": u.relevance,
-                "b_relevant": u.relevant,
-                "b_bucket": relevance_bucket(u.relevance),
-                "b_tagged": u.tagged_with,
-            }
-            for u in changed
-        ],
+    plan = RetagPlan.for_updates(session, updates)
+    run_many(session, "UPDATE items SET tagged_with = ? WHERE id = ?", plan.restamps)
+    run_many(
+        session,
+        "UPDATE items SET relevance = ?, relevant = ?, rel_bucket = ?, tagged_with = ? "
+        "WHERE id = ?",
+        plan.items,
     )
-    changed_ids = [u.item_id for u in changed]
-    for chunk in _chunks(changed_ids):
-        session.execute(delete(_ITEM_THEMES).where(_ITEM_THEMES.c.item_id.in_(chunk)))
-    delta = _RollupDelta()
-    rows = []
-    for u in changed:
-        for old in old_themes.get(u.item_id, []):
-            delta.theme(old, -1)
-        row = info[u.item_id]
-        lead = row.story_id == row.id
-        cell = {
-            "day": row.day,
-            "feed_id": row.feed_id,
-            "language": row.language,
-            "story_lead": lead,
-        }
-        delta.item({**cell, "rel_bucket": row.rel_bucket}, -1)
-        delta.item({**cell, "rel_bucket": relevance_bucket(u.relevance)})
-        rows.extend(
-            theme_rows_for(row.id, row.feed_id, row.day, row.language, u.relevance, lead, u.themes)
-        )
-    for new_row in rows:
-        delta.theme(new_row)
-    if rows:
-        session.execute(insert(_ITEM_THEMES), rows)
-    delta.apply(session)
-    return len(changed)
-
-
-def _same_tags(item, old_rows: list[dict], update_: RetagUpdate) -> bool:  # type: ignore[no-untyped-def]
-    """True when re-tagging would store exactly what is stored already."""
-    if item.relevance != update_.relevance or bool(item.relevant) != update_.relevant:
-        return False
-    if len(old_rows) != len(update_.themes):
-        return False
-    old = {row["theme_id"]: (row["score"], row["evidence"]) for row in old_rows}
-    return all(
-        theme.theme_id in old and old[theme.theme_id] == (theme.score, list(theme.evidence))
-        for theme in update_.themes
+    run_many(session, "DELETE FROM item_themes WHERE item_id = ? AND theme_id = ?", plan.dropped)
+    run_many(
+        session,
+        "UPDATE item_themes SET score = ?, evidence = ?, rel_bucket = ? "
+        "WHERE item_id = ? AND theme_id = ?",
+        plan.rescored,
     )
+    run_many(
+        session,
+        "INSERT INTO item_themes (item_id, theme_id, score, evidence, day, feed_id, language, "
+        "rel_bucket, story_lead) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        plan.added,
+    )
+    plan.delta.apply(session)
+    return plan.changed
 
 
 def count_items(session: Session) -> int:

@@ -1,0 +1,129 @@
+"""What a batch of re-tagged items changes in storage: the rows to write and the rollup delta.
+
+Reading the stored tags and diffing them against the tagger's output is kept apart from
+writing (``db.items.apply_retag``) so the diff can stay cheap: values are compared as the
+driver returns them (JSON evidence as its stored text on SQLite, checked against the same
+``json.dumps`` encoding SQLAlchemy's ``JSON`` type writes), and only the themes that differ
+produce writes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from db.driver_sql import fetch_in
+from db.records import ThemeIn, relevance_bucket
+from db.rollup_delta import RollupDelta
+
+
+@dataclass(frozen=True)
+class RetagUpdate:
+    """The tagger's verdict on one stored item."""
+
+    item_id: int
+    relevance: float
+    relevant: bool
+    themes: tuple[ThemeIn, ...]
+    tagged_with: str
+
+
+_ITEMS_SQL = (
+    "SELECT id, feed_id, day, language, story_id, rel_bucket, relevance, relevant, tagged_with "
+    "FROM items WHERE id IN ({in})"
+)
+_THEMES_SQL = (
+    "SELECT item_id, theme_id, score, evidence, day, feed_id, language, rel_bucket, story_lead "
+    "FROM item_themes WHERE item_id IN ({in})"
+)
+
+
+def _same_json(stored: Any, encoded: str) -> bool:
+    """Stored JSON equals ``encoded``: text first (SQLite), the decoded value otherwise."""
+    if isinstance(stored, str):
+        return stored == encoded or json.loads(stored) == json.loads(encoded)
+    return stored == json.loads(encoded)
+
+
+@dataclass
+class RetagPlan:
+    """Driver-ready parameter rows for each statement of ``apply_retag``."""
+
+    restamps: list[tuple] = field(default_factory=list)
+    items: list[tuple] = field(default_factory=list)
+    dropped: list[tuple] = field(default_factory=list)
+    rescored: list[tuple] = field(default_factory=list)
+    added: list[tuple] = field(default_factory=list)
+    delta: RollupDelta = field(default_factory=RollupDelta)
+    changed: int = 0
+
+    @classmethod
+    def for_updates(cls, session: Session, updates: Sequence[RetagUpdate]) -> RetagPlan:
+        """Read the batch's stored tags and diff them against ``updates``."""
+        ids = [u.item_id for u in updates]
+        stored = {row[0]: row for row in fetch_in(session, _ITEMS_SQL, ids)}
+        old_themes: dict[int, list[tuple]] = {}
+        for row in fetch_in(session, _THEMES_SQL, ids):
+            old_themes.setdefault(row[0], []).append(row)
+        plan = cls()
+        for update_ in updates:
+            item = stored.get(update_.item_id)
+            if item is not None:  # deleted since it was read for tagging
+                plan._diff(item, old_themes.get(update_.item_id, []), update_)
+        return plan
+
+    def _diff(self, item: tuple, old_rows: list[tuple], u: RetagUpdate) -> None:
+        item_id, feed_id, day, language, story_id, old_bucket, relevance, relevant, tagged = item
+        bucket = relevance_bucket(u.relevance)
+        lead = story_id == item_id
+        themes_changed = self._diff_themes(item, old_rows, u, bucket)
+        same_item = relevance == u.relevance and bool(relevant) == u.relevant
+        if same_item and old_bucket == bucket and not themes_changed:
+            if tagged != u.tagged_with:
+                self.restamps.append((u.tagged_with, item_id))
+            return
+        self.changed += 1
+        self.items.append((u.relevance, u.relevant, bucket, u.tagged_with, item_id))
+        if old_bucket != bucket:
+            self.delta.item((day, feed_id, language, old_bucket), lead, -1)
+            self.delta.item((day, feed_id, language, bucket), lead)
+
+    def _diff_themes(self, item: tuple, old_rows: list[tuple], u: RetagUpdate, bucket: int) -> bool:
+        """Queue the theme rows to drop, rescore and add; True if any differ."""
+        item_id, feed_id, day, language, story_id = item[:5]
+        old = {row[1]: row for row in old_rows}
+        changed = False
+        for theme in u.themes:
+            evidence = json.dumps(list(theme.evidence))
+            row = old.pop(theme.theme_id, None)
+            if row is None:
+                lead = story_id == item_id
+                self.added.append(
+                    (item_id, theme.theme_id, theme.score, evidence, day, feed_id, language)
+                    + (bucket, lead)
+                )
+                self.delta.theme((day, feed_id, language, bucket, theme.theme_id), lead)
+                changed = True
+                continue
+            _, _, score, stored_evidence, t_day, t_feed, t_lang, t_bucket, t_lead = row
+            if (
+                score == theme.score
+                and t_bucket == bucket
+                and _same_json(stored_evidence, evidence)
+            ):
+                continue
+            changed = True
+            self.rescored.append((theme.score, evidence, bucket, item_id, theme.theme_id))
+            if t_bucket != bucket:
+                self.delta.theme((t_day, t_feed, t_lang, t_bucket, theme.theme_id), t_lead, -1)
+                self.delta.theme((t_day, t_feed, t_lang, bucket, theme.theme_id), t_lead)
+        for theme_id, row in old.items():
+            _, _, _, _, t_day, t_feed, t_lang, t_bucket, t_lead = row
+            self.dropped.append((item_id, theme_id))
+            self.delta.theme((t_day, t_feed, t_lang, t_bucket, theme_id), t_lead, -1)
+            changed = True
+        return changed
