@@ -15,9 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import compress
 from math import exp as _exp
-from operator import mul
 
 from ingest.tagging.matcher import Matcher
 from ingest.tagging.results import (
@@ -33,10 +31,10 @@ __all__ = ["Hit", "Layout", "Scorer"]
 
 _MAX_COUNT = 64  # repeat factors are precomputed up to here (more repeats add nothing anyway)
 
-# A theme match, noted while summing: ((order, slot, entry, field, single-match evidence), count).
+# A theme match, noted while summing: ((order, slot, single-match evidence, entry, field), count).
 # `order` (field, then strongest term first, then alphabetical) is unique per field and entry, so
 # sorting hits sorts evidence.
-Hit = tuple[tuple[int, int, int, int, Evidence], int]
+Hit = tuple[tuple[int, int, Evidence, int, int], int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,14 +115,14 @@ class Scorer:
             tuple(Evidence(entry.term, field, 1) for entry in entries) for field in FIELDS
         )
         themed = set(self._theme_range) | set(self._gated_theme)
-        # Per field and entry: (slot, weight, hit key or None). Hit keys only for entries whose
-        # slot is a theme's (or a gated twin): the only evidence a result shows.
+        # Per field and entry: (slot, weight, its hit for a single match, or None). Hits only
+        # for entries whose slot is a theme's (or a gated twin): the only evidence a result shows.
         self._entry_plans = tuple(
             tuple(
                 (
                     slot,
                     weight,
-                    (fi * n + rank[eid], slot, eid, fi, self._singles[fi][eid])
+                    ((fi * n + rank[eid], slot, self._singles[fi][eid], eid, fi), 1)
                     if slot in themed
                     else None,
                 )
@@ -173,33 +171,44 @@ class Scorer:
                         later = [(value, count)]
                     else:
                         later.append((value, count))
-                    continue
-                slot, weight, key = plan[value]
-                if count == 1:
+                elif count == 1:
+                    slot, weight, hit = plan[value]
                     raw[slot] += weight
+                    if hit is not None:
+                        hits.append(hit)
                 else:
+                    slot, weight, hit = plan[value]
                     raw[slot] += weight * repeat[count if count < _MAX_COUNT else _MAX_COUNT]
-                if key is not None:
-                    hits.append((key, count))
+                    if hit is not None:
+                        hits.append((hit[0], count))
             if later is not None:
                 specials = self._special_plans[li][fi]
                 for value, count in later:
+                    if count == 1:
+                        for slot, weight, hit in specials[value - n]:
+                            raw[slot] += weight
+                            if hit is not None:
+                                hits.append(hit)
+                        continue
                     factor = repeat[count if count < _MAX_COUNT else _MAX_COUNT]
-                    for slot, weight, key in specials[value - n]:
-                        raw[slot] += weight if count == 1 else weight * factor
-                        if key is not None:
-                            hits.append((key, count))
+                    for slot, weight, hit in specials[value - n]:
+                        raw[slot] += weight * factor
+                        if hit is not None:
+                            hits.append((hit[0], count))
         opened: tuple[int, ...] = ()
-        if self._gates and any(map(raw.__getitem__, self._any_gated)):
-            opened = self._open_gates(raw)
+        for slot in self._any_gated:
+            if raw[slot]:
+                opened = self._open_gates(raw)
+                break
         return raw, opened, hits
 
     def _open_gates(self, raw: list[float]) -> tuple[int, ...]:
         """Add each theme's gated evidence whose anchors matched; return the opened slots."""
         opened: tuple[int, ...] = ()
-        for slot, gtitle, grest, (title_twins, rest_slots) in self._gates:
+        for slot, gtitle, grest, twins in self._gates:
             title, rest = raw[gtitle], raw[grest]
             if title or rest:
+                title_twins, rest_slots = twins
                 anchored_title = all(map(raw.__getitem__, title_twins))
                 if title and anchored_title:
                     raw[slot] += title
@@ -218,14 +227,22 @@ class Scorer:
         self, raw: list[float], opened: tuple[int, ...], hits: list[Hit]
     ) -> TagResult:
         """Relevance and assigned themes (with evidence) from raw evidence and theme hits."""
-        theme_raw = raw[: self._n_themes]
-        top = max(theme_raw)
-        near = self._near_assign
-        # Themes that may reach the threshold: a cheap pre-filter in C; the rounded score decides.
-        candidates = (
-            list(compress(self._theme_range, map(near.__le__, theme_raw))) if top >= near else ()
-        )
-        relevance = self._relevance(raw, theme_raw, top, candidates)
+        # One pass over the themes: the strongest, the best stand-in for an actor, and the
+        # candidates that may reach the threshold (in slot order; the rounded score decides).
+        # Plain loops throughout: on lists this short they beat comprehensions and map().
+        top = bonus = 0.0
+        candidates = []
+        near, shares = self._near_assign, self._actor_shares
+        for slot in self._theme_range:
+            value = raw[slot]
+            if value:
+                if value > top:
+                    top = value
+                if shares[slot] * value > bonus:
+                    bonus = shares[slot] * value
+                if value >= near:
+                    candidates.append(slot)
+        relevance = self._relevance(raw, top, bonus, candidates)
         if not candidates:  # most items: no theme, nothing to build
             return self.bare(relevance)
         scale, threshold = self._theme_scale, self._theme_threshold
@@ -236,7 +253,7 @@ class Scorer:
         title_slots: set[int] | None = None
         scored = []
         for slot in candidates:
-            value = theme_raw[slot]
+            value = raw[slot]
             if value < floor:
                 if title_slots is None:
                     title_slots = self._title_slots(hits, opened)
@@ -249,35 +266,36 @@ class Scorer:
             return self.bare(relevance)
         if len(scored) > 1:
             scored.sort()
-        hits.sort()
         theme_ids = self._theme_ids
-        themes = tuple(
-            [
-                build_theme_score(theme_ids[slot], -negative, self._evidence(hits, slot, opened))
-                for negative, slot in scored
-            ]
-        )
-        return build_tag_result(relevance, relevance >= self._threshold, themes)
+        themes = []
+        for negative, slot in scored:
+            evidence = self._evidence(hits, slot, opened)
+            themes.append(build_theme_score(theme_ids[slot], -negative, evidence))
+        return build_tag_result(relevance, relevance >= self._threshold, tuple(themes))
 
     def _relevance(
-        self, raw: list[float], theme_raw: list[float], top: float, candidates: Sequence[int]
+        self, raw: list[float], top: float, bonus: float, candidates: list[int]
     ) -> float:
         """Actor strength x security strength, each squashed into [0, 1), rounded to 3 places.
 
-        Strong theme evidence stands in for a named actor: Korean and Japanese copy about "the
-        defence budget" or "K2 tank exports" rarely says whose, because it is the reader's. Only
-        themes strong enough to be assigned count as security evidence: a stray weak term (a
-        country name listed under a theme) must not make a rice-price story relevant.
+        Strong theme evidence stands in for a named actor (`bonus`: the largest theme evidence
+        x that theme's actor share): Korean and Japanese copy about "the defence budget" or "K2
+        tank exports" rarely says whose, because it is the reader's. Only themes strong enough
+        to be assigned count as security evidence: a stray weak term (a country name listed
+        under a theme) must not make a rice-price story relevant.
         """
         actors = raw[self._actor_slot]
-        if top:  # raw evidence is never negative: without theme evidence this adds nothing
-            actors += max(map(mul, self._actor_shares, theme_raw))
+        if top:
+            actors += bonus
         if actors <= 0:
             return 0.0
         net = raw[self._security_slot] - self._off_penalty * raw[self._off_slot]
         assign = self._assign_raw
         if top >= assign:
-            strong = [theme_raw[slot] for slot in candidates if theme_raw[slot] >= assign]
+            strong = []
+            for slot in candidates:
+                if raw[slot] >= assign:
+                    strong.append(raw[slot])
             net += self._theme_share * sum(strong)
         if net <= 0:
             return 0.0
@@ -298,19 +316,25 @@ class Scorer:
     def _evidence(
         self, hits: list[Hit], slot: int, opened: tuple[int, ...]
     ) -> tuple[Evidence, ...]:
-        """A theme's evidence from the sorted hits: its own terms, plus its needs_anchor terms
-        when their gate opened."""
-        slots = {slot}
-        for gslot in opened:
-            if self._gated_theme[gslot] == slot:
-                slots.add(gslot)
-        return tuple(
-            [
-                single if count == 1 else self._repeated(eid, fi, count)
-                for (_, hit_slot, eid, fi, single), count in hits
-                if hit_slot in slots
-            ]
-        )
+        """A theme's evidence from the hits: its own terms, plus its needs_anchor terms when
+        their gate opened, by field and then strongest term first."""
+        mine = []
+        gated = [gslot for gslot in opened if self._gated_theme[gslot] == slot] if opened else ()
+        if gated:
+            slots = {slot, *gated}
+            for hit in hits:
+                if hit[0][1] in slots:
+                    mine.append(hit)
+        else:
+            for hit in hits:
+                if hit[0][1] == slot:
+                    mine.append(hit)
+        if len(mine) > 1:
+            mine.sort()  # by order: field, then strongest term first (unique per hit)
+        evidence = []
+        for key, count in mine:
+            evidence.append(key[2] if count == 1 else self._repeated(key[3], key[4], count))
+        return tuple(evidence)
 
     def signal_evidence(self, fields: Sequence[dict[int, int]], slot: int) -> tuple[Evidence, ...]:
         """The evidence of a relevance signal (actors, security, off-topic) from entry counts

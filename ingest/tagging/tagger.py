@@ -112,6 +112,8 @@ class Tagger:
         self._raw = scorer.raw
         self._result = scorer.result
         self._nothing = scorer.nothing
+        # Language hints seen so far -> automaton index, when the hint settles it (ja, ko).
+        self._hinted = _HintIndex()
 
     # -- tagging --------------------------------------------------------------------------
 
@@ -125,9 +127,9 @@ class Tagger:
             normalize(summary) if summary else None,
             normalize(body) if body else None,
         )
-        li = _LANG_INDEX.get(lang[:2].lower(), 0) if lang else -1
-        if li <= 0:
-            li = _LANG_INDEX[_lang_code(None, texts)]
+        li = self._hinted[lang] if lang else 0
+        if not li:
+            li = _detected_index(texts)
         fields = self._count(li, texts)
         if fields[0] or fields[1] or fields[2]:
             return self._result(*self._raw(fields, li))
@@ -177,6 +179,25 @@ class Tagger:
 def tag_many(tagger: Tagger, items: Iterable[Mapping[str, Any]]) -> list[TagResult]:
     """Module-level alias of `Tagger.tag_many` for callers holding a tagger."""
     return tagger.tag_many(items)
+
+
+class _HintIndex(dict):
+    """Language hint ("ko", "ja-JP", "EN"...) -> 1 or 2 for Japanese or Korean, 0 when the
+    script decides; filled on first use, since feeds repeat a handful of hints."""
+
+    def __missing__(self, hint: str) -> int:
+        index = _LANG_INDEX.get(hint[:2].lower(), 0)
+        if len(self) < 256:
+            self[hint] = index
+        return index
+
+
+def _detected_index(texts: tuple[str | None, ...]) -> int:
+    """The automaton index for the script of the first non-ASCII text (English if none)."""
+    for text in texts:
+        if text is not None and not text.isascii():
+            return _LANG_INDEX[detect_lang(text)]
+    return 0
 
 
 def _lang_code(hint: str | None, texts: tuple[str | None, ...]) -> str:

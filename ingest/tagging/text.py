@@ -48,9 +48,21 @@ def normalize(text: str) -> str:
         words = text.encode("ascii").translate(_ASCII_TABLE).decode().split()
         return " " + " ".join(words) + " " if words else " "
     if not _is_normalized("NFKC", text):
-        text = _nfkc("NFKC", text)
+        text = _nfkc_fast(text)
     words = _WORDS.findall(text.casefold())
     return " " + " ".join(words) + " " if words else " "
+
+
+def _nfkc_fast(text: str) -> str:
+    """NFKC of a text that is not NFKC already, cheaply when only "…" or an ideographic space
+    (common in Japanese and Korean copy) keep it from being so.
+
+    NFKC decomposes character by character and both have plain decompositions ("...", " ")
+    with no combining marks, so replacing them first and finding the rest already normalised
+    means the result is what NFKC returns, at a fraction of the cost of a full pass.
+    """
+    simple = text.replace("\u2026", "...").replace("\u3000", " ")
+    return simple if _is_normalized("NFKC", simple) else _nfkc("NFKC", text)
 
 
 def strip_cjk_spaces(normalized: str) -> str:
