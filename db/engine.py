@@ -232,3 +232,4 @@ def end_bulk_writes(session: Session) -> None:
     connection = session.connection()
     connection.exec_driver_sql(f"PRAGMA cache_size = {SQLITE_DEFAULT_CACHE_PAGES}")
     connection.exec_driver_sql("PRAGMA wal_autocheckpoint = 1000")
+    connection.exec_driver_sql("PRAGMA journal_size_limit = -1")

@@ -38,18 +38,25 @@ _SUMS = (
 )
 
 
-# Every rollup table: rows updated to (0, 0) are deleted by a trigger.
-_ROLLUPS = ("daily_totals", "daily_theme_counts", "daily_sums", "daily_theme_sums", "feed_sums")
+# Every rollup table and its key: rows updated to (0, 0) are deleted by a trigger.
+_ROLLUPS = {
+    "daily_totals": ("day", "feed_id", "language", "rel_bucket"),
+    "daily_theme_counts": ("day", "feed_id", "language", "rel_bucket", "theme_id"),
+    "daily_sums": ("day", "language", "rel_bucket"),
+    "daily_theme_sums": ("day", "theme_id", "rel_bucket"),
+    "feed_sums": ("feed_id", "rel_bucket"),
+}
 
 
 def upgrade() -> None:
     _recreate(pausable=True)
     if op.get_bind().dialect.name == "sqlite":
-        for table in _ROLLUPS:
+        for table, keys in _ROLLUPS.items():
+            match = " AND ".join(f"{key} = new.{key}" for key in keys)
             op.execute(
                 f"CREATE TRIGGER {table}_drop_zero AFTER UPDATE OF items, stories ON {table} "
                 "WHEN new.items = 0 AND new.stories = 0 "
-                f"BEGIN DELETE FROM {table} WHERE rowid = new.rowid; END"
+                f"BEGIN DELETE FROM {table} WHERE {match}; END"
             )
 
 
