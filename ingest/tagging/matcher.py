@@ -3,14 +3,19 @@
 `Matcher.count(li, texts)` scans each normalised field once and returns, per field, how often
 each taxonomy entry (a term of a theme or relevance list) matched. The hot path does no Python
 work per match: an automaton's value is the entry id itself (inflections of one term share it),
-so a C-level counter over the scan gives the entry counts directly.
+so a C-level counter over the scan gives the entry counts directly. `count_values`, the tagger's
+path, leaves keys that mean several entries (a "special" value) unexpanded where that is safe:
+the scorer expands them through tables built once.
 
 Why one automaton per text language: pyahocorasick looks up a character among the children of a
 node linearly, and falls back to the root after every mismatch. With all 5,000 keys together the
 root has hundreds of children (the first characters of every Japanese and Korean key), which every
 English letter paid for. The English automaton holds only padded English keys (its root has one
 child, the space); the Japanese and Korean ones add only their own keys, which also stops the
-Korean abbreviation 北 from firing (and being discarded) inside 北海道 in Japanese copy.
+Korean abbreviation 北 from firing (and being discarded) inside 北海道 in Japanese copy. The
+Japanese and Korean roots still have hundreds of children, so keys are inserted with the commonest
+first characters first, and common characters that start no key get a root child that never
+matches (`_root_friendly`): a miss then costs a few comparisons, not hundreds.
 
 Matching rules. English keys are padded (" missile ") and scanned against padded, punctuation-free
 text (see `text.normalize`), so they only match whole words; plural and -ed/-ing forms are
@@ -258,14 +263,13 @@ class Matcher:
         back expanded exactly as `count` expands them (entry ids only).
         """
         scan = self._iters[li]
-        n = len(self.entries)
         exact_only = self._exact_only[li]
         out: list[dict[int, int]] = []
         for text in texts:
             counts: dict[int, int] = {}
             if text is not None:
                 _count_elements(counts, map(_second, scan(text)))
-                if counts and max(counts) >= n and not exact_only.isdisjoint(counts):
+                if not exact_only.isdisjoint(counts):
                     counts = self._expand(li, text, counts)
             out.append(counts)
         return out

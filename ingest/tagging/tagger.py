@@ -1,8 +1,9 @@
-"""The tagger: scores the counts of one compiled matcher into relevance, themes and evidence.
+"""The tagger: the slot layout of a taxonomy, one compiled matcher and its scorer, and the API.
 
 Tagging an item costs one normalisation and one automaton scan per field (see `matcher`), then a
-little arithmetic per matched term; result objects are built only for assigned themes, and
-evidence values (immutable, recurring constantly) are interned.
+little arithmetic per matched term (see `scoring`); result objects are built only for assigned
+themes, and evidence values (immutable, recurring constantly) are interned. `explain` takes the
+plain entry-by-entry path (`Matcher.count`) through the same scorer; the golden test pins both.
 
 Scoring. Per field, each matched term adds weight * field factor, plus a small bonus for repeats.
 A theme's raw evidence r maps to r / (r + theme_scale); themes at or above theme_threshold are
