@@ -26,6 +26,11 @@ from ingest.tag_values import sync_taxonomy, theme_ins
 from ingest.tagging import Tagger, Taxonomy
 
 TAXONOMY_META_KEY = "taxonomy_fingerprint"
+DEFAULT_BATCH_SIZE = 20_000
+"""Items per transaction. Larger batches commit less often, and each commit rewrites the rollup
+pages a batch touched (random days and feeds touch most of them): at 1M items 20,000 per batch
+measured ~20% faster than 5,000. A batch holds the SQLite writer lock for a few seconds, well
+inside the busy timeout ingest workers wait for."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ def retag_all(
     sessions: sessionmaker[Session],
     taxonomy: Taxonomy,
     tagger: Tagger | None = None,
-    batch_size: int = 5000,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     only_stale: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> RetagReport:

@@ -9,7 +9,7 @@ import click
 from db import items as item_store
 from ingest.cli.context import AppContext
 from ingest.cli.errors import UserError
-from ingest.retag import retag_all
+from ingest.retag import DEFAULT_BATCH_SIZE, retag_all
 from ingest.tagging import TaxonomyError, load_taxonomy
 
 
@@ -22,7 +22,7 @@ from ingest.tagging import TaxonomyError, load_taxonomy
 )
 @click.option(
     "--batch-size",
-    default=5000,
+    default=DEFAULT_BATCH_SIZE,
     show_default=True,
     type=click.IntRange(100, 100_000),
     help="Items per transaction.",
