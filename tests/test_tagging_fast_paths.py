@@ -1,19 +1,21 @@
 """The tagger's shortcuts agree with the plain definitions they stand in for.
 
-`normalize` skips work (ASCII table, NFKC by replacement for "…" and the ideographic space); the
-result builders skip the dataclass __init__. Each is checked here against the straightforward
+`normalize` skips work (ASCII table, NFKC by replacement for "…" and the ideographic space, a
+table-driven word regex for BMP-only text); the result builders skip the dataclass __init__. Each is checked here against the straightforward
 computation, on generated input that leans on the characters the shortcuts care about.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest.tagging import Evidence, TagResult, ThemeScore
+from ingest.tagging import text as text_module
 from ingest.tagging.results import build_tag_result, build_theme_score
 from ingest.tagging.text import normalize
 
@@ -49,6 +51,24 @@ def test_ellipsis_and_ideographic_space_are_separators() -> None:
     assert normalize("北朝鮮…ミサイル\u3000発射") == " 北朝鮮 ミサイル 発射 "
     # Beside a mark that composes, the full normalisation still decides.
     assert normalize("か\u3099…") == reference_normalize("か\u3099…") == " が "
+
+
+def test_the_bmp_word_regex_classifies_every_bmp_character_like_the_category_regex() -> None:
+    bmp_words = text_module._bmp_words()
+    for code in range(0x10000):
+        char = chr(code)
+        assert bool(bmp_words.fullmatch(char)) == bool(_WORD_RUNS.fullmatch(char)), hex(code)
+
+
+def test_only_text_within_the_bmp_takes_the_bmp_regex() -> None:
+    def takes_bmp_regex(text: str) -> bool:
+        return sys.getsizeof(text) == text_module._UCS2_BASE + 2 * len(text)
+
+    assert takes_bmp_regex("北朝鮮が弾道ミサイル") and takes_bmp_regex("한국 THAAD")
+    for text in ("𠮟る北朝鮮", "北🇯🇵", "abc", "café", "", "x" * 300 + "𠮟"):
+        assert not takes_bmp_regex(text), text
+    # Characters beyond the BMP still join the words around them, as the definition says.
+    assert normalize("𠮟る、北朝鮮") == reference_normalize("𠮟る、北朝鮮") == " 𠮟る 北朝鮮 "
 
 
 def test_fast_builders_give_the_same_values_as_the_constructors() -> None:

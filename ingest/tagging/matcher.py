@@ -148,7 +148,7 @@ class Matcher:
         key_ids: list[list[tuple[int, ...]]] = [[] for _ in LANGS]
         key_masks: list[list[tuple[int, ...]]] = [[] for _ in LANGS]
         spans: list[tuple[int, int]] = []
-        automata = [ahocorasick.Automaton() for _ in LANGS]
+        words: list[list[tuple[str, int]]] = [[] for _ in LANGS]
         for index, key in enumerate(ordered):
             by_lang = keys.get(key, {})
             mask_by_lang = masks.get(key, {})
@@ -160,17 +160,33 @@ class Matcher:
                 slots = mask_by_lang.get(text_lang, set()) | mask_by_lang.get("en", set())
                 key_masks[li].append(tuple(sorted(slots)))
                 if ids or slots:
-                    automata[li].add_word(key, index)
+                    words[li].append((key, index))
             padded = key.startswith(" ")
             # (start, end) offsets from the reported end index: the word without its padding.
             spans.append((len(key) - 2 if padded else len(key) - 1, 1 if padded else 0))
-        for automaton in automata:
+        automata = []
+        for li, text_lang in enumerate(LANGS):
+            # The same insertion order as the fast automata (see `_root_friendly`): it changes
+            # no match, only how fast a character is found among a node's children.
+            automaton = ahocorasick.Automaton()
+            for key, value in _root_friendly(words[li], _COMMON.get(text_lang, "")):
+                automaton.add_word(key, value)
             automaton.make_automaton()
+            automata.append(automaton)
         self._ordered = tuple(ordered)
         self._key_ids = tuple(tuple(ids) for ids in key_ids)
         self._key_masks = tuple(tuple(m) for m in key_masks)
         self._spans = tuple(spans)
         self._positional = tuple(automaton.iter for automaton in automata)
+        # Per language and key: (start offset, stop offset, entry ids, masked slots) in one row,
+        # so the masked path looks a match up once.
+        self._key_rows = tuple(
+            tuple(
+                (back, front, ids, masks)
+                for (back, front), ids, masks in zip(spans, key_ids[li], key_masks[li], strict=True)
+            )
+            for li in range(len(LANGS))
+        )
 
     def _build_fast(self, ordered: Sequence[str]) -> None:
         """Per language, an automaton of only the keys that mean something in that language.
@@ -183,6 +199,7 @@ class Matcher:
         specials_by_lang = []
         masked_by_lang = []
         exact_only = []
+        partners_by_lang: list[dict[int, frozenset[int]]] = []
         for li, text_lang in enumerate(LANGS):
             automaton = ahocorasick.Automaton()
             signatures: dict[tuple[tuple[int, ...], bool], int] = {}
@@ -214,12 +231,15 @@ class Matcher:
             iters.append(automaton.iter)
             specials_by_lang.append(tuple(specials))
             masked_by_lang.append(frozenset(masked))
-            exact_only.append(frozenset(masked) | _entangled(n, direct, specials))
+            partners = _partners(n, direct, specials)
+            partners_by_lang.append(partners)
+            exact_only.append(frozenset(masked) | frozenset(partners))
         self._iters = tuple(iters)
         self._specials = tuple(specials_by_lang)
         self._masked = tuple(masked_by_lang)
         self.special_entries = self._specials
         self._exact_only = tuple(exact_only)
+        self._partners = tuple(partners_by_lang)
 
     # -- counting -------------------------------------------------------------------------
 
@@ -258,9 +278,9 @@ class Matcher:
 
         Value -> match count, per field. A value below `len(entries)` is that entry; a value
         above it stands for `special_entries[li][value - len(entries)]`, entries that no other
-        value of the field can reach, each counted as often as the value. Fields with an
-        exclusion phrase, or with a special value whose entries other values also reach, come
-        back expanded exactly as `count` expands them (entry ids only).
+        value of the field reaches, each counted as often as the value. Fields with an exclusion
+        phrase, or where two values of the field reach a common entry (whose counts must then be
+        merged), come back expanded exactly as `count` expands them (entry ids only).
         """
         scan = self._iters[li]
         exact_only = self._exact_only[li]
@@ -275,9 +295,21 @@ class Matcher:
         return out
 
     def _expand(self, li: int, text: str, counts: dict[int, int]) -> dict[int, int]:
-        """Entry id -> count for one field's value counts: what `count` returns for it."""
+        """Entry id -> count for one field's value counts (what `count` returns for it), or the
+        value counts unchanged when no two of its values reach a common entry.
+
+        Left unexpanded, a special value's entries are summed after the plain ones in order of
+        first appearance: the order expansion would leave them in, so sums stay bit-identical.
+        """
         if not self._masked[li].isdisjoint(counts):
             return self._count_masked(li, text)
+        partners = self._partners[li]
+        for value in counts:
+            shared = partners.get(value)
+            if shared is not None and not shared.isdisjoint(counts):
+                break
+        else:
+            return counts  # entangled values, but none of their partners: nothing to merge
         n, specials = len(self.entries), self._specials[li]
         for value in [value for value in counts if value >= n]:
             hits = counts.pop(value)
@@ -287,26 +319,34 @@ class Matcher:
 
     def _count_masked(self, li: int, text: str) -> dict[int, int]:
         """The slow path, only for texts containing an exclusion phrase: compare positions."""
-        spans, key_masks, ids_of = self._spans, self._key_masks[li], self._key_ids[li]
-        located = [
-            (end - spans[key][0], end - spans[key][1], key)
-            for end, key in self._positional[li](text)
-        ]
-        masks = [(a, b, slot) for a, b, key in located for slot in key_masks[key]]
+        rows = self._key_rows[li]
+        located = []
+        masks = []
+        for end, key in self._positional[li](text):
+            back, front, ids, slots = rows[key]
+            start, stop = end - back, end - front
+            if ids:
+                located.append((start, stop, ids))
+            for slot in slots:
+                masks.append((start, stop, slot))
         slot_of, off_slot = self.slot_of, self.off_slot
         counts: dict[int, int] = {}
-        for start, stop, key in located:
-            ids = ids_of[key]
-            if not ids:
-                continue
+        get = counts.get
+        for start, stop, ids in located:
             # The masks this match overlaps; nearly always none, and then nothing is hidden.
-            over = [mask for a, b, mask in masks if a <= stop and start <= b]
+            over = None
+            for a, b, mask in masks:
+                if a <= stop and start <= b:
+                    if over is None:
+                        over = [mask]
+                    else:
+                        over.append(mask)
             for eid in ids:
-                if over:
+                if over is not None:
                     slot = slot_of[eid]
                     if slot in over or (ALL_SLOTS in over and slot != off_slot):
                         continue
-                counts[eid] = counts.get(eid, 0) + 1
+                counts[eid] = get(eid, 0) + 1
         return counts
 
 
@@ -348,18 +388,22 @@ def _root_friendly(words: Sequence[tuple[str, int]], common: str) -> list[tuple[
     return out
 
 
-def _entangled(n: int, direct: set[int], specials: Sequence[tuple[int, ...]]) -> frozenset[int]:
-    """Special values (n + index) sharing an entry with another value of the same automaton:
-    an entry with a key of its own (`direct`) or listed by two special values. Such an entry
-    needs its counts merged before scoring, so fields holding these values take the exact path.
+def _partners(
+    n: int, direct: set[int], specials: Sequence[tuple[int, ...]]
+) -> dict[int, frozenset[int]]:
+    """Special value (n + index) -> the other values of the same automaton that reach one of its
+    entries: an entry with a key of its own (`direct`), or another special value listing it.
+    Only values with partners appear. A field holding a value and one of its partners needs its
+    counts merged per entry before scoring, so it takes the exact path.
     """
     owners: dict[int, list[int]] = {}
     for index, ids in enumerate(specials):
         for eid in ids:
             owners.setdefault(eid, []).append(n + index)
-    return frozenset(
-        value
-        for eid, values in owners.items()
-        if len(values) > 1 or eid in direct
-        for value in values
-    )
+    partners: dict[int, set[int]] = {}
+    for eid, values in owners.items():
+        reach = set(values) | ({eid} if eid in direct else set())
+        if len(reach) > 1:
+            for value in values:
+                partners.setdefault(value, set()).update(reach - {value})
+    return {value: frozenset(others) for value, others in partners.items()}

@@ -123,17 +123,27 @@ class Tagger:
     ) -> TagResult:
         """Tag one item. `lang` ("en", "ja", "ko", or a tag like "ko-KR") is a hint; without it
         the language is detected from the script."""
-        texts = (
-            normalize(title),
-            normalize(summary) if summary else None,
-            normalize(body) if body else None,
-        )
+        # Only as many fields as the item has (most have no body): each costs a scan setup.
+        if body:
+            texts: tuple[str | None, ...] = (
+                normalize(title),
+                normalize(summary) if summary else None,
+                normalize(body),
+            )
+        elif summary:
+            texts = (normalize(title), normalize(summary))
+        else:
+            texts = (normalize(title),)
         li = self._hinted[lang] if lang else 0
         if not li:
             li = _detected_index(texts)
         fields = self._count(li, texts)
-        if fields[0] or fields[1] or fields[2]:
-            return self._result(*self._raw(fields, li))
+        for counts in fields:
+            if counts:
+                # Plain positional arguments, not *args: CPython 3.11 then runs the callee in
+                # the same interpreter loop instead of a nested one.
+                raw, opened, hits = self._raw(fields, li)
+                return self._result(raw, opened, hits)
         return self._nothing  # no term matched anywhere: relevance 0, no themes
 
     def tag_many(self, items: Iterable[Mapping[str, Any]]) -> list[TagResult]:

@@ -10,13 +10,18 @@ particles attach to nouns (北朝鮮が, 북한이).
 
 Normalisation is a large share of tagging time, so it is two passes at most: pure ASCII goes
 through one `bytes.translate` and `split`; other text gets NFKC only when a quick check says it is
-not already normalised, then casefold and one regex `findall` of its words.
+not already normalised, then casefold and one regex `findall` of its words. That regex tests a
+Unicode category per character, the costliest step for Japanese and Korean copy; text without
+characters beyond the BMP (nearly all of it) uses an equivalent regex that looks each character up
+in a bitmap instead (`_BMP_WORDS`).
 """
 
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
+from collections.abc import Callable
 
 __all__ = ["detect_lang", "english_variants", "normalize", "strip_cjk_spaces"]
 
@@ -25,11 +30,41 @@ _ASCII_TABLE = bytes.maketrans(
     bytes(range(128)),
     bytes((c | 0x20) if chr(c).isalpha() else c if chr(c).isdigit() else 0x20 for c in range(128)),
 )
-# The words of non-ASCII text, in one regex pass: runs of ASCII letters/digits, and runs of other
-# word characters (CJK, Hangul, accented Latin). Everything else (punctuation, symbols, spaces,
-# "_") separates words, and an ASCII run glued to CJK ("THAAD배치", "日韓GSOMIA") becomes its own
-# word, so English keys still find it.
-_WORDS = re.compile(r"[a-z0-9]+|[^\W\x00-\x7f]+")
+# The words of non-ASCII text, in one regex pass: runs of other word characters (CJK, Hangul,
+# accented Latin), and runs of ASCII letters/digits. Everything else (punctuation, symbols,
+# spaces, "_") separates words, and an ASCII run glued to CJK ("THAAD배치", "日韓GSOMIA") becomes
+# its own word, so English keys still find it. The branches start with disjoint characters (the
+# text is casefolded first), so their order changes no result; the non-ASCII branch comes first
+# because most of this text is Japanese or Korean.
+_WORDS = re.compile(r"[^\W\x00-\x7f]+|[a-z0-9]+")
+
+
+def _bmp_word_class() -> str:
+    """The non-ASCII BMP characters `_WORDS` counts as word characters, as a class body of
+    ranges. Python's regex compiler turns a class of plain ranges into a 64k-bit table."""
+    chars = "".join(map(chr, range(0x80, 0x10000)))
+    runs = re.finditer(r"[^\W\x00-\x7f]+", chars)
+    return "".join(
+        f"{re.escape(chr(run.start() + 0x80))}-{re.escape(chr(run.end() + 0x7F))}" for run in runs
+    )
+
+
+def _bmp_words() -> re.Pattern[str]:
+    """`_WORDS` for text of BMP characters only: the same matches, a table lookup per character.
+    Built on first use (about 20 ms), so importing the tagger stays cheap."""
+    global _bmp_findall
+    pattern = re.compile(f"[{_bmp_word_class()}]+|[a-z0-9]+")
+    _bmp_findall = pattern.findall
+    return pattern
+
+
+_bmp_findall: Callable[[str], list[str]] | None = None
+# CPython stores a string in 2 bytes per character exactly when its widest character is in the
+# BMP beyond Latin-1; `sys.getsizeof` then equals this base plus 2 per character. No string
+# holding a character beyond the BMP (4 bytes each) can match that size, so the check never
+# sends such text to the BMP regex; other text that misses it simply takes `_WORDS`.
+_sizeof = sys.getsizeof
+_UCS2_BASE = _sizeof("\u0100") - 2 if sys.implementation.name == "cpython" else -(10**9)
 _HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 _KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff]")
 _CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7a3"
@@ -49,7 +84,11 @@ def normalize(text: str) -> str:
         return " " + " ".join(words) + " " if words else " "
     if not _is_normalized("NFKC", text):
         text = _nfkc_fast(text)
-    words = _WORDS.findall(text.casefold())
+    text = text.casefold()
+    if _sizeof(text) == _UCS2_BASE + 2 * len(text):
+        words = (_bmp_findall or _bmp_words().findall)(text)
+    else:
+        words = _WORDS.findall(text)
     return " " + " ".join(words) + " " if words else " "
 
 
