@@ -73,23 +73,11 @@ class RollupDelta:
 
     def item(self, key: TotalKey, lead: bool, sign: int = 1) -> None:
         """An item entering (``sign=1``) or leaving (``-1``) a ``daily_totals`` cell."""
-        cell = self.totals.get(key)
-        if cell is None:
-            self.totals[key] = [sign, sign if lead else 0]
-        else:
-            cell[0] += sign
-            if lead:
-                cell[1] += sign
+        _add(self.totals, key, lead, sign)
 
     def theme(self, key: CountKey, lead: bool, sign: int = 1) -> None:
         """A theme row entering or leaving a ``daily_theme_counts`` cell."""
-        cell = self.counts.get(key)
-        if cell is None:
-            self.counts[key] = [sign, sign if lead else 0]
-        else:
-            cell[0] += sign
-            if lead:
-                cell[1] += sign
+        _add(self.counts, key, lead, sign)
 
     def apply(self, session: Session) -> None:
         """Write the net changes (and, on SQLite, the coarse sums) in this transaction."""
@@ -146,3 +134,14 @@ def _write(session: Session, table: _Table, cells: dict[tuple, tuple[int, int]])
     if not is_sqlite(session):
         shrunk: Sequence[tuple] = [key for key in ordered if cells[key][0] < 0]
         run_many(session, table.drop_sql(), shrunk)
+
+
+def _add(cells: dict, key: tuple, lead: bool, sign: int) -> None:  # type: ignore[type-arg]
+    """Net one row into its cell's [items, stories] (stories count story leads only)."""
+    cell = cells.get(key)
+    if cell is None:
+        cells[key] = [sign, sign if lead else 0]
+    else:
+        cell[0] += sign
+        if lead:
+            cell[1] += sign
