@@ -29,7 +29,7 @@ TAXONOMY_META_KEY = "taxonomy_fingerprint"
 DEFAULT_BATCH_SIZE = 40_000
 """Items per transaction. Larger batches commit less often, and each commit rewrites the rollup
 pages a batch touched (random days and feeds touch most of them): at 1M items, with every item's
-tags changing, 5,000 per batch took 220-236 s, 20,000 took 175-183 s and 40,000 took 166 s. A
+tags changing, 5,000 per batch took 220-236 s, 20,000 took 175-183 s and 40,000 took 154-166 s. A
 batch holds the SQLite writer lock for about 7 s, well inside the 30 s busy timeout ingest
 workers wait for, and an interrupted run loses at most one batch of work."""
 
