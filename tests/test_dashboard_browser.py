@@ -53,29 +53,25 @@ def _wait_healthy(base: str, proc: subprocess.Popen, timeout: float = 60) -> Non
     raise AssertionError("the dashboard did not become healthy in time")
 
 
+def start_dashboard(url: str, port: int, output: int | None) -> subprocess.Popen:
+    """`jkwatch dashboard` on ``url`` and ``port`` as a child process (stdout to ``output``)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("JKWATCH_DATABASE_URL", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "ingest.cli.main", "--db", url, "dashboard", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+
+
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory) -> Iterator[str]:
     directory = tmp_path_factory.mktemp("browser")
     with seeded_database("sqlite", directory) as url:
         port = _free_port()
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
-        env.pop("JKWATCH_DATABASE_URL", None)
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "ingest.cli.main",
-                "--db",
-                url,
-                "dashboard",
-                "--port",
-                str(port),
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        proc = start_dashboard(url, port, subprocess.PIPE)
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_healthy(base, proc)

@@ -2,38 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
-import sys
-from pathlib import Path
 
-from tests.test_dashboard_browser import _free_port, _wait_healthy
-
-REPO = Path(__file__).resolve().parents[1]
+from tests.test_dashboard_browser import _free_port, _wait_healthy, start_dashboard
 
 
 def test_sigterm_to_jkwatch_dashboard_stops_the_server_and_frees_its_port(tmp_path):
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    env.pop("JKWATCH_DATABASE_URL", None)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ingest.cli.main",
-            "--db",
-            f"sqlite:///{tmp_path / 'd.db'}",
-            "dashboard",
-            "--port",
-            str(port),
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = start_dashboard(f"sqlite:///{tmp_path / 'd.db'}", port, subprocess.DEVNULL)
     try:
         _wait_healthy(f"http://127.0.0.1:{port}", proc)
         proc.send_signal(signal.SIGTERM)
