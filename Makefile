@@ -16,7 +16,11 @@ help:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# The tagger modules setup.py compiles (ingest/tagging/native.py: COMPILED): editing one
+# reinstalls, which recompiles it.
+NATIVE_SOURCES := ingest/tagging/text.py ingest/tagging/matcher.py ingest/tagging/scoring.py ingest/tagging/tagger.py
+
+$(STAMP): pyproject.toml setup.py $(NATIVE_SOURCES) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)

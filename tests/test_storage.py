@@ -194,7 +194,8 @@ def test_fetch_attempts_are_logged_and_errors_counted(sessions):
 
 def test_a_claimed_feed_is_not_claimed_again_until_its_lease_expires(sessions):
     _setup(sessions, 2)
-    now = datetime(2026, 11, 30, tzinfo=UTC) + timedelta(days=1)
+    # Feeds are due from the moment they are added (the real clock), so claim a day after that.
+    now = datetime.now(UTC) + timedelta(days=1)
     with sessions.begin() as s:
         first = feed_store.claim_due_feeds(s, "w1", now, timedelta(minutes=5), limit=10)
     with sessions.begin() as s:

@@ -9,6 +9,13 @@ Pure: the only I/O is reading the taxonomy TOML. Typical use::
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from ingest.tagging import native
+
+# Before anything imports the compiled modules: run their source where a build is stale.
+native.select(__name__, Path(__file__).resolve().parent)
+
 from ingest.tagging.results import FIELDS, Evidence, TagResult, ThemeScore
 from ingest.tagging.schema import (
     DEFAULT_PATH,
