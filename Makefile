@@ -16,11 +16,13 @@ help:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# The tagger modules setup.py compiles (ingest/tagging/native.py: COMPILED): editing one
-# reinstalls, which recompiles it.
-NATIVE_SOURCES := ingest/tagging/text.py ingest/tagging/matcher.py ingest/tagging/scoring.py ingest/tagging/tagger.py
+# The tagger modules setup.py compiles (ingest/tagging/native.py: COMPILED) and their
+# compile-time types: editing one reinstalls, which recompiles.
+NATIVE_SOURCES := ingest/tagging/text.py ingest/tagging/results.py ingest/tagging/matcher.py ingest/tagging/scoring.py ingest/tagging/tagger.py
 
-$(STAMP): pyproject.toml setup.py $(NATIVE_SOURCES) | $(BIN)/python
+NATIVE_TYPES   := $(wildcard ingest/tagging/*.pxd)
+
+$(STAMP): pyproject.toml setup.py $(NATIVE_SOURCES) $(NATIVE_TYPES) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)

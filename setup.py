@@ -9,7 +9,6 @@ results (`ingest/tagging/native.py` checks the compiled modules match their sour
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import sys
@@ -21,19 +20,17 @@ from setuptools.command.build_ext import build_ext
 ROOT = Path(__file__).resolve().parent
 
 
-def _native_settings() -> tuple[tuple[str, ...], str]:
-    """COMPILED and MANIFEST from ingest/tagging/native.py (standard library only), loaded on
-    its own: the package and its dependencies are not installed while this runs."""
-    spec = importlib.util.spec_from_file_location(
-        "_jkwatch_native", ROOT / "ingest/tagging/native.py"
-    )
+def _native_module():
+    """ingest/tagging/native.py (standard library only), loaded on its own: the package and its
+    dependencies are not installed while this runs."""
+    spec = importlib.util.spec_from_file_location("_jkwatch_native", ROOT / "ingest/tagging/native.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.COMPILED, module.MANIFEST
+    return module
 
 
-COMPILED, MANIFEST = _native_settings()
+NATIVE = _native_module()
 SLOWER = "about 1.25x"  # pure Python against compiled, bench_tagging (bench/RESULTS.md)
 
 
@@ -70,10 +67,10 @@ class OptionalNativeBuild(build_ext):
         for ext in self.extensions:
             built = Path(self.get_ext_fullpath(ext.name))
             if ext.name in self._built and built.exists():
-                source = ROOT / Path(*ext.name.split(".")).with_suffix(".py")
-                hashes[ext.name.rsplit(".", 1)[1]] = hashlib.sha256(source.read_bytes()).hexdigest()
+                package, name = ext.name.rsplit(".", 1)
+                hashes[name] = NATIVE.source_digest(ROOT / Path(*package.split(".")), name)
         if self.extensions:
-            target = Path(self.get_ext_fullpath(self.extensions[0].name)).parent / MANIFEST
+            target = Path(self.get_ext_fullpath(self.extensions[0].name)).parent / NATIVE.MANIFEST
             target.write_text(json.dumps(hashes, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
@@ -87,14 +84,14 @@ def native_extensions() -> list:
             file=sys.stderr,
         )
         return []
-    sources = [f"ingest/tagging/{name}.py" for name in COMPILED]
+    sources = [f"ingest/tagging/{name}.py" for name in NATIVE.COMPILED]
     return cythonize(
         sources,
         build_dir="build/cython",
         language_level=3,
         quiet=True,
         # binding=False: plain C functions for methods; the modules use no introspection.
-        compiler_directives={"binding": False},
+        compiler_directives={"binding": False, "annotation_typing": False},
     )
 
 

@@ -100,6 +100,7 @@ def test_the_source_gives_bit_identical_results() -> None:
             "no:cacheprovider",
             "tests/test_tagging_golden.py",
             "tests/test_tagging_fast_paths.py",
+            "tests/test_tagging_round.py",
         ],
         cwd=ROOT,
         env=env,
@@ -117,19 +118,29 @@ def test_a_fresh_build_runs_compiled(copied_tree: Path) -> None:
     assert tuple(report["compiled"]) == native.COMPILED
     assert not report["scoring"].endswith(".py")
     assert report["relevant"] and "nk_weapons" in report["themes"]
-    assert "no longer match" not in stderr
+    assert "from source" not in stderr
 
 
 @needs_build
-def test_an_edited_module_runs_from_its_source(copied_tree: Path) -> None:
-    scoring = copied_tree / "ingest" / "tagging" / "scoring.py"
-    scoring.write_text(scoring.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+@pytest.mark.parametrize("edited", ["scoring.py", "matcher.pxd"])
+def test_an_edit_after_the_build_runs_the_source(copied_tree: Path, edited: str) -> None:
+    # All or nothing: one stale module sends every compiled module back to its source.
+    path = copied_tree / "ingest" / "tagging" / edited
+    path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     report, stderr = _probe(copied_tree)
-    assert report["scoring"] == str(scoring)
-    assert "scoring" not in report["compiled"]
-    assert set(report["compiled"]) == set(native.COMPILED) - {"scoring"}
-    assert "compiled scoring no longer match their source" in stderr
+    assert report["compiled"] == []
+    assert report["scoring"] == str(copied_tree / "ingest" / "tagging" / "scoring.py")
+    assert f"{edited.split('.')[0]} changed since the build" in stderr
     assert report["relevant"] and "nk_weapons" in report["themes"]
+
+
+@needs_build
+def test_a_missing_build_runs_the_source(copied_tree: Path) -> None:
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        (copied_tree / "ingest" / "tagging" / f"matcher{suffix}").unlink(missing_ok=True)
+    report, stderr = _probe(copied_tree)
+    assert report["compiled"] == []
+    assert "matcher not compiled" in stderr
 
 
 @needs_build
@@ -138,7 +149,7 @@ def test_a_build_without_its_manifest_is_not_trusted(copied_tree: Path) -> None:
     report, stderr = _probe(copied_tree)
     assert report["compiled"] == []
     assert report["scoring"].endswith("scoring.py")
-    assert "no longer match" in stderr
+    assert "changed since the build" in stderr
 
 
 @needs_build
@@ -146,7 +157,7 @@ def test_the_pure_switch_runs_the_source_quietly(copied_tree: Path) -> None:
     report, stderr = _probe(copied_tree, pure=True)
     assert report["compiled"] == []
     assert report["scoring"].endswith("scoring.py")
-    assert "no longer match" not in stderr
+    assert "from source" not in stderr
     assert report["relevant"] and "nk_weapons" in report["themes"]
 
 

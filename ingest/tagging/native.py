@@ -1,12 +1,13 @@
 """Compiled or source: which of the tagger's hot modules run as Cython builds.
 
-`setup.py` compiles `COMPILED` from their unchanged Python source into extension modules beside
-them, which Python's importer prefers, and records each source's SHA-256 in `MANIFEST`. A build
+`setup.py` compiles `COMPILED` from their unchanged Python source (typed by the `.pxd` files
+beside them) into extension modules, which Python's importer prefers over the source, and
+records each source's SHA-256 in `MANIFEST`. A build
 goes stale when someone edits a module and does not rebuild; importing the old machine code
 would then silently ignore the edit. `select` runs from the package's `__init__`, before any of
-these modules is imported, and loads the source instead of every compiled module that is stale
-or unrecorded (or of all of them when `JKWATCH_PURE_PYTHON` is set), so what runs is always
-what the source says. Results are identical either way; the compiled build is only faster.
+these modules is imported, and loads all of them from source when any build is stale, missing
+or unrecorded (or when `JKWATCH_PURE_PYTHON` is set), so what runs is always what the source
+says. Results are identical either way; the compiled build is only faster.
 
 Standard library only: `setup.py` imports this file on its own, before the package installs.
 """
@@ -23,10 +24,10 @@ import warnings
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["COMPILED", "MANIFEST", "PURE_ENV", "compiled_modules", "select"]
+__all__ = ["COMPILED", "MANIFEST", "PURE_ENV", "compiled_modules", "select", "source_digest"]
 
 #: Compiled modules in dependency order (each may import the ones before it).
-COMPILED: tuple[str, ...] = ("text", "matcher", "scoring", "tagger")
+COMPILED: tuple[str, ...] = ("text", "results", "matcher", "scoring", "tagger")
 #: Source hashes of the last build, written next to the extension modules.
 MANIFEST = "native-build.json"
 #: Set to 1 to run the source even where a fresh build exists (tests compare both paths).
@@ -41,36 +42,34 @@ def compiled_modules() -> tuple[str, ...]:
 
 
 def select(package: str, directory: Path) -> tuple[str, ...]:
-    """Load from source each module of `COMPILED` whose build is missing, stale or unwanted.
+    """Run the source of every module of `COMPILED` unless all their builds are fresh.
 
-    Returns the modules left to their compiled build. Modules already imported stay as they are.
+    All or nothing: compiled modules may depend on each other's compiled types, so one stale
+    or missing build sends them all to their source. Returns the modules left compiled.
+    Modules already imported stay as they are.
     """
     global _compiled
     pure = os.environ.get(PURE_ENV, "").strip() not in ("", "0")
     recorded = {} if pure else _read_manifest(directory / MANIFEST)
-    fresh = []
-    stale = []
+    built = [name for name in COMPILED if _has_extension(directory, name)]
+    stale = [name for name in built if recorded.get(name) != source_digest(directory, name)]
+    if not pure and built and not stale and len(built) == len(COMPILED):
+        _compiled = COMPILED
+        return _compiled
     for name in COMPILED:
-        if f"{package}.{name}" in sys.modules:
-            continue
-        if not _has_extension(directory, name):
+        if f"{package}.{name}" not in sys.modules:
             _load_source(package, directory, name)
-            continue
-        source = directory / f"{name}.py"
-        if not pure and recorded.get(name) == _sha256(source):
-            fresh.append(name)
-            continue
-        if not pure:
-            stale.append(name)
-        _load_source(package, directory, name)
-    if stale:
+    if built and not pure:
+        missing = [name for name in COMPILED if name not in built]
+        problems = [f"{', '.join(stale)} changed since the build"] if stale else []
+        problems += [f"{', '.join(missing)} not compiled"] if missing else []
         warnings.warn(
-            f"{package}: the compiled {', '.join(stale)} no longer match their source; running "
-            "the source (correct, but slower). Rebuild with `make install`.",
+            f"{package}: running the tagger from source (correct, but slower): "
+            f"{'; '.join(problems)}. Rebuild with `make install`.",
             RuntimeWarning,
             stacklevel=2,
         )
-    _compiled = tuple(fresh)
+    _compiled = ()
     return _compiled
 
 
@@ -89,8 +88,14 @@ def _read_manifest(path: Path) -> dict[str, str]:
     return recorded if isinstance(recorded, dict) else {}
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def source_digest(directory: Path, name: str) -> str:
+    """SHA-256 of what a module's build is made from: its .py, and its .pxd (the compile-time
+    types) where there is one."""
+    digest = hashlib.sha256((directory / f"{name}.py").read_bytes())
+    declarations = directory / f"{name}.pxd"
+    if declarations.exists():
+        digest.update(b"\0pxd\0" + declarations.read_bytes())
+    return digest.hexdigest()
 
 
 def _load_source(package: str, directory: Path, name: str) -> ModuleType:

@@ -108,10 +108,6 @@ class Tagger:
             (_SECURITY, security_slot),
             (_OFF_TOPIC, off_slot),
         )
-        # Bound methods of the hot path, looked up once.
-        self._count = matcher.count_values
-        self._raw = scorer.raw
-        self._result = scorer.result
         self._nothing = scorer.nothing
         # Language hints seen so far -> automaton index, when the hint settles it (ja, ko).
         self._hinted = _HintIndex()
@@ -137,13 +133,14 @@ class Tagger:
         li = self._hinted[lang] if lang else 0
         if not li:
             li = _detected_index(texts)
-        fields = self._count(li, texts)
+        fields = self._matcher.count_values(li, texts)
         for counts in fields:
             if counts:
                 # Plain positional arguments, not *args: CPython 3.11 then runs the callee in
-                # the same interpreter loop instead of a nested one.
-                raw, opened, hits = self._raw(fields, li)
-                return self._result(raw, opened, hits)
+                # the same interpreter loop instead of a nested one. Compiled, these calls
+                # go straight to the C methods (tagger.pxd).
+                raw, opened, hits = self._scorer.raw(fields, li)
+                return self._scorer.result(raw, opened, hits)
         return self._nothing  # no term matched anywhere: relevance 0, no themes
 
     def tag_many(self, items: Iterable[Mapping[str, Any]]) -> list[TagResult]:
