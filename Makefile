@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: help install run test test-fast lint format demo bench browser clean
+.PHONY: help install run test test-fast lint format demo bench browser clean FORCE
 
 help:
 	@echo "make run    - install, upgrade the database, start scheduler + dashboard (http://localhost:8501)"
@@ -17,15 +17,19 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # The tagger modules setup.py compiles (ingest/tagging/native.py: COMPILED) and their
-# compile-time types: editing one reinstalls, which recompiles.
-NATIVE_SOURCES := ingest/tagging/text.py ingest/tagging/results.py ingest/tagging/matcher.py ingest/tagging/scoring.py ingest/tagging/tagger.py
+# compile-time types: editing one reinstalls, which recompiles. So does a missing build record
+# (a fresh checkout, `git clean -X`).
+NATIVE_SOURCES  := ingest/tagging/text.py ingest/tagging/results.py ingest/tagging/matcher.py ingest/tagging/scoring.py ingest/tagging/tagger.py
+NATIVE_TYPES    := ingest/tagging/matcher.pxd ingest/tagging/scoring.pxd ingest/tagging/tagger.pxd
+NATIVE_MANIFEST := ingest/tagging/native-build.json
 
-NATIVE_TYPES   := $(wildcard ingest/tagging/*.pxd)
-
-$(STAMP): pyproject.toml setup.py $(NATIVE_SOURCES) $(NATIVE_TYPES) | $(BIN)/python
+$(STAMP): pyproject.toml setup.py ingest/tagging/native.py $(NATIVE_SOURCES) $(NATIVE_TYPES) $(if $(wildcard $(NATIVE_MANIFEST)),,FORCE) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@$(BIN)/python -W ignore -c "from ingest.tagging import native; print(native.build_status())"
 	@touch $(STAMP)
+
+FORCE:
 
 install: $(STAMP)
 

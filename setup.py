@@ -1,29 +1,31 @@
 """Build hook: compiles the tagger's hot modules with Cython (metadata lives in pyproject.toml).
 
 The modules stay plain Python source; Cython compiles that same source into extension modules
-that sit beside it and take precedence on import. That roughly halves the interpreter overhead
-of tagging (see bench/RESULTS.md). The build is optional: without Cython or a C compiler the
-install still succeeds, warns, and the tagger runs as pure Python, slower but with identical
-results (`ingest/tagging/native.py` checks the compiled modules match their source).
+that sit beside it and take precedence on import, which makes tagging about 1.3x faster (see
+bench/RESULTS.md). The build is optional: if Cython or the C compiler fails, the install still
+succeeds, warns, and the tagger runs as pure Python, slower but with identical results
+(`ingest/tagging/native.py` checks the compiled modules match their source; `make install`
+reports which one you got).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
-import sys
+import os
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 ROOT = Path(__file__).resolve().parent
+PACKAGE = ROOT / "ingest" / "tagging"
 
 
 def _native_module():
     """ingest/tagging/native.py (standard library only), loaded on its own: the package and its
     dependencies are not installed while this runs."""
-    spec = importlib.util.spec_from_file_location("_jkwatch_native", ROOT / "ingest/tagging/native.py")
+    spec = importlib.util.spec_from_file_location("_jkwatch_native", PACKAGE / "native.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -31,27 +33,36 @@ def _native_module():
 
 
 NATIVE = _native_module()
-SLOWER = "about 1.25x"  # pure Python against compiled, bench_tagging (bench/RESULTS.md)
+SLOWER = NATIVE._SLOWER
 
 
 class OptionalNativeBuild(build_ext):
-    """build_ext that never fails the install, and records what it compiled from."""
+    """build_ext that runs Cython only when it actually builds, never fails the install, and
+    records exactly which sources the build came from."""
 
     def run(self) -> None:
-        self._built: set[str] = set()
+        # Digests first: an edit saved while Cython runs must not be vouched for by this build.
+        digests = {name: NATIVE.source_digest(PACKAGE, name) for name in NATIVE.COMPILED}
+        complete = False
+        self.failed: list[str] = []
         try:
+            # Point the (already set up) placeholders at Cython's C, keeping setuptools' state.
+            generated = {ext.name: ext for ext in _cythonize(self.extensions)}
+            for ext in self.extensions:
+                ext.sources = generated[ext.name].sources
             super().run()
-        except Exception as error:  # noqa: BLE001 - any build failure means "use pure Python"
+            complete = not self.failed
+        except Exception as error:  # noqa: BLE001 - any build failure means "use the source"
             self._fall_back(error)
-        self._write_manifest()
+        if self.extensions:
+            self._write_manifest(digests if complete else {})
 
-    def build_extension(self, ext) -> None:  # type: ignore[no-untyped-def]
+    def build_extension(self, ext: Extension) -> None:
         try:
             super().build_extension(ext)
         except Exception as error:  # noqa: BLE001
+            self.failed.append(ext.name)
             self._fall_back(error)
-        else:
-            self._built.add(ext.name)
 
     def _fall_back(self, error: Exception) -> None:
         self.warn(
@@ -59,44 +70,42 @@ class OptionalNativeBuild(build_ext):
             f"{SLOWER} slower, with the same results. Install a C compiler to compile it."
         )
 
-    def _write_manifest(self) -> None:
-        """Source hashes of the modules this build compiled, next to them. `ingest.tagging.
-        native` runs the source of any module not listed (a failed build may leave an old
-        extension module behind) or whose source has changed since."""
-        hashes = {}
-        for ext in self.extensions:
-            built = Path(self.get_ext_fullpath(ext.name))
-            if ext.name in self._built and built.exists():
-                package, name = ext.name.rsplit(".", 1)
-                hashes[name] = NATIVE.source_digest(ROOT / Path(*package.split(".")), name)
-        if self.extensions:
-            target = Path(self.get_ext_fullpath(self.extensions[0].name)).parent / NATIVE.MANIFEST
-            target.write_text(json.dumps(hashes, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    def _write_manifest(self, digests: dict[str, str]) -> None:
+        """The source digests next to the extension modules, written atomically; empty after a
+        failed or partial build, so `ingest.tagging.native` then runs every module's source."""
+        target = Path(self.get_ext_fullpath(self.extensions[0].name)).parent / NATIVE.MANIFEST
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".tmp")
+        partial.write_text(json.dumps(digests, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(partial, target)
 
 
-def native_extensions() -> list:
-    """The Cython extensions, or none (with a warning) when Cython is not installed."""
-    try:
-        from Cython.Build import cythonize
-    except ImportError:
-        print(
-            f"jkwatch: Cython not found; the tagger will run as pure Python, {SLOWER} slower",
-            file=sys.stderr,
-        )
-        return []
-    sources = [f"ingest/tagging/{name}.py" for name in NATIVE.COMPILED]
+def _cythonize(extensions: list[Extension]) -> list[Extension]:
+    """Extensions built from Cython's C for the placeholders (whose sources are .py files)."""
+    from Cython.Build import cythonize
+
     return cythonize(
-        sources,
+        extensions,
         build_dir="build/cython",
+        # Always regenerate the C: Cython's freshness check misses a deleted .pxd, and the
+        # manifest must describe exactly the sources this build came from.
+        force=True,
         language_level=3,
         quiet=True,
         # binding=False: plain C functions for methods; the modules use no introspection.
+        # annotation_typing=False: the .py annotations are for readers and type checkers; C
+        # types come only from the .pxd files.
         compiler_directives={"binding": False, "annotation_typing": False},
     )
 
 
 setup(
-    ext_modules=native_extensions(),
+    # Placeholders: Cython turns them into C only when build_ext runs (pip calls this file
+    # three times per install, and only one of those builds).
+    ext_modules=[
+        Extension(f"ingest.tagging.{name}", [f"ingest/tagging/{name}.py"])
+        for name in NATIVE.COMPILED
+    ],
     cmdclass={"build_ext": OptionalNativeBuild},
     options={"build_ext": {"parallel": 2}},
 )

@@ -181,17 +181,9 @@ def main() -> None:
             "mean_item_bytes": round(mean_bytes),
             "relevant_share": round(relevant / n, 3),
             "keys": len(automaton),
-            "tagger": _build_kind(),
+            "tagger": native.build_status(),
         },
     )
-
-
-def _build_kind() -> str:
-    """How the tagger ran: compiled, pure Python, or which modules were compiled."""
-    compiled = native.compiled_modules()
-    if compiled == native.COMPILED:
-        return "compiled"
-    return f"compiled {'+'.join(compiled)}" if compiled else "pure Python"
 
 
 if __name__ == "__main__":

@@ -2,9 +2,8 @@
 
 `setup.py` compiles `COMPILED` from their unchanged Python source (typed by the `.pxd` files
 beside them) into extension modules, which Python's importer prefers over the source, and
-records each source's SHA-256 in `MANIFEST`. A build
-goes stale when someone edits a module and does not rebuild; importing the old machine code
-would then silently ignore the edit. `select` runs from the package's `__init__`, before any of
+records each source's SHA-256 in `MANIFEST`. A build goes stale when someone edits a module and
+does not rebuild; importing the old machine code would then silently ignore the edit. `select` runs from the package's `__init__`, before any of
 these modules is imported, and loads all of them from source when any build is stale, missing
 or unrecorded (or when `JKWATCH_PURE_PYTHON` is set), so what runs is always what the source
 says. Results are identical either way; the compiled build is only faster.
@@ -24,7 +23,15 @@ import warnings
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["COMPILED", "MANIFEST", "PURE_ENV", "compiled_modules", "select", "source_digest"]
+__all__ = [
+    "COMPILED",
+    "MANIFEST",
+    "PURE_ENV",
+    "build_status",
+    "compiled_modules",
+    "select",
+    "source_digest",
+]
 
 #: Compiled modules in dependency order (each may import the ones before it).
 COMPILED: tuple[str, ...] = ("text", "results", "matcher", "scoring", "tagger")
@@ -34,11 +41,24 @@ MANIFEST = "native-build.json"
 PURE_ENV = "JKWATCH_PURE_PYTHON"
 
 _compiled: tuple[str, ...] = ()
+_SLOWER = "about 1.3x"  # the source against the compiled build (bench/RESULTS.md)
 
 
 def compiled_modules() -> tuple[str, ...]:
     """The modules of `COMPILED` that run as compiled code in this process."""
     return _compiled
+
+
+def build_status() -> str:
+    """One line for people: how the tagger runs in this process (`make install` prints it)."""
+    if _compiled == COMPILED:
+        return "tagger: compiled (" + ", ".join(COMPILED) + ")"
+    if _pure_requested():
+        return f"tagger: source, as {PURE_ENV} asks"
+    return (
+        f"tagger: pure Python, {_SLOWER} slower than compiled (the build failed or is stale; "
+        "it needs a C compiler and Python's headers; then `make -B install`)"
+    )
 
 
 def select(package: str, directory: Path) -> tuple[str, ...]:
@@ -49,12 +69,18 @@ def select(package: str, directory: Path) -> tuple[str, ...]:
     Modules already imported stay as they are.
     """
     global _compiled
-    pure = os.environ.get(PURE_ENV, "").strip() not in ("", "0")
+    pure = _pure_requested()
     recorded = {} if pure else _read_manifest(directory / MANIFEST)
     built = [name for name in COMPILED if _has_extension(directory, name)]
-    stale = [name for name in built if recorded.get(name) != source_digest(directory, name)]
-    if not pure and built and not stale and len(built) == len(COMPILED):
+    unrecorded = [name for name in built if name not in recorded]
+    stale = [
+        name
+        for name in built
+        if name in recorded and recorded[name] != source_digest(directory, name)
+    ]
+    if not pure and not stale and not unrecorded and len(built) == len(COMPILED):
         _compiled = COMPILED
+        _shadow_strays(package, directory)
         return _compiled
     for name in COMPILED:
         if f"{package}.{name}" not in sys.modules:
@@ -62,15 +88,43 @@ def select(package: str, directory: Path) -> tuple[str, ...]:
     if built and not pure:
         missing = [name for name in COMPILED if name not in built]
         problems = [f"{', '.join(stale)} changed since the build"] if stale else []
+        problems += [f"{', '.join(unrecorded)} not recorded by the build"] if unrecorded else []
         problems += [f"{', '.join(missing)} not compiled"] if missing else []
         warnings.warn(
             f"{package}: running the tagger from source (correct, but slower): "
-            f"{'; '.join(problems)}. Rebuild with `make install`.",
+            f"{'; '.join(problems)}. Rebuild with `make install` (`make -B install` to force).",
             RuntimeWarning,
             stacklevel=2,
         )
     _compiled = ()
+    _shadow_strays(package, directory)
     return _compiled
+
+
+def _pure_requested() -> bool:
+    return os.environ.get(PURE_ENV, "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def _shadow_strays(package: str, directory: Path) -> None:
+    """Run from source any module with a leftover extension module beside it that is not in
+    `COMPILED` (dropped from the list since a build): no build vouches for it."""
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        for built in directory.glob(f"*{suffix}"):
+            name = built.name[: -len(suffix)]
+            fullname = f"{package}.{name}"
+            if (
+                name in COMPILED
+                or fullname in sys.modules
+                or not (directory / f"{name}.py").exists()
+            ):
+                continue
+            warnings.warn(
+                f"{package}: {built.name} is a leftover build of a module no longer compiled; "
+                f"running {name}.py instead (delete the file to silence this).",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            _load_source(package, directory, name)
 
 
 def _has_extension(directory: Path, name: str) -> bool:

@@ -45,7 +45,7 @@ def round3(x: float) -> float:
     exact product, so unless its fraction lies within 1e-9 of one half, its nearest integer k is
     the exact product's, and `k / 1000` (a correctly rounded division) is the double nearest
     to k/1000: what `round` returns. Anything else (near a tie, negative, large, NaN) takes
-    `round` itself. `tests/test_tagging_scoring.py` checks ties, their neighbours and samples.
+    `round` itself. `tests/test_tagging_round.py` checks ties, their neighbours and samples.
     """
     scaled = x * 1000.0
     if 0.0 <= scaled < 1e6:

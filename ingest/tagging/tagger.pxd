@@ -14,4 +14,4 @@ cdef class Tagger:
     cdef public Scorer _scorer
 
     @cython.locals(li=Py_ssize_t, fields=list, texts=tuple, counts=dict)
-    cpdef tag(self, str title, str summary=*, str body=*, lang=*)
+    cpdef tag(self, title, summary=*, body=*, lang=*)
