@@ -270,3 +270,20 @@ def test_without_a_working_compiler_the_install_warns_and_runs_the_source(tmp_pa
     report, stderr = _probe(tmp_path)
     assert report["compiled"] == [] and report["scoring"].endswith("scoring.py")
     assert report["relevant"] and "nk_weapons" in report["themes"]
+
+
+def test_version_says_how_the_tagger_runs() -> None:
+    from click.testing import CliRunner
+
+    from ingest import __version__
+    from ingest.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    first, second = result.output.splitlines()
+    assert first == f"jkwatch, version {__version__}"
+    assert second == native.build_status()
+    if native.compiled_modules() == native.COMPILED:
+        assert second == "tagger: compiled (" + ", ".join(native.COMPILED) + ")"
+    else:
+        assert second.startswith(("tagger: source", "tagger: pure Python"))

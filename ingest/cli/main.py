@@ -18,6 +18,17 @@ from ingest.cli.context import AppContext
 from ingest.cli.errors import EXIT_BUG, EXIT_CONFIG, UserError
 
 
+def _show_version(ctx: click.Context, value: bool) -> None:
+    """`--version`: the version, and how the tagger runs (compiled or source), since a build
+    that failed or went stale makes tagging slower without changing a result."""
+    if not value or ctx.resilient_parsing:
+        return
+    from ingest.tagging import native
+
+    click.echo(f"jkwatch, version {__version__}\n{native.build_status()}")
+    ctx.exit()
+
+
 class JkwatchGroup(click.Group):
     """A click group that turns user-facing errors into ``error: ...`` and exit code 2.
 
@@ -48,7 +59,14 @@ class JkwatchGroup(click.Group):
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log progress details to stderr.")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
-@click.version_option(__version__, prog_name="jkwatch")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _param, value: _show_version(ctx, value),
+    help="Show the version and whether the tagger runs compiled, and exit.",
+)
 @click.pass_context
 def cli(ctx: click.Context, db_option: str | None, verbose: bool, debug: bool) -> None:
     """jkwatch: collect Japan–South Korea security news, tag it by theme, show the trends."""
