@@ -1,9 +1,10 @@
 """The compiled tagger: built by `make install`, identical in results, never stale.
 
 `setup.py` compiles the tagger's hot modules with Cython; `ingest.tagging.native` decides at
-import which of them run compiled. These tests check the build is in use (the throughput target
-depends on it), that the pure-Python source gives bit-identical results, and that a module
-edited after the build runs from its source instead of from old machine code.
+import whether they run compiled. These tests check the build is in use where it can be built
+(the throughput target depends on it), that the pure-Python source gives bit-identical results,
+that any edit after the build sends every module back to its source instead of running old
+machine code, and that the .pxd type declarations keep up with the classes.
 """
 
 from __future__ import annotations
