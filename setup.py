@@ -33,7 +33,6 @@ def _native_module():
 
 
 NATIVE = _native_module()
-SLOWER = NATIVE._SLOWER
 
 
 class OptionalNativeBuild(build_ext):
@@ -67,7 +66,7 @@ class OptionalNativeBuild(build_ext):
     def _fall_back(self, error: Exception) -> None:
         self.warn(
             f"jkwatch: compiling the tagger failed ({error}); it will run as pure Python, "
-            f"{SLOWER} slower, with the same results. Install a C compiler to compile it."
+            f"{NATIVE.SLOWER} slower, with the same results. Install a C compiler to compile it."
         )
 
     def _write_manifest(self, digests: dict[str, str]) -> None:

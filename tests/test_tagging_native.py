@@ -26,7 +26,7 @@ from ingest.tagging import native
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "ingest" / "tagging"
-PURE = os.environ.get(native.PURE_ENV, "").strip().lower() not in ("", "0", "false", "no", "off")
+PURE = native.pure_requested()
 
 
 def _can_compile() -> bool:

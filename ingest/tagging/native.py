@@ -3,10 +3,10 @@
 `setup.py` compiles `COMPILED` from their unchanged Python source (typed by the `.pxd` files
 beside them) into extension modules, which Python's importer prefers over the source, and
 records each source's SHA-256 in `MANIFEST`. A build goes stale when someone edits a module and
-does not rebuild; importing the old machine code would then silently ignore the edit. `select` runs from the package's `__init__`, before any of
-these modules is imported, and loads all of them from source when any build is stale, missing
-or unrecorded (or when `JKWATCH_PURE_PYTHON` is set), so what runs is always what the source
-says. Results are identical either way; the compiled build is only faster.
+does not rebuild; importing the old machine code would then silently ignore the edit. `select`
+runs from the package's `__init__`, before any of these modules is imported, and loads all of
+them from source when any build is stale, missing or unrecorded (or when `JKWATCH_PURE_PYTHON`
+is set), so what runs is always what the source says. Results are identical either way; the compiled build is only faster.
 
 Standard library only: `setup.py` imports this file on its own, before the package installs.
 """
@@ -27,8 +27,10 @@ __all__ = [
     "COMPILED",
     "MANIFEST",
     "PURE_ENV",
+    "SLOWER",
     "build_status",
     "compiled_modules",
+    "pure_requested",
     "select",
     "source_digest",
 ]
@@ -41,7 +43,7 @@ MANIFEST = "native-build.json"
 PURE_ENV = "JKWATCH_PURE_PYTHON"
 
 _compiled: tuple[str, ...] = ()
-_SLOWER = "about 1.3x"  # the source against the compiled build (bench/RESULTS.md)
+SLOWER = "about 1.3x"  # the source against the compiled build (bench/RESULTS.md)
 
 
 def compiled_modules() -> tuple[str, ...]:
@@ -53,10 +55,10 @@ def build_status() -> str:
     """One line for people: how the tagger runs in this process (`make install` prints it)."""
     if _compiled == COMPILED:
         return "tagger: compiled (" + ", ".join(COMPILED) + ")"
-    if _pure_requested():
+    if pure_requested():
         return f"tagger: source, as {PURE_ENV} asks"
     return (
-        f"tagger: pure Python, {_SLOWER} slower than compiled (the build failed or is stale; "
+        f"tagger: pure Python, {SLOWER} slower than compiled (the build failed or is stale; "
         "it needs a C compiler and Python's headers; then `make -B install`)"
     )
 
@@ -69,7 +71,7 @@ def select(package: str, directory: Path) -> tuple[str, ...]:
     Modules already imported stay as they are.
     """
     global _compiled
-    pure = _pure_requested()
+    pure = pure_requested()
     recorded = {} if pure else _read_manifest(directory / MANIFEST)
     built = [name for name in COMPILED if _has_extension(directory, name)]
     unrecorded = [name for name in built if name not in recorded]
@@ -101,7 +103,7 @@ def select(package: str, directory: Path) -> tuple[str, ...]:
     return _compiled
 
 
-def _pure_requested() -> bool:
+def pure_requested() -> bool:
     return os.environ.get(PURE_ENV, "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
