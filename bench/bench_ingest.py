@@ -27,12 +27,12 @@ from pathlib import Path
 import feedparser
 
 from bench.common import Row, median_of, report, timed
-from db.engine import make_engine, make_sessionmaker
-from db.feeds import upsert_feed
-from db.migrate import upgrade
-from db.records import FeedSpec
-from ingest.demo.corpus import Outlet, generate
-from ingest.demo.server import render_rss
+from jkwatch.db.engine import make_engine, make_sessionmaker
+from jkwatch.db.feeds import upsert_feed
+from jkwatch.db.migrate import upgrade
+from jkwatch.demo.corpus import Outlet, generate
+from jkwatch.demo.server import render_rss
+from jkwatch.model import FeedSpec
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from feedserver import FeedServer, Response  # noqa: E402 - the tests' real HTTP server
@@ -43,7 +43,7 @@ ENGINE_KW: dict = {}
 
 def _tagger():  # type: ignore[no-untyped-def]
     """The real taxonomy's tagger; the tests' stand-in if config/themes.toml does not load."""
-    from ingest.tagging import Tagger, TaxonomyError, load_taxonomy
+    from jkwatch.ingest.tagging import Tagger, TaxonomyError, load_taxonomy
 
     try:
         return Tagger(load_taxonomy()), "config/themes.toml"
@@ -68,7 +68,7 @@ def feed_bodies(n_feeds: int, per_feed: int = PER_FEED, seed: int = 11) -> list[
 
 
 def _fresh_pipeline(tmp: Path, urls: list[str], tagger):  # type: ignore[no-untyped-def]
-    from ingest.pipeline import Pipeline, PipelineSettings
+    from jkwatch.ingest.pipeline import Pipeline, PipelineSettings
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{tmp}/ingest.db{suffix}").unlink(missing_ok=True)
@@ -154,7 +154,7 @@ def run(n_feeds: int = 40, runs: int = 3, slow_feeds: int = 500, hosts: int = 50
             try:
                 counter.calls = 0
                 with pipeline.sessions() as session:
-                    from db.feeds import list_feeds
+                    from jkwatch.db.feeds import list_feeds
 
                     again = list_feeds(session)
                 steady.append(timed(lambda: pipeline.refresh(again))[0])  # noqa: B023

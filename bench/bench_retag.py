@@ -17,11 +17,11 @@ from pathlib import Path
 
 from bench.common import Row, median_of, report, timed
 from bench.load import load
-from ingest.demo.corpus import generate
+from jkwatch.demo.corpus import generate
 
 
 def _tagging_rate(n: int = 20_000) -> Row:
-    from ingest.tagging import Tagger, load_taxonomy
+    from jkwatch.ingest.tagging import Tagger, load_taxonomy
 
     tagger = Tagger(load_taxonomy())
     items = generate(5, n, date(2025, 6, 30)).items

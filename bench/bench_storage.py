@@ -21,8 +21,8 @@ from datetime import timedelta
 from typing import Any
 
 from bench.common import Row, median_of, pg_available, pg_schema, report, timed
-from db import queries as q
-from db.engine import make_engine, make_sessionmaker
+from jkwatch.db import queries as q
+from jkwatch.db.engine import make_engine, make_sessionmaker
 
 TRENDS_MS = 50.0
 SEARCH_MS = 20.0

@@ -28,8 +28,8 @@ from pathlib import Path
 import ahocorasick
 
 from bench.common import Row, report
-from ingest.tagging import Tagger, load_taxonomy, native
-from ingest.tagging.matcher import term_keys
+from jkwatch.ingest.tagging import Tagger, load_taxonomy
+from jkwatch.ingest.tagging.matcher import term_keys
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 FALLBACK = [
@@ -181,7 +181,6 @@ def main() -> None:
             "mean_item_bytes": round(mean_bytes),
             "relevant_share": round(relevant / n, 3),
             "keys": len(automaton),
-            "tagger": native.build_status(),
         },
     )
 

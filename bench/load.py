@@ -22,16 +22,16 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.engine import backend_name, make_engine, make_sessionmaker
-from db.feeds import upsert_feed
-from db.items import rebuild_all_rollups
-from db.migrate import upgrade
-from db.models import Item, ItemTheme
-from db.records import FeedSpec, relevance_bucket
-from db.search import search_text
-from db.themes import ThemeInfo, set_meta, sync_themes
-from ingest.demo import templates as tpl
-from ingest.demo.corpus import THEME_WEIGHTS
+from jkwatch.db.engine import backend_name, make_engine, make_sessionmaker
+from jkwatch.db.feeds import upsert_feed
+from jkwatch.db.items import rebuild_all_rollups
+from jkwatch.db.migrate import upgrade
+from jkwatch.db.models import Item, ItemTheme
+from jkwatch.db.search import search_text
+from jkwatch.db.themes import ThemeInfo, set_meta, sync_themes
+from jkwatch.demo import templates as tpl
+from jkwatch.demo.corpus import THEME_WEIGHTS
+from jkwatch.model import FeedSpec, relevance_bucket
 
 DAYS = 730
 END = date(2025, 6, 30)
@@ -76,7 +76,7 @@ def _text_pool(rng: random.Random, size: int = 3000) -> list[_Text]:
 
 def _theme_infos() -> list[ThemeInfo]:
     try:
-        from ingest.tagging import load_taxonomy
+        from jkwatch.ingest.tagging import load_taxonomy
 
         taxonomy = load_taxonomy()
         return [ThemeInfo(t.id, t.label, t.description, i) for i, t in enumerate(taxonomy.themes)]

@@ -12,8 +12,8 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard import data, view
-from dashboard.filters import GRAINS, UNITS, ViewFilters, parse, restrict, to_params
+from jkwatch.dashboard import data, view
+from jkwatch.dashboard.filters import GRAINS, UNITS, ViewFilters, parse, restrict, to_params
 
 SHARED_KEYS = ("from", "to", "themes", "lang", "feeds", "rel", "unit", "grain", "measure")
 

@@ -17,10 +17,10 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from db import queries
-from db.engine import make_engine, make_sessionmaker, resolve_database_url
-from db.errors import DatabaseError
-from db.queries import Filters
+from jkwatch.db import queries
+from jkwatch.db.engine import make_engine, make_sessionmaker, resolve_database_url
+from jkwatch.db.errors import DatabaseError
+from jkwatch.db.queries import Filters
 
 TTL_S = 30
 

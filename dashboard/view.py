@@ -13,9 +13,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
-from dashboard.filters import ViewFilters, default_range
-from dashboard.safe import csv_bytes, safe_link
+from jkwatch.dashboard import data
+from jkwatch.dashboard.filters import ViewFilters, default_range
+from jkwatch.dashboard.safe import csv_bytes, safe_link
 
 
 def current() -> ViewFilters:

@@ -20,7 +20,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-from db.errors import DatabaseConfigError, DatabaseUnavailable
+from jkwatch.db.errors import DatabaseConfigError, DatabaseUnavailable
+from jkwatch.errors import first_line
 
 ENV_VAR = "JKWATCH_DATABASE_URL"
 DEFAULT_SQLITE_PATH = Path("data") / "jkwatch.db"
@@ -175,14 +176,6 @@ def check_connection(engine: Engine) -> None:
         raise DatabaseUnavailable(
             f"cannot connect to {describe_url(str(engine.url))}: {first_line(exc.orig or exc)}"
         ) from exc
-
-
-def first_line(exc: BaseException) -> str:
-    """The first non-empty line of an exception's message (driver errors are multi-line)."""
-    for line in str(exc).splitlines():
-        if line.strip():
-            return line.strip()
-    return type(exc).__name__
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -14,8 +14,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Feed, Item, ItemTheme
-from db.records import ItemRow
+from jkwatch.db.models import Feed, Item, ItemTheme
+from jkwatch.model import ItemRow
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Item
+from jkwatch.db.models import Item
 
 
 def item_counts(session: Session) -> dict[int, int]:

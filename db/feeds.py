@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from db.models import Feed, FetchRun
-from db.records import FEED_KINDS, FeedRecord, FeedSpec, FeedUpdate, FetchOutcome
-from db.types import utcnow
+from jkwatch.clock import utcnow
+from jkwatch.db.models import Feed, FetchRun
+from jkwatch.model import FEED_KINDS, FeedRecord, FeedSpec, FeedUpdate, FetchOutcome
 
 _RECORD_FIELDS = tuple(FeedRecord.__dataclass_fields__)
 
@@ -89,7 +89,7 @@ def list_feeds(session: Session, include_imports: bool = False) -> list[FeedReco
 
 def remove_feed(session: Session, url_or_id: str | int) -> FeedRecord:
     """Delete a feed with its items and log (the rollups are cleaned by ``db.items``)."""
-    from db.items import forget_feed_rollups
+    from jkwatch.db.items import forget_feed_rollups
 
     feed = _find(session, url_or_id)
     record = to_record(feed)

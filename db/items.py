@@ -20,9 +20,13 @@ from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from db.driver_sql import fetch, run_many
-from db.models import DailyThemeCount, DailyTotal, Feed, Item, ItemTheme
-from db.records import (
+from jkwatch.clock import utcnow
+from jkwatch.db.driver_sql import fetch, run_many
+from jkwatch.db.models import DailyThemeCount, DailyTotal, Feed, Item, ItemTheme
+from jkwatch.db.retag_plan import RetagPlan, RetagUpdate
+from jkwatch.db.rollup_delta import RollupDelta
+from jkwatch.db.search import search_text
+from jkwatch.model import (
     EntryIn,
     FeedRecord,
     Fingerprint,
@@ -30,10 +34,6 @@ from db.records import (
     ThemeIn,
     relevance_bucket,
 )
-from db.retag_plan import RetagPlan, RetagUpdate
-from db.rollup_delta import RollupDelta
-from db.search import search_text
-from db.types import utcnow
 
 Cell = tuple[int, date]
 """A rollup cell: (feed id, UTC day)."""

@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session
 
-from db.models import Feed
-from db.types import UTCDateTime
+from jkwatch.db.models import Feed
+from jkwatch.db.types import UTCDateTime
 
 
 def renew_leases(session: Session, worker: str, now: datetime, lease: timedelta) -> int:

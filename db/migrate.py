@@ -17,8 +17,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from db.engine import describe_url, first_line
-from db.errors import DatabaseUnavailable, MigrationError
+from jkwatch.db.engine import describe_url
+from jkwatch.db.errors import DatabaseUnavailable, MigrationError
+from jkwatch.errors import first_line
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _PG_MIGRATION_LOCK = 0x6A6B7761  # "jkwa": any constant shared by all jkwatch processes

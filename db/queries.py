@@ -15,8 +15,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from db.models import DailySum, DailyTotal, Feed, FeedSum
-from db.queries_items import (
+from jkwatch.clock import utcnow
+from jkwatch.db.models import DailySum, DailyTotal, Feed, FeedSum
+from jkwatch.db.queries_items import (
     EvidenceRow,
     ItemHit,
     ItemPage,
@@ -24,7 +25,7 @@ from db.queries_items import (
     items_behind,
     search_items,
 )
-from db.queries_theme import (
+from jkwatch.db.queries_theme import (
     COOCCURRENCE_SCAN_LIMIT,
     TERMS_SCAN_LIMIT,
     CooccurrenceCell,
@@ -33,7 +34,7 @@ from db.queries_theme import (
     ThemeDetail,
     theme_detail,
 )
-from db.query_filters import (
+from jkwatch.db.query_filters import (
     GRAINS,
     RELEVANT_BUCKET,
     Filters,
@@ -42,8 +43,7 @@ from db.query_filters import (
     theme_rollup,
     total_rollup,
 )
-from db.themes import ThemeInfo, get_meta, list_themes
-from db.types import utcnow
+from jkwatch.db.themes import ThemeInfo, get_meta, list_themes
 
 __all__ = [
     "COOCCURRENCE_SCAN_LIMIT",

@@ -30,10 +30,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from db.engine import backend_name
-from db.models import Feed, Item, ItemTheme, Theme
-from db.query_filters import Filters, conditions, theme_rollup, total_rollup
-from db.search import query_phrases, single_char_tokens
+from jkwatch.db.engine import backend_name
+from jkwatch.db.models import Feed, Item, ItemTheme, Theme
+from jkwatch.db.query_filters import Filters, conditions, theme_rollup, total_rollup
+from jkwatch.db.search import query_phrases, single_char_tokens
 
 MAX_PAGE_SIZE = 200
 

@@ -18,11 +18,11 @@ from sqlalchemy import Integer, bindparam, case, func, literal_column, select, t
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from db.engine import backend_name
-from db.models import DailyThemeCount, Feed, Item, ItemTheme, Theme
-from db.queries_items import item_conditions
-from db.query_filters import Filters, conditions, period_of, theme_rollup
-from db.themes import ThemeInfo
+from jkwatch.db.engine import backend_name
+from jkwatch.db.models import DailyThemeCount, Feed, Item, ItemTheme, Theme
+from jkwatch.db.queries_items import item_conditions
+from jkwatch.db.query_filters import Filters, conditions, period_of, theme_rollup
+from jkwatch.db.themes import ThemeInfo
 
 TERMS_SCAN_LIMIT = 5_000
 COOCCURRENCE_SCAN_LIMIT = 5_000

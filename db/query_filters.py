@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import Date, cast, func, type_coerce
 from sqlalchemy.orm import Session
 
-from db.engine import backend_name
-from db.models import DailySum, DailyThemeCount, DailyThemeSum, DailyTotal
-from db.records import RELEVANCE_THRESHOLD
+from jkwatch.db.engine import backend_name
+from jkwatch.db.models import DailySum, DailyThemeCount, DailyThemeSum, DailyTotal
+from jkwatch.model import RELEVANCE_THRESHOLD
 
 RELEVANT_BUCKET = round(RELEVANCE_THRESHOLD * 10)
 """``rel_bucket >= 5`` is exactly ``relevance >= 0.5`` (buckets are floor(relevance * 10))."""

@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from db.driver_sql import fetch_in
-from db.records import ThemeIn, relevance_bucket
-from db.rollup_delta import RollupDelta
+from jkwatch.db.driver_sql import fetch_in
+from jkwatch.db.rollup_delta import RollupDelta
+from jkwatch.model import ThemeIn, relevance_bucket
 
 
 @dataclass(frozen=True)

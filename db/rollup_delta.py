@@ -23,7 +23,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from db.driver_sql import is_sqlite, run_many
+from jkwatch.db.driver_sql import is_sqlite, run_many
 
 PAUSE_KEY = "rollup_sums_written_by_writer"
 """``meta`` key that makes the SQLite coarse-sum triggers stand aside (see migration 0004)."""

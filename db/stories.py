@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Item
+from jkwatch.db.models import Item
 
 _CHUNK = 500
 

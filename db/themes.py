@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from db.models import Meta, Theme
+from jkwatch.db.models import Meta, Theme
 
 
 @dataclass(frozen=True)

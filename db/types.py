@@ -42,7 +42,3 @@ class UTCDateTime(TypeDecorator[datetime]):
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
 
-
-def utcnow() -> datetime:
-    """The current time, aware and in UTC (the only clock ``db`` reads by itself)."""
-    return datetime.now(UTC)

@@ -1,10 +1,1 @@
-"""Feed collection, normalisation, dedupe and theme tagging for jkwatch (writes through ``db``)."""
-
-from __future__ import annotations
-
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("jkwatch")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.1.0"
+"""Collecting the news: fetch, parse, normalise, dedupe, tag, and the pipeline and scheduler that drive those stages (writes through ``jkwatch.db``)."""

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from db.records import EntryIn, Fingerprint
+from jkwatch.model import EntryIn, Fingerprint
 
 DEFAULT_WINDOW = timedelta(hours=72)
 DEFAULT_THRESHOLD = 0.5

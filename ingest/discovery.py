@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from ingest.fetch import FetchRequest, FetchSettings, check_url, fetch_one
+from jkwatch.ingest.fetch import FetchRequest, FetchSettings, check_url, fetch_one
 
 FEED_TYPES = (
     "application/rss+xml",

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from db.records import UNKNOWN_LANGUAGE, EntryIn
-from ingest.fetch import FetchSettings, InvalidURL, check_url, fetch_one
-from ingest.fetch_api import FetchRequest
-from ingest.language import entry_language
-from ingest.normalize import (
+from jkwatch.ingest.fetch import FetchSettings, InvalidURL, check_url, fetch_one
+from jkwatch.ingest.fetch_api import FetchRequest
+from jkwatch.ingest.language import entry_language
+from jkwatch.ingest.normalize import (
     BODY_MAX,
     TITLE_MAX,
     canonical_url,
@@ -27,6 +26,7 @@ from ingest.normalize import (
     content_hash,
     html_to_text,
 )
+from jkwatch.model import UNKNOWN_LANGUAGE, EntryIn
 
 SUMMARY_CHARS = 1_200
 _OTHER_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:(?!\\)")

@@ -9,21 +9,21 @@ silently ignored would be worse than a refusal.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from db import feeds as feed_store
-from db.records import FeedSpec
-from ingest.fetch import InvalidURL, check_url
-from ingest.opml import OPMLError, looks_like_opml, parse_opml
+from jkwatch.config import config_file, shipped
+from jkwatch.db import feeds as feed_store
+from jkwatch.ingest.fetch import InvalidURL, check_url
+from jkwatch.ingest.opml import OPMLError, looks_like_opml, parse_opml
+from jkwatch.model import FeedSpec
 
 FEED_KEYS = ("name", "url", "language", "kind", "min_interval", "enabled")
 LIST_KINDS = ("general", "topic")
-DEFAULT_FEEDS_PATH = Path(__file__).resolve().parents[1] / "config" / "feeds.toml"
+DEFAULT_FEEDS_PATH = shipped("feeds.toml")
 FEEDS_ENV = "JKWATCH_FEEDS"
 
 
@@ -32,9 +32,9 @@ class FeedListError(ValueError):
 
 
 def default_feeds_path() -> Path:
-    """``$JKWATCH_FEEDS`` if set, else the ``config/feeds.toml`` shipped with jkwatch."""
-    override = os.environ.get(FEEDS_ENV, "").strip()
-    return Path(override) if override else DEFAULT_FEEDS_PATH
+    """``$JKWATCH_FEEDS`` if set, else ``feeds.toml`` in the config directory, else the one
+    shipped with jkwatch (``jkwatch.config``)."""
+    return config_file("feeds.toml", FEEDS_ENV)
 
 
 def load_feed_list(path: str | Path) -> list[FeedSpec]:

@@ -31,9 +31,9 @@ from urllib.parse import urljoin, urlsplit
 import certifi
 import httpx
 
-from ingest import __version__
-from ingest.fetch_api import FetchRequest, FetchResult
-from ingest.fetch_http import (
+from jkwatch import __version__
+from jkwatch.ingest.fetch_api import FetchRequest, FetchResult
+from jkwatch.ingest.fetch_http import (
     MIB,
     FetchFailure,
     network_error,

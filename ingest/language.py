@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from db.records import UNKNOWN_LANGUAGE
+from jkwatch.model import UNKNOWN_LANGUAGE
 
 _TAG = re.compile(r"^[a-z]{2,3}$")
 _ALIASES = {"jp": "ja", "kr": "ko", "jpn": "ja", "kor": "ko", "eng": "en"}

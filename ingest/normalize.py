@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
-from db.records import UNKNOWN_LANGUAGE, EntryIn
-from ingest.parse import RawEntry
+from jkwatch.ingest.parse import RawEntry
+from jkwatch.model import UNKNOWN_LANGUAGE, EntryIn
 
 TITLE_MAX = 1_000
 SUMMARY_MAX = 20_000

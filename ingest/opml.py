@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from xml.sax.saxutils import quoteattr
 
-from db.records import FeedSpec
+from jkwatch.model import FeedSpec
 
 
 class OPMLError(ValueError):

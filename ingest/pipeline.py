@@ -22,22 +22,22 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.engine import first_line
-from db.errors import DatabaseUnavailable
-from db.feeds import record_attempt
-from db.items import recent_fingerprints, store_entries
-from db.records import EntryIn, FeedRecord, FeedUpdate, FetchOutcome, StoreResult
-from db.stories import stories_by_entry_key
-from db.types import utcnow
-from ingest.dedupe import StoryIndex
-from ingest.fetch import FetchSettings, iter_fetch
-from ingest.fetch_api import FetchRequest, FetchResult
-from ingest.language import entry_language, normalize_language
-from ingest.normalize import FeedContext, normalize_entry
-from ingest.parse import ParsedFeed, ParseError, parse_feed
-from ingest.schedule import Observation, SchedulePolicy, next_fetch
-from ingest.tag_values import sync_taxonomy, theme_ins
-from ingest.tagging import Tagger, load_taxonomy
+from jkwatch.clock import utcnow
+from jkwatch.db.errors import DatabaseUnavailable
+from jkwatch.db.feeds import record_attempt
+from jkwatch.db.items import recent_fingerprints, store_entries
+from jkwatch.db.stories import stories_by_entry_key
+from jkwatch.errors import first_line
+from jkwatch.ingest.dedupe import StoryIndex
+from jkwatch.ingest.fetch import FetchSettings, iter_fetch
+from jkwatch.ingest.fetch_api import FetchRequest, FetchResult
+from jkwatch.ingest.language import entry_language, normalize_language
+from jkwatch.ingest.normalize import FeedContext, normalize_entry
+from jkwatch.ingest.parse import ParsedFeed, ParseError, parse_feed
+from jkwatch.ingest.schedule import Observation, SchedulePolicy, next_fetch
+from jkwatch.ingest.tag_values import sync_taxonomy, theme_ins
+from jkwatch.ingest.tagging import Tagger, load_taxonomy
+from jkwatch.model import EntryIn, FeedRecord, FeedUpdate, FetchOutcome, StoreResult
 
 log = logging.getLogger(__name__)
 

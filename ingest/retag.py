@@ -19,11 +19,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import items as item_store
-from db.engine import end_bulk_writes, tune_for_bulk_writes
-from db.themes import set_meta
-from ingest.tag_values import sync_taxonomy, theme_ins
-from ingest.tagging import Tagger, Taxonomy
+from jkwatch.db import items as item_store
+from jkwatch.db.engine import end_bulk_writes, tune_for_bulk_writes
+from jkwatch.db.themes import set_meta
+from jkwatch.ingest.tag_values import sync_taxonomy, theme_ins
+from jkwatch.ingest.tagging import Tagger, Taxonomy
 
 TAXONOMY_META_KEY = "taxonomy_fingerprint"
 DEFAULT_BATCH_SIZE = 40_000

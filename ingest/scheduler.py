@@ -28,10 +28,10 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import leases
-from db.feeds import claim_due_feeds
-from db.records import FeedRecord
-from db.types import utcnow
+from jkwatch.clock import utcnow
+from jkwatch.db import leases
+from jkwatch.db.feeds import claim_due_feeds
+from jkwatch.model import FeedRecord
 
 log = logging.getLogger(__name__)
 

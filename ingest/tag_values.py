@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from db.records import ThemeIn
-from db.themes import ThemeInfo, sync_themes
-from ingest.tagging import TagResult, Taxonomy
+from jkwatch.db.themes import ThemeInfo, sync_themes
+from jkwatch.ingest.tagging import TagResult, Taxonomy
+from jkwatch.model import ThemeIn
 
 
 def theme_ins(result: TagResult) -> tuple[ThemeIn, ...]:

@@ -20,8 +20,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.engine import make_engine, make_sessionmaker
-from db.migrate import upgrade
+from jkwatch.db.engine import make_engine, make_sessionmaker
+from jkwatch.db.migrate import upgrade
 from tests.feedserver import FeedServer
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

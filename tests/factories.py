@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
-from db.records import EntryIn, FeedSpec, ThemeIn
+from jkwatch.model import EntryIn, FeedSpec, ThemeIn
 
 
 def entry(

@@ -13,11 +13,11 @@ from xml.sax.saxutils import escape
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.feeds import upsert_feed
-from db.records import FeedRecord, FeedSpec
-from ingest.fetch import FetchSettings
-from ingest.pipeline import Pipeline, PipelineSettings, RunReport
-from ingest.tagging import DEFAULT_PATH, Tagger, TaxonomyError, load_taxonomy
+from jkwatch.db.feeds import upsert_feed
+from jkwatch.ingest.fetch import FetchSettings
+from jkwatch.ingest.pipeline import Pipeline, PipelineSettings, RunReport
+from jkwatch.ingest.tagging import DEFAULT_PATH, Tagger, TaxonomyError, load_taxonomy
+from jkwatch.model import FeedRecord, FeedSpec
 
 FIXTURES = Path(__file__).parent / "fixtures" / "robustness"
 

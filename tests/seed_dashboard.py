@@ -18,13 +18,13 @@ from urllib.parse import quote
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import feeds as feed_store
-from db import items as item_store
-from db.engine import make_engine, make_sessionmaker
-from db.migrate import upgrade
-from db.records import FeedUpdate, FetchOutcome
-from db.themes import ThemeInfo, set_meta, sync_themes
-from ingest.tagging import THEME_IDS as TAXONOMY_THEME_IDS
+from jkwatch.db import feeds as feed_store
+from jkwatch.db import items as item_store
+from jkwatch.db.engine import make_engine, make_sessionmaker
+from jkwatch.db.migrate import upgrade
+from jkwatch.db.themes import ThemeInfo, set_meta, sync_themes
+from jkwatch.ingest.tagging import THEME_IDS as TAXONOMY_THEME_IDS
+from jkwatch.model import FeedUpdate, FetchOutcome
 from tests.factories import entry, feed_spec
 
 THEME_IDS = TAXONOMY_THEME_IDS  # the fixed ids the dashboard relies on

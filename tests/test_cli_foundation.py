@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ingest.cli.main import cli
+from jkwatch.cli.main import cli
 
 COMMANDS = [
     ["db", "upgrade"],
@@ -44,7 +44,7 @@ def _run(
     full_env = {k: v for k, v in os.environ.items() if k != "JKWATCH_DATABASE_URL"}
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "ingest.cli.main", *args],
+        [sys.executable, "-m", "jkwatch.cli.main", *args],
         cwd=cwd,
         env=full_env,
         capture_output=True,

@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import delete, func, insert, select, update
 
-from db.models import DailySum, DailyThemeCount, DailyThemeSum, DailyTotal, FeedSum
+from jkwatch.db.models import DailySum, DailyThemeCount, DailyThemeSum, DailyTotal, FeedSum
 
 D1, D2 = date(2025, 1, 6), date(2025, 1, 7)
 

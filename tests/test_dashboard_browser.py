@@ -58,7 +58,7 @@ def start_dashboard(url: str, port: int, output: int | None) -> subprocess.Popen
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop("JKWATCH_DATABASE_URL", None)
     return subprocess.Popen(
-        [sys.executable, "-m", "ingest.cli.main", "--db", url, "dashboard", "--port", str(port)],
+        [sys.executable, "-m", "jkwatch.cli.main", "--db", url, "dashboard", "--port", str(port)],
         cwd=REPO,
         env=env,
         stdout=output,

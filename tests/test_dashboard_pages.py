@@ -9,8 +9,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from db.engine import make_engine
-from db.migrate import upgrade
+from jkwatch.db.engine import make_engine
+from jkwatch.db.migrate import upgrade
 from tests.seed_dashboard import LAST_DAY, XSS_TITLE, corpus, seeded_database, week_of
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")

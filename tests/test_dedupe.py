@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
-from db.records import EntryIn, Fingerprint
-from ingest.dedupe import StoryIndex, hamming, simhash, title_tokens
+from jkwatch.ingest.dedupe import StoryIndex, hamming, simhash, title_tokens
+from jkwatch.model import EntryIn, Fingerprint
 
 T0 = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)
 
@@ -121,7 +121,7 @@ def test_clustering_scales_with_candidates_not_with_stored_items() -> None:
 
 
 def test_batch_simhash_gives_the_same_signatures_as_one_at_a_time():
-    from ingest.dedupe import simhash, simhash_many
+    from jkwatch.ingest.dedupe import simhash, simhash_many
 
     texts = [
         "North Korea fires ballistic missile toward East Sea, JCS says",

@@ -11,13 +11,13 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from db.engine import make_engine, make_sessionmaker
-from db.models import DailyThemeCount, DailyTotal, Item, ItemTheme
-from db.search import search_text
-from db.themes import get_meta
-from ingest.cli.main import cli
-from ingest.demo.corpus import OUTLETS, generate
-from ingest.demo.server import render_corpus
+from jkwatch.cli.main import cli
+from jkwatch.db.engine import make_engine, make_sessionmaker
+from jkwatch.db.models import DailyThemeCount, DailyTotal, Item, ItemTheme
+from jkwatch.db.search import search_text
+from jkwatch.db.themes import get_meta
+from jkwatch.demo.corpus import OUTLETS, generate
+from jkwatch.demo.server import render_corpus
 
 END = date(2025, 6, 30)
 STANDIN_THEMES = Path(__file__).parent / "fixtures" / "feeds" / "standin_themes.toml"
@@ -134,7 +134,7 @@ def test_the_bench_loader_writes_rollups_equal_to_its_items_and_themes(
 
 
 def test_the_demo_database_default_lives_under_demo_data(tmp_path: Path) -> None:
-    from ingest.demo.runner import default_demo_url
+    from jkwatch.demo.runner import default_demo_url
 
     assert default_demo_url(tmp_path) == f"sqlite:///{tmp_path / 'demo-data' / 'demo.db'}"
     assert os.path.basename(default_demo_url(tmp_path)) == "demo.db"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.discovery import DiscoveryError, discover_feed, find_feed_links
-from ingest.fetch import FetchSettings, InvalidURL
+from jkwatch.ingest.discovery import DiscoveryError, discover_feed, find_feed_links
+from jkwatch.ingest.fetch import FetchSettings, InvalidURL
 from tests.feedserver import FeedServer, Response
 
 RSS = """<?xml version="1.0" encoding="utf-8"?>

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import Feed, Item
-from ingest.normalize import TITLE_MAX
-from ingest.parse import MAX_ENTRIES
+from jkwatch.db.models import Feed, Item
+from jkwatch.ingest.normalize import TITLE_MAX
+from jkwatch.ingest.parse import MAX_ENTRIES
 from tests.feedserver import FeedServer, Response
 from tests.reliability_support import add_feeds, peak_rss_kib, reset_peak_rss, rss, run_pipeline
 
@@ -47,8 +47,8 @@ def _channel(items: str) -> bytes:
 def test_a_feed_of_100000_entries_keeps_the_cap_with_a_warning_in_bounded_time_and_memory(
     sqlite_url: str,
 ) -> None:
-    from db.engine import make_engine, make_sessionmaker
-    from db.migrate import upgrade
+    from jkwatch.db.engine import make_engine, make_sessionmaker
+    from jkwatch.db.migrate import upgrade
 
     engine = make_engine(sqlite_url)
     upgrade(engine)
@@ -76,7 +76,7 @@ def test_a_feed_of_100000_entries_keeps_the_cap_with_a_warning_in_bounded_time_a
     assert len(items) == MAX_ENTRIES
     assert elapsed < 60, f"took {elapsed:.1f} s"
     assert growth_mib < 1024, f"peak memory grew by {growth_mib:.0f} MiB"
-    from db.models import FetchRun
+    from jkwatch.db.models import FetchRun
 
     with sessions() as session:
         run = session.scalars(select(FetchRun)).one()

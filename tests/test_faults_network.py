@@ -20,10 +20,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from db.engine import make_engine, make_sessionmaker
-from db.migrate import upgrade
-from db.models import Feed, Item
-from db.types import utcnow
+from jkwatch.clock import utcnow
+from jkwatch.db.engine import make_engine, make_sessionmaker
+from jkwatch.db.migrate import upgrade
+from jkwatch.db.models import Feed, Item
 from tests.feedserver import FeedServer, Request, Response
 from tests.reliability_support import (
     add_feeds,

@@ -21,13 +21,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-import db.engine as db_engine
-from db.engine import make_engine, make_sessionmaker
-from db.migrate import upgrade
-from db.models import Feed, FetchRun, Item
-from db.types import utcnow
-from ingest.pipeline import Pipeline, PipelineSettings
-from ingest.tagging import DEFAULT_PATH, TaxonomyError, load_taxonomy
+import jkwatch.db.engine as db_engine
+from jkwatch.clock import utcnow
+from jkwatch.db.engine import make_engine, make_sessionmaker
+from jkwatch.db.migrate import upgrade
+from jkwatch.db.models import Feed, FetchRun, Item
+from jkwatch.ingest.pipeline import Pipeline, PipelineSettings
+from jkwatch.ingest.tagging import DEFAULT_PATH, TaxonomyError, load_taxonomy
 from tests.feedserver import FeedServer, Response
 from tests.reliability_support import FIXTURES, add_feeds, fetch_settings, healthy_feed, rss, tagger
 
@@ -47,7 +47,7 @@ def _cli_env() -> dict[str, str]:
 
 def _cli(db_url: str, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "ingest.cli.main", "--db", db_url, *args],
+        [sys.executable, "-m", "jkwatch.cli.main", "--db", db_url, *args],
         cwd=ROOT,
         env=_cli_env(),
         stdout=subprocess.PIPE,

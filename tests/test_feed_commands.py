@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from db import feeds as feed_store
-from db import items as item_store
-from db.engine import make_engine, make_sessionmaker
-from db.records import FeedUpdate, FetchOutcome
-from ingest.cli.main import cli
+from jkwatch.cli.main import cli
+from jkwatch.db import feeds as feed_store
+from jkwatch.db import items as item_store
+from jkwatch.db.engine import make_engine, make_sessionmaker
+from jkwatch.model import FeedUpdate, FetchOutcome
 from tests.factories import entry
 from tests.feedserver import FeedServer, Response
 

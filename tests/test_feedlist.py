@@ -9,9 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import feeds as feed_store
-from db.records import FeedSpec
-from ingest.feedlist import (
+from jkwatch.db import feeds as feed_store
+from jkwatch.ingest.feedlist import (
     DEFAULT_FEEDS_PATH,
     FeedListError,
     default_feeds_path,
@@ -19,6 +18,7 @@ from ingest.feedlist import (
     parse_feed_list,
     seed_default_feeds,
 )
+from jkwatch.model import FeedSpec
 
 TOML = """
 [[feeds]]

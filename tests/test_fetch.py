@@ -14,8 +14,8 @@ import brotli
 import httpx
 import pytest
 
-from ingest import __version__
-from ingest.fetch import (
+from jkwatch import __version__
+from jkwatch.ingest.fetch import (
     FetchRequest,
     FetchSettings,
     InvalidURL,
@@ -374,7 +374,7 @@ def test_tls_trouble_is_described(server: FeedServer) -> None:
 
 
 def test_a_failed_dns_lookup_names_the_host() -> None:
-    from ingest.fetch_http import network_error
+    from jkwatch.ingest.fetch_http import network_error
 
     try:
         raise httpx.ConnectError("[Errno -2] Name or service not known") from socket.gaierror(

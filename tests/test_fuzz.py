@@ -15,9 +15,9 @@ from xml.sax.saxutils import escape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.language import entry_language
-from ingest.normalize import FeedContext, normalize_entry
-from ingest.parse import ParsedFeed, ParseError, RawEntry, parse_feed
+from jkwatch.ingest.language import entry_language
+from jkwatch.ingest.normalize import FeedContext, normalize_entry
+from jkwatch.ingest.parse import ParsedFeed, ParseError, RawEntry, parse_feed
 from tests.reliability_support import tagger
 
 FUZZ = settings(

@@ -16,15 +16,15 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard.safe import safe_link
-from db.feeds import upsert_feed
-from db.items import store_entries
-from db.models import Feed, Item
-from db.queries_items import search_items
-from db.query_filters import Filters
-from ingest.cli.main import cli
-from ingest.normalize import FeedContext, normalize_entry
-from ingest.parse import RawEntry
+from jkwatch.cli.main import cli
+from jkwatch.dashboard.safe import safe_link
+from jkwatch.db.feeds import upsert_feed
+from jkwatch.db.items import store_entries
+from jkwatch.db.models import Feed, Item
+from jkwatch.db.queries_items import search_items
+from jkwatch.db.query_filters import Filters
+from jkwatch.ingest.normalize import FeedContext, normalize_entry
+from jkwatch.ingest.parse import RawEntry
 from tests.factories import entry, feed_spec
 
 HOSTILE_QUERIES = [
@@ -108,8 +108,8 @@ FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1:A2
 
 
 def test_csv_export_neutralises_cells_that_would_start_a_formula(sqlite_url: str) -> None:
-    from db.engine import make_engine, make_sessionmaker
-    from db.migrate import upgrade
+    from jkwatch.db.engine import make_engine, make_sessionmaker
+    from jkwatch.db.migrate import upgrade
 
     engine = make_engine(sqlite_url)
     upgrade(engine)
@@ -173,8 +173,8 @@ def test_ingest_feeds_file_refuses_non_http_urls_with_a_clear_message(
     result = CliRunner().invoke(cli, ["--db", sqlite_url, "ingest", "--feeds", str(feeds_file)])
     assert result.exit_code == 2, result.output
     assert "http" in result.stderr.lower()
-    from db.engine import make_engine, make_sessionmaker
-    from db.migrate import upgrade
+    from jkwatch.db.engine import make_engine, make_sessionmaker
+    from jkwatch.db.migrate import upgrade
 
     engine = make_engine(sqlite_url)
     upgrade(engine)
@@ -232,7 +232,7 @@ def test_a_feed_link_with_a_non_http_scheme_is_never_stored_as_the_item_url(link
 
 
 def test_the_dashboard_binds_to_localhost_unless_told_otherwise() -> None:
-    from ingest.cli.dashboard_commands import dashboard_command, streamlit_command
+    from jkwatch.cli.dashboard_commands import dashboard_command, streamlit_command
 
     host = next(p for p in dashboard_command.params if p.name == "host")
     assert host.default == "127.0.0.1"
@@ -244,7 +244,7 @@ def test_the_dashboards_database_connection_refuses_writes(engine, db_url: str) 
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
-    from dashboard import data
+    from jkwatch.dashboard import data
 
     reader = data._engine(db_url)
     with pytest.raises(DBAPIError), reader.begin() as conn:
@@ -270,7 +270,7 @@ def test_opml_import_skips_non_http_outlines_with_a_warning(
     result = CliRunner().invoke(cli, ["--db", sqlite_url, "feeds", "import-opml", str(opml)])
     assert result.exit_code == 0, result.output
     assert result.stderr.count("only http and https") == 3
-    from db.engine import make_engine, make_sessionmaker
+    from jkwatch.db.engine import make_engine, make_sessionmaker
 
     engine = make_engine(sqlite_url)
     with make_sessionmaker(engine)() as session:

@@ -10,11 +10,11 @@ from click.testing import CliRunner
 from feedserver import FeedServer, Response
 from sqlalchemy import select
 
-from db.engine import make_engine, make_sessionmaker
-from db.models import Feed, Item, ItemTheme
-from ingest.cli.main import cli
-from ingest.documents import DocumentError, document_entry, read_document
-from ingest.tagging import DEFAULT_PATH, ENV_VAR, TaxonomyError, load_taxonomy
+from jkwatch.cli.main import cli
+from jkwatch.db.engine import make_engine, make_sessionmaker
+from jkwatch.db.models import Feed, Item, ItemTheme
+from jkwatch.ingest.documents import DocumentError, document_entry, read_document
+from jkwatch.ingest.tagging import DEFAULT_PATH, ENV_VAR, TaxonomyError, load_taxonomy
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 

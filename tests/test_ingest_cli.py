@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 from feedserver import FeedServer, Response
 
-from ingest.cli.main import cli
-from ingest.tagging import DEFAULT_PATH, ENV_VAR, TaxonomyError, load_taxonomy
+from jkwatch.cli.main import cli
+from jkwatch.ingest.tagging import DEFAULT_PATH, ENV_VAR, TaxonomyError, load_taxonomy
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 EXPORT_KEYS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.language import detect_language, entry_language, normalize_language
+from jkwatch.ingest.language import detect_language, entry_language, normalize_language
 
 
 @pytest.mark.parametrize(

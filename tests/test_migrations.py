@@ -6,9 +6,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from db.engine import make_engine
-from db.migrate import current_revision, head_revision, upgrade
-from db.models import Base
+from jkwatch.db.engine import make_engine
+from jkwatch.db.migrate import current_revision, head_revision, upgrade
+from jkwatch.db.models import Base
 
 # Created by raw SQL in the migration for full-text search; not part of the ORM models.
 FULL_TEXT_OBJECTS = {

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.normalize import (
+from jkwatch.ingest.normalize import (
     SUMMARY_MAX,
     TITLE_MAX,
     FeedContext,
@@ -19,7 +19,7 @@ from ingest.normalize import (
     normalize_entry,
     published_time,
 )
-from ingest.parse import RawEntry, parse_feed
+from jkwatch.ingest.parse import RawEntry, parse_feed
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 FETCHED = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)

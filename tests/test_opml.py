@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from db.records import FeedSpec
-from ingest.opml import OPMLError, OPMLFeed, looks_like_opml, parse_opml, read_outlines, to_opml
+from jkwatch.ingest.opml import (
+    OPMLError,
+    OPMLFeed,
+    looks_like_opml,
+    parse_opml,
+    read_outlines,
+    to_opml,
+)
+from jkwatch.model import FeedSpec
 
 NESTED = """<?xml version="1.0" encoding="UTF-8"?>
 <opml version="2.0">

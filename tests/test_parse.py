@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.parse import MAX_ENTRIES, ParseError, parse_feed
+from jkwatch.ingest.parse import MAX_ENTRIES, ParseError, parse_feed
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 

@@ -15,13 +15,13 @@ from feedserver import FeedServer, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-import ingest.pipeline as pipeline_module
-from db.feeds import fetch_log, get_feed, upsert_feed
-from db.models import Item, ItemTheme
-from db.records import FeedRecord, FeedSpec
-from ingest.fetch import FetchSettings
-from ingest.pipeline import Pipeline, PipelineSettings
-from ingest.tagging import DEFAULT_PATH, Tagger, TaxonomyError, load_taxonomy
+import jkwatch.ingest.pipeline as pipeline_module
+from jkwatch.db.feeds import fetch_log, get_feed, upsert_feed
+from jkwatch.db.models import Item, ItemTheme
+from jkwatch.ingest.fetch import FetchSettings
+from jkwatch.ingest.pipeline import Pipeline, PipelineSettings
+from jkwatch.ingest.tagging import DEFAULT_PATH, Tagger, TaxonomyError, load_taxonomy
+from jkwatch.model import FeedRecord, FeedSpec
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
@@ -291,7 +291,7 @@ class _FailingTagger:
     def tag(self, title: str, summary: str = "", body: str = "", lang: str | None = None):  # type: ignore[no-untyped-def]
         from dataclasses import replace
 
-        from ingest.tagging import ThemeScore
+        from jkwatch.ingest.tagging import ThemeScore
 
         result = self.real.tag(title, summary, body, lang)
         if "Typhoon" in title:

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from db import queries
-from db.engine import make_engine, make_sessionmaker
-from db.queries import Filters
-from db.queries_items import fts5_match_expression
+from jkwatch.db import queries
+from jkwatch.db.engine import make_engine, make_sessionmaker
+from jkwatch.db.queries import Filters
+from jkwatch.db.queries_items import fts5_match_expression
 from tests.seed_dashboard import (
     FIRST_DAY,
     LAST_DAY,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from db import feeds as feed_store
-from db import items as item_store
-from db.models import DailyThemeCount, Item, ItemTheme
-from db.themes import get_meta
-from ingest.cli.main import cli
-from ingest.retag import TAXONOMY_META_KEY, retag_all
-from ingest.tag_values import sync_taxonomy
-from ingest.tagging import load_taxonomy
+from jkwatch.cli.main import cli
+from jkwatch.db import feeds as feed_store
+from jkwatch.db import items as item_store
+from jkwatch.db.models import DailyThemeCount, Item, ItemTheme
+from jkwatch.db.themes import get_meta
+from jkwatch.ingest.retag import TAXONOMY_META_KEY, retag_all
+from jkwatch.ingest.tag_values import sync_taxonomy
+from jkwatch.ingest.tagging import load_taxonomy
 from tests.factories import entry, feed_spec
 
 HEADLINES = [
@@ -71,8 +71,8 @@ def test_retag_only_stale_skips_items_already_current(sessions):
 def test_retag_command_reports_the_items_it_retagged(sqlite_url):
     from click.testing import CliRunner
 
-    from db.engine import make_engine, make_sessionmaker
-    from db.migrate import upgrade
+    from jkwatch.db.engine import make_engine, make_sessionmaker
+    from jkwatch.db.migrate import upgrade
 
     engine = make_engine(sqlite_url)
     upgrade(engine)

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from db import feeds as feed_store
-from db import items as item_store
-from db.models import (
+from jkwatch.db import feeds as feed_store
+from jkwatch.db import items as item_store
+from jkwatch.db.models import (
     DailySum,
     DailyThemeCount,
     DailyThemeSum,
@@ -22,9 +22,9 @@ from db.models import (
     ItemTheme,
     Meta,
 )
-from db.records import ThemeIn
-from db.rollup_delta import PAUSE_KEY, RollupDelta
-from db.themes import ThemeInfo, sync_themes
+from jkwatch.db.rollup_delta import PAUSE_KEY, RollupDelta
+from jkwatch.db.themes import ThemeInfo, sync_themes
+from jkwatch.model import ThemeIn
 from tests.factories import entry, feed_spec
 
 THEMES = [
@@ -210,8 +210,8 @@ def test_a_batch_that_fails_midway_leaves_old_tags_and_rollups_untouched(session
 
 
 def test_sqlite_coarse_triggers_stand_aside_only_inside_the_pausing_transaction(sqlite_url):
-    from db.engine import make_engine, make_sessionmaker
-    from db.migrate import upgrade
+    from jkwatch.db.engine import make_engine, make_sessionmaker
+    from jkwatch.db.migrate import upgrade
 
     engine = make_engine(sqlite_url)
     upgrade(engine)
@@ -239,8 +239,8 @@ def test_sqlite_coarse_triggers_stand_aside_only_inside_the_pausing_transaction(
 def test_migration_0004_downgrades_to_the_unpaused_triggers_and_back(sqlite_url):
     from alembic import command
 
-    from db.engine import make_engine
-    from db.migrate import _config, upgrade
+    from jkwatch.db.engine import make_engine
+    from jkwatch.db.migrate import _config, upgrade
 
     engine = make_engine(sqlite_url)
     upgrade(engine)

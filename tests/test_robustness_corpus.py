@@ -18,11 +18,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.engine import make_engine, make_sessionmaker
-from db.migrate import upgrade
-from db.models import Feed, FetchRun, Item
-from ingest.parse import parse_feed
-from ingest.pipeline import RunReport
+from jkwatch.db.engine import make_engine, make_sessionmaker
+from jkwatch.db.migrate import upgrade
+from jkwatch.db.models import Feed, FetchRun, Item
+from jkwatch.ingest.parse import parse_feed
+from jkwatch.ingest.pipeline import RunReport
 from tests.feedserver import FeedServer, Response
 from tests.reliability_support import add_feeds, run_pipeline
 

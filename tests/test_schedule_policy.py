@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ingest.schedule import (
+from jkwatch.ingest.schedule import (
     Observation,
     SchedulePolicy,
     error_delay_s,

@@ -26,17 +26,17 @@ from click.testing import CliRunner
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import feeds as feed_store
-from db import leases
-from db.engine import make_engine, make_sessionmaker
-from db.migrate import upgrade
-from db.models import Feed, FetchRun, Item
-from db.records import FeedSpec
-from ingest.cli.main import cli
-from ingest.locks import LockHeld, WriterLock, writer_lock
-from ingest.pipeline import Pipeline, PipelineSettings
-from ingest.scheduler import Scheduler, SchedulerSettings, make_worker_id
-from ingest.tagging import TaxonomyError, load_taxonomy
+from jkwatch.cli.main import cli
+from jkwatch.db import feeds as feed_store
+from jkwatch.db import leases
+from jkwatch.db.engine import make_engine, make_sessionmaker
+from jkwatch.db.migrate import upgrade
+from jkwatch.db.models import Feed, FetchRun, Item
+from jkwatch.ingest.locks import LockHeld, WriterLock, writer_lock
+from jkwatch.ingest.pipeline import Pipeline, PipelineSettings
+from jkwatch.ingest.scheduler import Scheduler, SchedulerSettings, make_worker_id
+from jkwatch.ingest.tagging import TaxonomyError, load_taxonomy
+from jkwatch.model import FeedSpec
 from tests.feedserver import FeedServer, Response
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -268,7 +268,7 @@ def test_postgresql_needs_no_writer_lock(pg_url):
 
 def _cli(url: str, *args: str, **kwargs) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "ingest.cli.main", "--db", url, *args],
+        [sys.executable, "-m", "jkwatch.cli.main", "--db", url, *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -293,7 +293,7 @@ def test_a_second_scheduler_on_the_same_sqlite_database_refuses_to_start(sqlite_
         pid = _wait_for_lock_holder(tmp_path / "jkwatch.db.lock")
         assert pid == first.pid
         second = subprocess.run(
-            [sys.executable, "-m", "ingest.cli.main", "--db", sqlite_url, "run", "--no-dashboard"],
+            [sys.executable, "-m", "jkwatch.cli.main", "--db", sqlite_url, "run", "--no-dashboard"],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -306,7 +306,7 @@ def test_a_second_scheduler_on_the_same_sqlite_database_refuses_to_start(sqlite_
         first.kill()
         first.wait(timeout=10)
         third = subprocess.run(
-            [sys.executable, "-m", "ingest.cli.main", "--db", sqlite_url, "schedule", "--once"],
+            [sys.executable, "-m", "jkwatch.cli.main", "--db", sqlite_url, "schedule", "--once"],
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -24,11 +24,11 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import feeds as feed_store
-from db.engine import make_engine, make_sessionmaker
-from db.migrate import upgrade
-from db.models import Feed, FetchRun, Item
-from db.records import FeedSpec
+from jkwatch.db import feeds as feed_store
+from jkwatch.db.engine import make_engine, make_sessionmaker
+from jkwatch.db.migrate import upgrade
+from jkwatch.db.models import Feed, FetchRun, Item
+from jkwatch.model import FeedSpec
 from tests.feedserver import FeedServer, Request, Response
 from tests.test_scheduler import RSS_TYPE, rss, use_a_loadable_taxonomy
 
@@ -75,7 +75,7 @@ class Workers:
             [
                 sys.executable,
                 "-m",
-                "ingest.cli.main",
+                "jkwatch.cli.main",
                 "--db",
                 self.url,
                 "schedule",

@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select, text
 
-from db import feeds as feed_store
-from db import items as item_store
-from db.models import DailyThemeCount, DailyTotal, Item, ItemTheme
-from db.records import FeedUpdate, FetchOutcome, ThemeIn
-from db.themes import ThemeInfo, sync_themes
+from jkwatch.db import feeds as feed_store
+from jkwatch.db import items as item_store
+from jkwatch.db.models import DailyThemeCount, DailyTotal, Item, ItemTheme
+from jkwatch.db.themes import ThemeInfo, sync_themes
+from jkwatch.model import FeedUpdate, FetchOutcome, ThemeIn
 from tests.factories import entry, feed_spec
 
 THEMES = [ThemeInfo("nk_weapons", "NK weapons", "", 0), ThemeInfo("jk_cooperation", "JK", "", 1)]

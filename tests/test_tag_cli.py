@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from ingest.cli.main import cli
+from jkwatch.cli.main import cli
 
 MISSILE = {
     "id": "a1",

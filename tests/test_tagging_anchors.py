@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.tagging import THEME_IDS, Tagger, TaxonomyError, load_taxonomy, parse_taxonomy
+from jkwatch.ingest.tagging import THEME_IDS, Tagger, TaxonomyError, load_taxonomy, parse_taxonomy
 
 HEADER = """
 version = 1

@@ -13,8 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from ingest.tagging import THEME_IDS, Tagger, load_taxonomy
-from ingest.tagging.evaluation import PRF, EvalReport, evaluate, format_report, parse_labelled
+from jkwatch.ingest.tagging import THEME_IDS, Tagger, load_taxonomy
+from jkwatch.ingest.tagging.evaluation import (
+    PRF,
+    EvalReport,
+    evaluate,
+    format_report,
+    parse_labelled,
+)
 
 DATA = Path(__file__).resolve().parent / "data"
 TARGET_RELEVANCE_F1 = 0.95

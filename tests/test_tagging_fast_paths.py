@@ -14,10 +14,10 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.tagging import Evidence, TagResult, ThemeScore
-from ingest.tagging import text as text_module
-from ingest.tagging.results import build_tag_result, build_theme_score
-from ingest.tagging.text import normalize
+from jkwatch.ingest.tagging import Evidence, TagResult, ThemeScore
+from jkwatch.ingest.tagging import text as text_module
+from jkwatch.ingest.tagging.results import build_tag_result, build_theme_score
+from jkwatch.ingest.tagging.text import normalize
 
 _WORD_RUNS = re.compile(r"[a-z0-9]+|[^\W\x00-\x7f]+")
 

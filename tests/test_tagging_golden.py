@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.tagging import Tagger, load_taxonomy
+from jkwatch.ingest.tagging import Tagger, load_taxonomy
 
 DATA = Path(__file__).resolve().parent / "data"
 GOLDEN = DATA / "tagging_golden.jsonl.gz"

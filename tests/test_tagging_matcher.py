@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.tagging import THEME_IDS, Tagger, TagResult, load_taxonomy, parse_taxonomy
-from ingest.tagging.text import english_variants, normalize
+from jkwatch.ingest.tagging import THEME_IDS, Tagger, TagResult, load_taxonomy, parse_taxonomy
+from jkwatch.ingest.tagging.text import english_variants, normalize
 
 TINY_HEADER = """
 version = 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import random
 
-from ingest.tagging.scoring import round3
+from jkwatch.ingest.tagging.scoring import round3
 
 
 def _same(x: float) -> bool:

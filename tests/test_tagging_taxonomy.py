@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from ingest.tagging import DEFAULT_PATH, THEME_IDS, TaxonomyError, load_taxonomy, parse_taxonomy
+from jkwatch.ingest.tagging import (
+    DEFAULT_PATH,
+    THEME_IDS,
+    TaxonomyError,
+    load_taxonomy,
+    parse_taxonomy,
+)
 
 EXPECTED_IDS = (
     "jk_cooperation",

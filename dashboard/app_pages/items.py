@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, view
-from dashboard.safe import escape_markdown, safe_link
+from jkwatch.dashboard import data, view
+from jkwatch.dashboard.safe import escape_markdown, safe_link
 
 PAGE_SIZES = (25, 50, 100)
 

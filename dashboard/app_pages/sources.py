@@ -6,7 +6,7 @@ import contextlib
 
 import streamlit as st
 
-from dashboard import data, view
+from jkwatch.dashboard import data, view
 
 st.title("Sources & health")
 url = data.database_url()

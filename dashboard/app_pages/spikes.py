@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from dashboard import charts, data, view
+from jkwatch.dashboard import charts, data, view
 
 st.title("Spikes")
 url = data.database_url()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, view
+from jkwatch.dashboard import charts, data, view
 
 st.title("Theme detail")
 url = data.database_url()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, data, view
-from dashboard.filters import MEASURES
+from jkwatch.dashboard import charts, data, view
+from jkwatch.dashboard.filters import MEASURES
 
 DEFAULT_TOP_THEMES = 6
 

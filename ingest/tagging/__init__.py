@@ -9,15 +9,8 @@ Pure: the only I/O is reading the taxonomy TOML. Typical use::
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from ingest.tagging import native
-
-# Before anything imports the compiled modules: run their source where a build is stale.
-native.select(__name__, Path(__file__).resolve().parent)
-
-from ingest.tagging.results import FIELDS, Evidence, TagResult, ThemeScore
-from ingest.tagging.schema import (
+from jkwatch.ingest.tagging.results import FIELDS, Evidence, TagResult, ThemeScore
+from jkwatch.ingest.tagging.schema import (
     DEFAULT_PATH,
     ENV_VAR,
     LANGS,
@@ -27,8 +20,8 @@ from ingest.tagging.schema import (
     TaxonomyError,
     Theme,
 )
-from ingest.tagging.tagger import Explanation, Tagger, tag_many
-from ingest.tagging.taxonomy import load_taxonomy, parse_taxonomy
+from jkwatch.ingest.tagging.tagger import Explanation, Tagger, tag_many
+from jkwatch.ingest.tagging.taxonomy import load_taxonomy, parse_taxonomy
 
 __all__ = [
     "DEFAULT_PATH",

@@ -12,8 +12,8 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ingest.tagging.schema import THEME_IDS
-from ingest.tagging.tagger import Tagger
+from jkwatch.ingest.tagging.schema import THEME_IDS
+from jkwatch.ingest.tagging.tagger import Tagger
 
 __all__ = [
     "EvalReport",

@@ -39,8 +39,8 @@ from operator import itemgetter
 
 import ahocorasick
 
-from ingest.tagging.schema import LANGS, Taxonomy, Term
-from ingest.tagging.text import english_variants, normalize, strip_cjk_spaces
+from jkwatch.ingest.tagging.schema import LANGS, Taxonomy, Term
+from jkwatch.ingest.tagging.text import english_variants, normalize, strip_cjk_spaces
 
 try:  # the C helper behind Counter.update: counts an iterable into a dict without Python code
     from collections import _count_elements  # type: ignore[attr-defined]

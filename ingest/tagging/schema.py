@@ -7,7 +7,8 @@ tagger compile from live apart from the hand-edited file's validation rules.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+
+from jkwatch.config import shipped
 
 __all__ = [
     "DEFAULT_PATH",
@@ -42,7 +43,8 @@ THEME_IDS: tuple[str, ...] = (
 )
 LANGS: tuple[str, ...] = ("en", "ja", "ko")
 ENV_VAR = "JKWATCH_THEMES"
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "config" / "themes.toml"
+DEFAULT_PATH = shipped("themes.toml")
+"""The taxonomy that ships with jkwatch; ``load_taxonomy()`` prefers the user's (jkwatch.config)."""
 
 
 class TaggingError(Exception):

@@ -17,15 +17,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from math import exp as _exp
 
-from ingest.tagging.matcher import Matcher
-from ingest.tagging.results import (
+from jkwatch.ingest.tagging.matcher import Matcher
+from jkwatch.ingest.tagging.results import (
     FIELDS,
     Evidence,
     TagResult,
     build_tag_result,
     build_theme_score,
 )
-from ingest.tagging.schema import Taxonomy
+from jkwatch.ingest.tagging.schema import Taxonomy
 
 __all__ = ["Hit", "Layout", "Scorer", "round3"]
 

@@ -24,11 +24,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ingest.tagging.matcher import Matcher, term_keys
-from ingest.tagging.results import Evidence, TagResult
-from ingest.tagging.schema import LANGS, Taxonomy
-from ingest.tagging.scoring import Layout, Scorer
-from ingest.tagging.text import detect_lang, normalize
+from jkwatch.ingest.tagging.matcher import Matcher, term_keys
+from jkwatch.ingest.tagging.results import Evidence, TagResult
+from jkwatch.ingest.tagging.schema import LANGS, Taxonomy
+from jkwatch.ingest.tagging.scoring import Layout, Scorer
+from jkwatch.ingest.tagging.text import detect_lang, normalize
 
 __all__ = ["Explanation", "Tagger", "tag_many"]
 

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from ingest.tagging.schema import (
-    DEFAULT_PATH,
+from jkwatch.config import config_file
+from jkwatch.ingest.tagging.schema import (
     ENV_VAR,
     LANGS,
     THEME_IDS,
@@ -30,7 +29,7 @@ from ingest.tagging.schema import (
     Term,
     Theme,
 )
-from ingest.tagging.text import normalize
+from jkwatch.ingest.tagging.text import normalize
 
 __all__ = ["load_taxonomy", "parse_taxonomy"]
 
@@ -59,11 +58,9 @@ _SCORING_NUMBERS = {
 
 
 def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
-    """Load the taxonomy from `path`, else `$JKWATCH_THEMES`, else `config/themes.toml`."""
-    if path is None:
-        env = os.environ.get(ENV_VAR)
-        path = Path(env) if env else DEFAULT_PATH
-    path = Path(path)
+    """Load the taxonomy from `path`, else `$JKWATCH_THEMES`, else `themes.toml` in the config
+    directory, else the shipped default (``jkwatch.config``)."""
+    path = Path(path) if path is not None else config_file("themes.toml", ENV_VAR)
     try:
         data = path.read_bytes()
     except OSError as err:

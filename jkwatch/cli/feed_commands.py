@@ -15,19 +15,19 @@ from pathlib import Path
 
 import click
 
-from db import feeds as feed_store
-from db.feed_stats import item_counts
-from db.records import FeedRecord, FeedSpec
-from ingest.cli.context import AppContext
-from ingest.cli.errors import fail
-from ingest.discovery import DiscoveryError, discover_feed
-from ingest.feedlist import (
+from jkwatch.cli.context import AppContext
+from jkwatch.cli.errors import fail
+from jkwatch.db import feeds as feed_store
+from jkwatch.db.feed_stats import item_counts
+from jkwatch.ingest.discovery import DiscoveryError, discover_feed
+from jkwatch.ingest.feedlist import (
     FeedListError,
     default_feeds_path,
     load_feed_list,
 )
-from ingest.fetch import InvalidURL, check_url
-from ingest.opml import OPMLError, OPMLFeed, read_outlines, to_opml
+from jkwatch.ingest.fetch import InvalidURL, check_url
+from jkwatch.ingest.opml import OPMLError, OPMLFeed, read_outlines, to_opml
+from jkwatch.model import FeedRecord, FeedSpec
 
 KIND_CHOICE = click.Choice(["general", "topic"])
 

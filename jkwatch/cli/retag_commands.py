@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from db import items as item_store
-from ingest.cli.context import AppContext
-from ingest.cli.errors import UserError
-from ingest.retag import DEFAULT_BATCH_SIZE, retag_all
-from ingest.tagging import TaxonomyError, load_taxonomy
+from jkwatch.cli.context import AppContext
+from jkwatch.cli.errors import UserError
+from jkwatch.db import items as item_store
+from jkwatch.ingest.retag import DEFAULT_BATCH_SIZE, retag_all
+from jkwatch.ingest.tagging import TaxonomyError, load_taxonomy
 
 
 @click.command("retag")

@@ -23,15 +23,15 @@ from typing import Any
 
 import click
 
-from db.engine import describe_url
-from db.feeds import list_feeds
-from db.records import FeedRecord
-from db.types import utcnow
-from ingest.cli.context import AppContext
-from ingest.cli.errors import fail
-from ingest.locks import LockHeld, writer_lock
-from ingest.schedule import SchedulePolicy
-from ingest.scheduler import Scheduler, SchedulerSettings, make_worker_id
+from jkwatch.cli.context import AppContext
+from jkwatch.cli.errors import fail
+from jkwatch.clock import utcnow
+from jkwatch.db.engine import describe_url
+from jkwatch.db.feeds import list_feeds
+from jkwatch.ingest.locks import LockHeld, writer_lock
+from jkwatch.ingest.schedule import SchedulePolicy
+from jkwatch.ingest.scheduler import Scheduler, SchedulerSettings, make_worker_id
+from jkwatch.model import FeedRecord
 
 # -- shared options ------------------------------------------------------------------------
 
@@ -129,8 +129,8 @@ def _writer_lock(app: AppContext) -> Iterator[None]:
 
 
 def _build_scheduler(app: AppContext, opts: dict[str, Any], echo_feeds: bool) -> Scheduler:
-    from ingest.pipeline import Pipeline, PipelineSettings
-    from ingest.tagging import TaxonomyError
+    from jkwatch.ingest.pipeline import Pipeline, PipelineSettings
+    from jkwatch.ingest.tagging import TaxonomyError
 
     sessions = app.sessions()  # upgrades the schema on first use
     worker = make_worker_id()
@@ -216,7 +216,7 @@ def schedule_command(app: AppContext, once: bool, **opts: Any) -> None:
 
 
 def _seed_default_feeds(app: AppContext) -> int:
-    from ingest.feedlist import FeedListError, seed_default_feeds
+    from jkwatch.ingest.feedlist import FeedListError, seed_default_feeds
 
     try:
         with app.sessions().begin() as session:
@@ -227,7 +227,7 @@ def _seed_default_feeds(app: AppContext) -> int:
 
 
 def _start_dashboard(app: AppContext, host: str, port: int) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "ingest.cli.main", "--db", app.database_url]
+    command = [sys.executable, "-m", "jkwatch.cli.main", "--db", app.database_url]
     command += ["dashboard", "--host", host, "--port", str(port)]
     # Its own session: a terminal Ctrl-C reaches only us, and we stop the dashboard in order.
     return subprocess.Popen(command, start_new_session=True)

@@ -16,9 +16,9 @@ from typing import Any, BinaryIO, TextIO
 
 import click
 
-from ingest.cli.errors import UserError
-from ingest.tagging import Tagger, Taxonomy, TaxonomyError, load_taxonomy
-from ingest.tagging.evaluation import evaluate, format_report, parse_labelled
+from jkwatch.cli.errors import UserError
+from jkwatch.ingest.tagging import Tagger, Taxonomy, TaxonomyError, load_taxonomy
+from jkwatch.ingest.tagging.evaluation import evaluate, format_report, parse_labelled
 
 _THEMES_OPTION = click.option(
     "--themes",

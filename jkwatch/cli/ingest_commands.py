@@ -18,11 +18,11 @@ from urllib.parse import urlsplit
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from db.engine import first_line
-from db.records import FeedRecord, ItemRow
-from db.types import utcnow
-from ingest.cli.context import AppContext
-from ingest.cli.errors import UserError
+from jkwatch.cli.context import AppContext
+from jkwatch.cli.errors import UserError
+from jkwatch.clock import utcnow
+from jkwatch.errors import first_line
+from jkwatch.model import FeedRecord, ItemRow
 
 EXPORT_KEYS = (
     "id",
@@ -45,7 +45,7 @@ def _database_error(exc: SQLAlchemyError) -> UserError:
 
 
 def _tagger() -> Any:
-    from ingest.tagging import Tagger, TaxonomyError, load_taxonomy
+    from jkwatch.ingest.tagging import Tagger, TaxonomyError, load_taxonomy
 
     try:
         return Tagger(load_taxonomy())
@@ -54,8 +54,8 @@ def _tagger() -> Any:
 
 
 def _feeds_from_file(app: AppContext, path: Path) -> list[FeedRecord]:
-    from db.feeds import upsert_feed
-    from ingest.feedlist import FeedListError, load_feed_list
+    from jkwatch.db.feeds import upsert_feed
+    from jkwatch.ingest.feedlist import FeedListError, load_feed_list
 
     try:
         specs = load_feed_list(path)
@@ -93,8 +93,8 @@ def _summary_line(report: Any) -> str:
 @click.pass_obj
 def ingest_command(app: AppContext, feeds_file: Path | None, all_feeds: bool, once: bool) -> None:
     """Fetch feeds once and store new items (due feeds by default)."""
-    from db.feeds import due_feeds
-    from ingest.pipeline import Pipeline
+    from jkwatch.db.feeds import due_feeds
+    from jkwatch.ingest.pipeline import Pipeline
 
     del once  # one pass is all this command ever does
     tagger = _tagger()
@@ -173,9 +173,9 @@ def import_command(
     language: str | None,
 ) -> None:
     """Import a standalone article or essay (text, Markdown or HTML file, or an http(s) URL)."""
-    from db.feeds import ensure_import_feed
-    from ingest.documents import DocumentError, document_entry, read_document
-    from ingest.pipeline import Pipeline
+    from jkwatch.db.feeds import ensure_import_feed
+    from jkwatch.ingest.documents import DocumentError, document_entry, read_document
+    from jkwatch.ingest.pipeline import Pipeline
 
     when = _parse_time(published)
     try:
@@ -224,7 +224,7 @@ def csv_safe(value: Any) -> str:
 
 
 def _iter_rows(app: AppContext, filters: Any) -> Iterator[ItemRow]:
-    from db.export import iter_items
+    from jkwatch.db.export import iter_items
 
     with app.sessions()() as session:
         yield from iter_items(session, filters)
@@ -248,7 +248,7 @@ def export_command(
     relevant_only: bool,
 ) -> None:
     """Write stored items to stdout as JSON Lines or CSV (streamed: flat memory)."""
-    from db.export import ExportFilter
+    from jkwatch.db.export import ExportFilter
 
     filters = ExportFilter(
         since=_parse_date(since, "--since"),

@@ -18,16 +18,16 @@ from pathlib import Path
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine, make_url
 
-from db.engine import describe_url, make_engine, make_sessionmaker, resolve_database_url
-from db.feeds import upsert_feed
-from db.items import count_items
-from db.migrate import upgrade
-from db.models import Base
-from db.records import FeedSpec
-from db.themes import get_meta, set_meta
-from db.types import utcnow
-from ingest.demo.corpus import DEFAULT_ITEMS, SYNTHETIC_LABEL, generate
-from ingest.demo.server import DemoFeedServer
+from jkwatch.clock import utcnow
+from jkwatch.db.engine import describe_url, make_engine, make_sessionmaker, resolve_database_url
+from jkwatch.db.feeds import upsert_feed
+from jkwatch.db.items import count_items
+from jkwatch.db.migrate import upgrade
+from jkwatch.db.models import Base
+from jkwatch.db.themes import get_meta, set_meta
+from jkwatch.demo.corpus import DEFAULT_ITEMS, SYNTHETIC_LABEL, generate
+from jkwatch.demo.server import DemoFeedServer
+from jkwatch.model import FeedSpec
 
 DEMO_DIR = "demo-data"
 
@@ -116,7 +116,7 @@ def recreate_database(url: str) -> None:
 
 def run_demo(settings: DemoSettings, say: Callable[[str], None] = print) -> DemoResult:
     """Generate, serve and ingest the corpus into a fresh demo database; returns the figures."""
-    from ingest.pipeline import Pipeline, PipelineSettings
+    from jkwatch.ingest.pipeline import Pipeline, PipelineSettings
 
     url = settings.db_url or default_demo_url()
     recreate_database(url)

@@ -12,10 +12,10 @@ import sys
 
 import click
 
-from db.engine import describe_url
-from ingest.cli.errors import UserError
-from ingest.demo.corpus import DEFAULT_ITEMS
-from ingest.demo.runner import DemoError, DemoSettings, default_demo_url, run_demo
+from jkwatch.cli.errors import UserError
+from jkwatch.db.engine import describe_url
+from jkwatch.demo.corpus import DEFAULT_ITEMS
+from jkwatch.demo.runner import DemoError, DemoSettings, default_demo_url, run_demo
 
 
 @click.command("demo")
@@ -58,7 +58,7 @@ def demo_command(seed: int, items: int, demo_db: str | None, no_dashboard: bool,
     command = [
         sys.executable,
         "-m",
-        "ingest.cli.main",
+        "jkwatch.cli.main",
         "--db",
         url,
         "dashboard",

@@ -1,23 +1,32 @@
 """``jkwatch dashboard``: upgrade the schema, then run the Streamlit app on localhost.
 
-The CLI knows where the dashboard's script lives but never imports it (``dashboard`` and
-``ingest`` stay independent). The dashboard itself opens the database read-only, so the
+The CLI finds the dashboard's script through the import system (installed or editable alike)
+but never imports the dashboard itself, whose Streamlit start-up is for the server process. The dashboard itself opens the database read-only, so the
 schema upgrade happens here first. It binds to 127.0.0.1 unless told otherwise; see
 docs/dashboard-auth.md before exposing it.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from pathlib import Path
 
 import click
 
-from db.engine import describe_url
-from ingest.cli.context import AppContext
+from jkwatch.cli.context import AppContext
+from jkwatch.db.engine import describe_url
 
-DASHBOARD_SCRIPT = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+
+def _dashboard_script() -> Path:
+    """``jkwatch/dashboard/app.py`` wherever the package lives, without importing it."""
+    spec = importlib.util.find_spec("jkwatch.dashboard")
+    assert spec is not None and spec.submodule_search_locations
+    return Path(list(spec.submodule_search_locations)[0]) / "app.py"
+
+
+DASHBOARD_SCRIPT = _dashboard_script()
 
 
 def streamlit_command(script: Path, host: str, port: int, database_url: str) -> list[str]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 
-from ingest.demo import templates as tpl
+from jkwatch.demo import templates as tpl
 
 SYNTHETIC_LABEL = "synthetic sample data"
 DAYS = 730

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.engine import check_connection, make_engine, make_sessionmaker, resolve_database_url
-from db.migrate import upgrade
+from jkwatch.db.engine import check_connection, make_engine, make_sessionmaker, resolve_database_url
+from jkwatch.db.migrate import upgrade
 
 
 @dataclass

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from xml.sax.saxutils import escape
 
-from ingest.demo.corpus import SYNTHETIC_LABEL, Corpus, CorpusItem, Outlet
+from jkwatch.demo.corpus import SYNTHETIC_LABEL, Corpus, CorpusItem, Outlet
 
 
 def _rfc822(moment: datetime) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from db.engine import describe_url
-from db.migrate import current_revision, head_revision
-from ingest.cli.context import AppContext
+from jkwatch.cli.context import AppContext
+from jkwatch.db.engine import describe_url
+from jkwatch.db.migrate import current_revision, head_revision
 
 
 @click.group("db")

@@ -1,6 +1,6 @@
 """The ``jkwatch`` command: option parsing, command registry, and the error edge.
 
-Library errors become one-line messages here (and in ``ingest.cli.errors``) and nowhere
+Library errors become one-line messages here (and in ``jkwatch.cli.errors``) and nowhere
 else: 2 for configuration and database problems, 1 for a bug (with a hint to rerun with
 ``--debug`` for the traceback).
 """
@@ -12,21 +12,10 @@ import sys
 
 import click
 
-from db.errors import DatabaseError
-from ingest import __version__
-from ingest.cli.context import AppContext
-from ingest.cli.errors import EXIT_BUG, EXIT_CONFIG, UserError
-
-
-def _show_version(ctx: click.Context, value: bool) -> None:
-    """`--version`: the version, and how the tagger runs (compiled or source), since a build
-    that failed or went stale makes tagging slower without changing a result."""
-    if not value or ctx.resilient_parsing:
-        return
-    from ingest.tagging import native
-
-    click.echo(f"jkwatch, version {__version__}\n{native.build_status()}")
-    ctx.exit()
+from jkwatch import __version__
+from jkwatch.cli.context import AppContext
+from jkwatch.cli.errors import EXIT_BUG, EXIT_CONFIG, UserError
+from jkwatch.db.errors import DatabaseError
 
 
 class JkwatchGroup(click.Group):
@@ -59,14 +48,7 @@ class JkwatchGroup(click.Group):
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log progress details to stderr.")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
-@click.option(
-    "--version",
-    is_flag=True,
-    expose_value=False,
-    is_eager=True,
-    callback=lambda ctx, _param, value: _show_version(ctx, value),
-    help="Show the version and whether the tagger runs compiled, and exit.",
-)
+@click.version_option(__version__, "--version", prog_name="jkwatch")
 @click.pass_context
 def cli(ctx: click.Context, db_option: str | None, verbose: bool, debug: bool) -> None:
     """jkwatch: collect Japan–South Korea security news, tag it by theme, show the trends."""
@@ -82,7 +64,7 @@ def cli(ctx: click.Context, db_option: str | None, verbose: bool, debug: bool) -
 
 
 def _register() -> None:
-    from ingest.cli import (
+    from jkwatch.cli import (
         dashboard_commands,
         db_commands,
         demo_commands,

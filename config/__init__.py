@@ -1,0 +1,1 @@
+"""The shipped defaults (taxonomy, feeds), installed as package data; see ``jkwatch.config``."""
