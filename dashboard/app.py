@@ -81,12 +81,12 @@ def sidebar_filters(last_day: date | None, first_day: date | None) -> ViewFilter
         "Themes",
         [t.id for t in options.themes],
         key="f_themes",
-        format_func=labels.get,
+        format_func=lambda theme: labels.get(theme, theme),
         placeholder="All themes",
     )
     side.multiselect("Languages", list(options.languages), key="f_lang", placeholder="All")
     side.multiselect(
-        "Sources", list(feeds), key="f_feeds", format_func=feeds.get, placeholder="All sources"
+        "Sources", list(feeds), key="f_feeds", format_func=lambda feed: feeds.get(feed, str(feed)), placeholder="All sources"
     )
     side.select_slider(
         "Minimum relevance",

@@ -50,7 +50,7 @@ def largest_moves(frame: pd.DataFrame, measure: str, top: int = 3) -> pd.DataFra
 
 def trends_chart(
     frame: pd.DataFrame, measure: str, unit: str, grain: str, labels: dict[str, str]
-) -> alt.LayerChart:
+) -> alt.LayerChart | alt.FacetChart:
     column = measure_column(measure)
     data = frame.assign(theme=frame["theme_id"].map(lambda t: labels.get(t, t)))
     axis_format = "d" if measure == "count" else ".0%"

@@ -20,7 +20,10 @@ ids = [t.id for t in themes]
 if "detail_theme" not in st.session_state:
     wanted = st.query_params.get("theme") or (current.themes[0] if current.themes else ids[0])
     st.session_state["detail_theme"] = wanted if wanted in ids else ids[0]
-theme_id = st.selectbox("Theme", ids, key="detail_theme", format_func=labels.get)
+picked = st.selectbox(
+    "Theme", ids, key="detail_theme", format_func=lambda theme: labels.get(theme, theme)
+)
+theme_id: str = picked if picked is not None else ids[0]
 st.query_params["theme"] = theme_id
 
 detail = data.theme_detail(

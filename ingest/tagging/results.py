@@ -73,17 +73,14 @@ class TagResult:
 # Fast builders for the two values the tagger creates for nearly every item. The generated
 # __init__ of a frozen dataclass sets each field through object.__setattr__; writing the slots
 # through their descriptors gives the same object (fields, equality, hash, repr) in about half
-# the time. Only for classes without __post_init__ (checked below, at import).
+# the time. Only for classes without __post_init__ (checked below, at import). The slot
+# descriptors are read from the class dict: they are what `ThemeScore.score` is at run time.
 _new = object.__new__
 _set_theme_id, _set_score, _set_evidence = (
-    ThemeScore.theme_id.__set__,  # type: ignore[attr-defined]
-    ThemeScore.score.__set__,  # type: ignore[attr-defined]
-    ThemeScore.evidence.__set__,  # type: ignore[attr-defined]
+    vars(ThemeScore)[name].__set__ for name in ("theme_id", "score", "evidence")
 )
 _set_relevance, _set_relevant, _set_themes = (
-    TagResult.relevance.__set__,  # type: ignore[attr-defined]
-    TagResult.relevant.__set__,  # type: ignore[attr-defined]
-    TagResult.themes.__set__,  # type: ignore[attr-defined]
+    vars(TagResult)[name].__set__ for name in ("relevance", "relevant", "themes")
 )
 assert not hasattr(ThemeScore, "__post_init__") and not hasattr(TagResult, "__post_init__")
 assert [f.name for f in fields(ThemeScore)] == ["theme_id", "score", "evidence"]

@@ -118,7 +118,18 @@ class _Validator:
             for name in _TERM_LISTS
         }
         exclude = self.term_table(table.get("exclude", {}), where, "exclude", weighted=False)
-        return RelevanceConfig(**numbers, **lists, exclude=exclude)
+        return RelevanceConfig(
+            threshold=numbers["threshold"],
+            actor_scale=numbers["actor_scale"],
+            security_scale=numbers["security_scale"],
+            theme_share=numbers["theme_share"],
+            off_topic_penalty=numbers["off_topic_penalty"],
+            theme_actor_share=numbers["theme_actor_share"],
+            actors=lists["actors"],
+            security=lists["security"],
+            off_topic=lists["off_topic"],
+            exclude=exclude,
+        )
 
     def scoring(self, table: Any) -> ScoringConfig:
         if not isinstance(table, dict):
