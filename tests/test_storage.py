@@ -8,6 +8,7 @@ from sqlalchemy import func, select, text
 
 from jkwatch.db import feeds as feed_store
 from jkwatch.db import items as item_store
+from jkwatch.db import leases
 from jkwatch.db.models import DailyThemeCount, DailyTotal, Item, ItemTheme
 from jkwatch.db.themes import ThemeInfo, sync_themes
 from jkwatch.model import FeedUpdate, FetchOutcome, ThemeIn
@@ -197,11 +198,11 @@ def test_a_claimed_feed_is_not_claimed_again_until_its_lease_expires(sessions):
     # Feeds are due from the moment they are added (the real clock), so claim a day after that.
     now = datetime.now(UTC) + timedelta(days=1)
     with sessions.begin() as s:
-        first = feed_store.claim_due_feeds(s, "w1", now, timedelta(minutes=5), limit=10)
+        first = leases.claim_due_feeds(s, "w1", now, timedelta(minutes=5), limit=10)
     with sessions.begin() as s:
-        second = feed_store.claim_due_feeds(s, "w2", now, timedelta(minutes=5), limit=10)
+        second = leases.claim_due_feeds(s, "w2", now, timedelta(minutes=5), limit=10)
     with sessions.begin() as s:
-        later = feed_store.claim_due_feeds(
+        later = leases.claim_due_feeds(
             s, "w2", now + timedelta(minutes=6), timedelta(minutes=5), limit=10
         )
     assert len(first) == 2 and second == [] and len(later) == 2
@@ -246,5 +247,8 @@ def test_items_added_in_separate_runs_accumulate_in_the_same_rollup_cell(session
         item_store.store_entries(s, feed, [entry("b"), entry("c", relevance=0.2)])
     with sessions.begin() as s:
         assert s.scalar(select(func.sum(DailyTotal.items))) == 3
-        assert s.scalar(select(func.sum(DailyThemeCount.items)).where(DailyThemeCount.rel_bucket == 9)) == 2
+        assert (
+            s.scalar(select(func.sum(DailyThemeCount.items)).where(DailyThemeCount.rel_bucket == 9))
+            == 2
+        )
         _rollup_matches_items(s)
