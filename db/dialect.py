@@ -33,7 +33,6 @@ from sqlalchemy import (
     Date,
     Integer,
     String,
-    Table,
     bindparam,
     cast,
     func,
@@ -42,14 +41,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.sql.selectable import TableValuedAlias
+from sqlalchemy.sql.selectable import TableClause, TableValuedAlias
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import ARRAY, TypeDecorator, TypeEngine
+
+Expression = ColumnElement[Any] | QueryableAttribute[Any]
+"""A Core column expression, or an ORM attribute such as ``Item.id``."""
 
 
 def _clause(expression: Any) -> Any:
@@ -85,26 +87,28 @@ class _OnConflictAdd(ClauseElement):
     """``ON CONFLICT (keys) DO UPDATE SET n = table.n + excluded.n`` for each counter."""
 
     _traverse_internals = [
+        ("table", InternalTraversal.dp_string),
         ("keys", InternalTraversal.dp_string_list),
         ("counters", InternalTraversal.dp_string_list),
     ]
 
-    def __init__(self, keys: Sequence[str], counters: Sequence[str]) -> None:
+    def __init__(self, table: str, keys: Sequence[str], counters: Sequence[str]) -> None:
+        self.table = table
         self.keys = tuple(keys)
         self.counters = tuple(counters)
 
 
-def insert_ignore(table: Table) -> Insert:
+def insert_ignore(table: TableClause) -> Insert:
     """``INSERT`` that skips rows clashing with a unique constraint (a concurrent writer won)."""
     statement = insert(table)
     statement._post_values_clause = _OnConflictDoNothing()
     return statement
 
 
-def upsert_adding(table: Table, keys: Sequence[str], counters: Sequence[str]) -> Insert:
+def upsert_adding(table: TableClause, keys: Sequence[str], counters: Sequence[str]) -> Insert:
     """``INSERT`` that, on a clash on ``keys``, adds the row's ``counters`` to the stored row."""
     statement = insert(table)
-    statement._post_values_clause = _OnConflictAdd(keys, counters)
+    statement._post_values_clause = _OnConflictAdd(table.name, keys, counters)
     return statement
 
 
@@ -117,7 +121,7 @@ def _compile_do_nothing(element: _OnConflictDoNothing, compiler: SQLCompiler, **
 @compiles(_OnConflictAdd)
 def _compile_add(element: _OnConflictAdd, compiler: SQLCompiler, **kw: Any) -> str:
     quote = compiler.preparer.quote
-    table = compiler.preparer.format_table(compiler.statement.table)
+    table = compiler.preparer.quote(element.table)
     sets = ", ".join(
         f"{quote(name)} = {table}.{quote(name)} + excluded.{quote(name)}"
         for name in element.counters
@@ -153,12 +157,12 @@ class _IdIn(ColumnElement[bool]):
         ("ids", InternalTraversal.dp_clauseelement),
     ]
 
-    def __init__(self, column: ColumnElement[Any], ids: Iterable[int]) -> None:
+    def __init__(self, column: Expression, ids: Iterable[int]) -> None:
         self.column = _clause(column)
         self.ids = bindparam(None, list(ids), type_=_IdList(), unique=True)
 
 
-def id_in(column: ColumnElement[Any], ids: Iterable[int]) -> ColumnElement[bool]:
+def id_in(column: Expression, ids: Iterable[int]) -> ColumnElement[bool]:
     """``column`` among ``ids``, however many, bound as one parameter (not one per id)."""
     return _IdIn(column, ids)
 
@@ -258,7 +262,7 @@ class JsonElements:
         return _JsonText(self.table.c.value, key)
 
 
-def json_array_elements(column: ColumnElement[Any]) -> JsonElements:
+def json_array_elements(column: Expression) -> JsonElements:
     """One row per element of the JSON array in ``column`` (join it with ``true()``)."""
     return JsonElements(_json_elements(column).table_valued("value", "type"))
 
@@ -300,7 +304,7 @@ class _FullText(ColumnElement[Any]):
 
     def __init__(
         self,
-        id_column: ColumnElement[Any],
+        id_column: Expression,
         phrases: Sequence[Phrase],
         walk: bool = False,
         limit: int = 0,
@@ -383,7 +387,7 @@ def _compile_count(element: _MatchCount, compiler: SQLCompiler, **kw: Any) -> st
 
 
 def text_match(
-    id_column: ColumnElement[Any], phrases: Sequence[Phrase], walk: bool = False
+    id_column: Expression, phrases: Sequence[Phrase], walk: bool = False
 ) -> ColumnElement[bool]:
     """Rows of ``items`` (``id_column`` is ``items.id``) whose indexed text has every phrase.
 
@@ -394,7 +398,7 @@ def text_match(
 
 
 def text_matches_up_to(
-    id_column: ColumnElement[Any], phrases: Sequence[Phrase], limit: int
+    id_column: Expression, phrases: Sequence[Phrase], limit: int
 ) -> ColumnElement[int]:
     """How many items match the phrases, counted no further than ``limit`` (reads <= limit)."""
     return _MatchCount(id_column, phrases, limit=limit)
@@ -410,7 +414,7 @@ class _PeriodStart(ColumnElement[date]):
         ("grain", InternalTraversal.dp_string),
     ]
 
-    def __init__(self, day: ColumnElement[Any], grain: str) -> None:
+    def __init__(self, day: Expression, grain: str) -> None:
         self.day = _clause(day)
         self.grain = grain
 
@@ -430,12 +434,12 @@ def _compile_period(element: _PeriodStart, compiler: SQLCompiler, **kw: Any) -> 
     return f"strftime('%Y-%m-01', {day})"
 
 
-def period_start(day_column: ColumnElement[Any], grain: str) -> ColumnElement[date]:
+def period_start(day_column: Expression, grain: str) -> ColumnElement[date]:
     """The first day of the ``grain`` (day, week from Monday, month) containing the date."""
     if grain not in GRAINS:
         raise ValueError(f"unknown grain {grain!r} (expected one of {', '.join(GRAINS)})")
     if grain == "day":
-        return day_column
+        return _clause(day_column)
     return _PeriodStart(day_column, grain)
 
 

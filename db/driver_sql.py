@@ -37,7 +37,7 @@ def fetch(session: Session, sql: str, params: tuple = ()) -> list[tuple]:
     cursor = session.connection().connection.cursor()
     try:
         cursor.execute(_native(session, sql), params)
-        return cursor.fetchall()
+        return list(cursor.fetchall())
     finally:
         cursor.close()
 

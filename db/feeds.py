@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import CursorResult, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from jkwatch.clock import utcnow
@@ -215,7 +216,7 @@ def prune_fetch_log(session: Session, keep_days: int, now: datetime | None = Non
     """Drop fetch-log rows older than ``keep_days`` (the log would otherwise grow forever)."""
     cutoff = (now or utcnow()) - timedelta(days=keep_days)
     result = session.execute(delete(FetchRun).where(FetchRun.started_at < cutoff))
-    return result.rowcount or 0
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 def count_feeds(session: Session) -> int:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal_column, select
+from sqlalchemy import Select, and_, exists, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from jkwatch.db.models import Feed, Item, ItemTheme, Theme
@@ -91,7 +91,7 @@ def rollup_total(session: Session, filters: Filters) -> int | None:
 
 def count_where(session: Session, where: list[Any]) -> int:
     """How many items pass ``where`` (counted in a subquery of constant rows)."""
-    inner = select(literal_column("1").label("one")).select_from(Item).where(*where)
+    inner: Select[Any] = select(literal_column("1").label("one")).select_from(Item).where(*where)
     return int(session.scalar(select(func.count()).select_from(inner.subquery())) or 0)
 
 

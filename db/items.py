@@ -15,8 +15,20 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, select, update
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from jkwatch.clock import utcnow
@@ -40,8 +52,8 @@ Cell = tuple[int, date]
 
 _IN_CHUNK = 500  # keeps IN (...) lists well under SQLite's variable limit
 # Core tables: bulk writes go through Core executemany, not the ORM unit of work.
-_ITEMS = Item.__table__
-_ITEM_THEMES = ItemTheme.__table__
+_ITEMS = cast(Table, Item.__table__)
+_ITEM_THEMES = cast(Table, ItemTheme.__table__)
 
 
 def _chunks(values: Sequence, size: int = _IN_CHUNK) -> Iterator[Sequence]:
@@ -284,7 +296,7 @@ def _update_changed(
         )
         cells.add((match.feed_id, match.day))
         cells.add((match.feed_id, entry.published_at.date()))
-    columns = {name: bindparam(name) for name in updates[0] if name != "b_id"}
+    columns: dict[str, Any] = {name: bindparam(name) for name in updates[0] if name != "b_id"}
     session.execute(
         update(_ITEMS).where(_ITEMS.c.id == bindparam("b_id")).values(**columns),
         updates,

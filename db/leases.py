@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import CursorResult, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from jkwatch.db.dialect import claim_lock
@@ -61,7 +62,7 @@ def renew_leases(session: Session, worker: str, now: datetime, lease: timedelta)
         .values(lease_expires_at=now + lease)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 def release_leases(session: Session, worker: str, feed_ids: Iterable[int] | None = None) -> int:
@@ -80,7 +81,7 @@ def release_leases(session: Session, worker: str, feed_ids: Iterable[int] | None
             synchronize_session=False
         )
     )
-    return result.rowcount or 0
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 def next_claimable_at(session: Session, now: datetime) -> datetime | None:

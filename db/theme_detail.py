@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import case, func, literal_column, select, true
+from sqlalchemy import ColumnElement, case, func, literal_column, select, true
 from sqlalchemy.orm import Session
 
 from jkwatch.db.dialect import id_in, json_array_elements
@@ -26,7 +27,7 @@ TERMS_SCAN_LIMIT = 5_000
 COOCCURRENCE_SCAN_LIMIT = 5_000
 TOP_SOURCES = 15
 TOP_TERMS = 25
-_EMPTY = literal_column("''")
+_EMPTY: ColumnElement[str] = literal_column("''")
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,8 @@ def theme_detail(
     )
 
 
-def _unit(model: type, filters: Filters):  # type: ignore[no-untyped-def]
-    return model.stories if filters.stories else model.items  # type: ignore[attr-defined]
+def _unit(model: Any, filters: Filters) -> Any:
+    return model.stories if filters.stories else model.items
 
 
 def _volume(session: Session, theme_id: str, filters: Filters, grain: str) -> tuple:
