@@ -8,7 +8,7 @@ the lock when its holder exits, however it exits (``kill -9`` included), so a cr
 leaves a stale lock behind. The file itself is never deleted: deleting it would let two
 processes lock two different inodes under the same name.
 
-PostgreSQL needs no such lock: workers share the work through leases (``db.feeds``).
+PostgreSQL needs no such lock: workers share the work through leases (``db.leases``).
 """
 
 from __future__ import annotations
