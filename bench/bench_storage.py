@@ -1,7 +1,7 @@
 """Storage benchmark: the dashboard's queries at scale on SQLite and PostgreSQL, warm and cold.
 
 For each backend: load N items with ``bench.load`` (or reuse a loaded database given with
-``--sqlite-db`` / ``--pg-db``), then time every ``db.queries`` call the pages make, cold
+``--sqlite-db`` / ``--pg-db``), then time every ``db`` read call the pages make, cold
 (first call on a new engine) and warm (median of repeated calls on one session), and the
 sum per page of the warm medians of the queries that page runs with its default view (the
 last 90 days, relevant items). Targets at 1M items: trends < 50 ms, search < 20 ms, each
@@ -21,8 +21,14 @@ from datetime import timedelta
 from typing import Any
 
 from bench.common import Row, median_of, pg_available, pg_schema, report, timed
-from jkwatch.db import queries as q
 from jkwatch.db.engine import make_engine, make_sessionmaker
+from jkwatch.db.item_lists import item_themes_with_evidence, items_behind
+from jkwatch.db.overview import filter_options, is_synthetic, overview_counts
+from jkwatch.db.queries import feed_health
+from jkwatch.db.query_filters import Filters
+from jkwatch.db.search import search_items
+from jkwatch.db.theme_detail import theme_detail
+from jkwatch.db.trends import latest_day, spikes, theme_series
 
 TRENDS_MS = 50.0
 SEARCH_MS = 20.0
@@ -43,51 +49,47 @@ PAGES = {
 
 def query_suite(session: Any) -> dict[str, Callable[[], Any]]:
     """Every query the pages make, by name, on the default view and on all of history."""
-    last = q.latest_day(session)
-    view = q.Filters(start=last - timedelta(days=SPAN_DAYS - 1), end=last, min_bucket=5)
-    every = q.Filters()
+    last = latest_day(session)
+    view = Filters(start=last - timedelta(days=SPAN_DAYS - 1), end=last, min_bucket=5)
+    every = Filters()
     week_start = last - timedelta(days=last.weekday())
-    page_ids = [hit.id for hit in q.search_items(session, "", view).items]
+    page_ids = [hit.id for hit in search_items(session, "", view).items]
     return {
-        "trends (week, all history)": lambda: q.theme_series(session, every, "week"),
-        "trends (week, all history, relevant)": lambda: q.theme_series(
-            session, q.Filters(min_bucket=5), "week"
+        "trends (week, all history)": lambda: theme_series(session, every, "week"),
+        "trends (week, all history, relevant)": lambda: theme_series(
+            session, Filters(min_bucket=5), "week"
         ),
-        "trends (week, last 90 days, relevant)": lambda: q.theme_series(session, view, "week"),
-        "trends (day, last 90 days, relevant)": lambda: q.theme_series(session, view, "day"),
-        "spikes (last 90 days, relevant)": lambda: q.spikes(session, view, include_all=True),
-        "spikes (all history)": lambda: q.spikes(session, every, include_all=True),
-        "search 'missile' (all history)": lambda: q.search_items(session, "missile", every),
-        "search 'missile' (last 90 days, relevant)": lambda: q.search_items(
-            session, "missile", view
-        ),
-        "search 'missile' page 40 (all history)": lambda: q.search_items(
+        "trends (week, last 90 days, relevant)": lambda: theme_series(session, view, "week"),
+        "trends (day, last 90 days, relevant)": lambda: theme_series(session, view, "day"),
+        "spikes (last 90 days, relevant)": lambda: spikes(session, view, include_all=True),
+        "spikes (all history)": lambda: spikes(session, every, include_all=True),
+        "search 'missile' (all history)": lambda: search_items(session, "missile", every),
+        "search 'missile' (last 90 days, relevant)": lambda: search_items(session, "missile", view),
+        "search 'missile' page 40 (all history)": lambda: search_items(
             session, "missile", every, page=40
         ),
-        "search '北朝鮮' (all history)": lambda: q.search_items(session, "北朝鮮", every),
-        "search '北朝鮮' (last 90 days, relevant)": lambda: q.search_items(session, "北朝鮮", view),
-        "search '미사일' (all history)": lambda: q.search_items(session, "미사일", every),
-        "search '미사일' (last 90 days, relevant)": lambda: q.search_items(session, "미사일", view),
-        "items list page 1 (last 90 days, relevant)": lambda: q.search_items(session, "", view),
-        "items list page 1 (all history)": lambda: q.search_items(session, "", every),
-        "items list page 400 (all history)": lambda: q.search_items(session, "", every, page=400),
-        "items of a theme page 1 (all history)": lambda: q.search_items(
-            session, "", q.Filters(themes=("nk_weapons",))
+        "search '北朝鮮' (all history)": lambda: search_items(session, "北朝鮮", every),
+        "search '北朝鮮' (last 90 days, relevant)": lambda: search_items(session, "北朝鮮", view),
+        "search '미사일' (all history)": lambda: search_items(session, "미사일", every),
+        "search '미사일' (last 90 days, relevant)": lambda: search_items(session, "미사일", view),
+        "items list page 1 (last 90 days, relevant)": lambda: search_items(session, "", view),
+        "items list page 1 (all history)": lambda: search_items(session, "", every),
+        "items list page 400 (all history)": lambda: search_items(session, "", every, page=400),
+        "items of a theme page 1 (all history)": lambda: search_items(
+            session, "", Filters(themes=("nk_weapons",))
         ),
-        "items behind a number (a week)": lambda: q.items_behind(
+        "items behind a number (a week)": lambda: items_behind(
             session, "nk_weapons", week_start, last, view
         ),
-        "evidence of a page (25 items)": lambda: q.item_themes_with_evidence(session, page_ids),
-        "theme detail nk_weapons (last 90 days, relevant)": lambda: q.theme_detail(
+        "evidence of a page (25 items)": lambda: item_themes_with_evidence(session, page_ids),
+        "theme detail nk_weapons (last 90 days, relevant)": lambda: theme_detail(
             session, "nk_weapons", view
         ),
-        "theme detail nk_weapons (all history)": lambda: q.theme_detail(
-            session, "nk_weapons", every
-        ),
-        "feed health": lambda: q.feed_health(session),
-        "filter options": lambda: q.filter_options(session),
-        "overview counts": lambda: q.overview_counts(session),
-        "synthetic flag": lambda: q.is_synthetic(session),
+        "theme detail nk_weapons (all history)": lambda: theme_detail(session, "nk_weapons", every),
+        "feed health": lambda: feed_health(session),
+        "filter options": lambda: filter_options(session),
+        "overview counts": lambda: overview_counts(session),
+        "synthetic flag": lambda: is_synthetic(session),
     }
 
 

@@ -17,10 +17,14 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from jkwatch.db import queries
+from jkwatch.db import item_lists, trends
+from jkwatch.db import overview as frame
+from jkwatch.db import search as text_search
+from jkwatch.db import theme_detail as theme_reads
 from jkwatch.db.engine import make_engine, make_sessionmaker, resolve_database_url
 from jkwatch.db.errors import DatabaseError
-from jkwatch.db.queries import Filters
+from jkwatch.db.queries import feed_health
+from jkwatch.db.query_filters import Filters
 
 TTL_S = 30
 
@@ -45,7 +49,7 @@ def _engine(url: str) -> Engine:
 
 
 def _run(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-    """Call a ``db.queries`` function in a short read-only session."""
+    """Call a ``db`` read function in a short read-only session."""
     try:
         with make_sessionmaker(_engine(database_url()))() as session:
             return fn(session, *args, **kwargs)
@@ -74,27 +78,27 @@ def db_filters(
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
-def overview(url: str) -> queries.Overview | None:
+def overview(url: str) -> frame.Overview | None:
     """``None`` when the database cannot be read at all."""
     try:
-        return _run(queries.overview_counts)
+        return _run(frame.overview_counts)
     except Unavailable:
         return None
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
 def synthetic(url: str) -> bool:
-    return bool(_run(queries.is_synthetic))
+    return bool(_run(frame.is_synthetic))
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
-def options(url: str) -> queries.FilterOptions:
-    return _run(queries.filter_options)
+def options(url: str) -> frame.FilterOptions:
+    return _run(frame.filter_options)
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
 def series(url: str, filters: Filters, grain: str) -> pd.DataFrame:
-    points = _run(queries.theme_series, filters, grain)
+    points = _run(trends.theme_series, filters, grain)
     frame = pd.DataFrame(
         [
             {
@@ -126,7 +130,7 @@ def series(url: str, filters: Filters, grain: str) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
 def spikes(url: str, filters: Filters) -> pd.DataFrame:
-    rows = [asdict(s) for s in _run(queries.spikes, filters, include_all=True)]
+    rows = [asdict(s) for s in _run(trends.spikes, filters, include_all=True)]
     frame = pd.DataFrame(rows)
     if not frame.empty:
         frame["weekly"] = frame["weekly"].map(lambda w: " ".join(str(x) for x in w))
@@ -134,32 +138,34 @@ def spikes(url: str, filters: Filters) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
-def search(url: str, query: str, filters: Filters, page: int, page_size: int) -> queries.ItemPage:
-    return _run(queries.search_items, query, filters, page, page_size)
+def search(
+    url: str, query: str, filters: Filters, page: int, page_size: int
+) -> item_lists.ItemPage:
+    return _run(text_search.search_items, query, filters, page, page_size)
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
 def behind(
     url: str, theme_id: str, start: date, end: date, filters: Filters, page_size: int = 50
-) -> queries.ItemPage:
-    return _run(queries.items_behind, theme_id, start, end, filters, 1, page_size)
+) -> item_lists.ItemPage:
+    return _run(item_lists.items_behind, theme_id, start, end, filters, 1, page_size)
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
-def evidence(url: str, item_ids: tuple[int, ...]) -> dict[int, list[queries.EvidenceRow]]:
-    return _run(queries.item_themes_with_evidence, item_ids)
+def evidence(url: str, item_ids: tuple[int, ...]) -> dict[int, list[item_lists.EvidenceRow]]:
+    return _run(item_lists.item_themes_with_evidence, item_ids)
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
-def theme_detail(url: str, theme_id: str, filters: Filters, grain: str) -> queries.ThemeDetail:
-    return _run(queries.theme_detail, theme_id, filters, grain)
+def theme_detail(url: str, theme_id: str, filters: Filters, grain: str) -> theme_reads.ThemeDetail:
+    return _run(theme_reads.theme_detail, theme_id, filters, grain)
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
 def health(url: str) -> pd.DataFrame:
-    return pd.DataFrame([asdict(h) for h in _run(queries.feed_health)])
+    return pd.DataFrame([asdict(h) for h in _run(feed_health)])
 
 
-SPIKE_METHOD = queries.SPIKE_METHOD
-TERMS_SCAN_LIMIT = queries.TERMS_SCAN_LIMIT
-COOCCURRENCE_SCAN_LIMIT = queries.COOCCURRENCE_SCAN_LIMIT
+SPIKE_METHOD = trends.SPIKE_METHOD
+TERMS_SCAN_LIMIT = theme_reads.TERMS_SCAN_LIMIT
+COOCCURRENCE_SCAN_LIMIT = theme_reads.COOCCURRENCE_SCAN_LIMIT

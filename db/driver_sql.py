@@ -3,7 +3,7 @@
 SQLAlchemy's per-row parameter processing (bind processors, dict building) cost more than
 SQLite's own work in ``retag``. These helpers hand tuples straight to the driver's
 ``executemany``/``execute``. Statements are written once with ``?`` placeholders and
-rewritten to ``%s`` for psycopg; values must already be what the driver stores: dates as
+put into the driver's own paramstyle by ``db.dialect.driver_statement``; values must already be what the driver stores: dates as
 ISO text on SQLite (how SQLAlchemy's ``Date`` stores them), JSON as text on both.
 """
 
@@ -14,16 +14,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from jkwatch.db.dialect import driver_statement, is_sqlite
+
+__all__ = ["IN_CHUNK", "fetch", "fetch_in", "is_sqlite", "run_many"]
+
 IN_CHUNK = 500
 """Values per ``IN (...)`` list: well under SQLite's variable limit."""
 
 
-def is_sqlite(session: Session) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
-
-
 def _native(session: Session, sql: str) -> str:
-    return sql if is_sqlite(session) else sql.replace("?", "%s")
+    return driver_statement(session.get_bind().dialect, sql)
 
 
 def run_many(session: Session, sql: str, rows: Sequence[tuple]) -> None:
@@ -37,7 +37,7 @@ def fetch(session: Session, sql: str, params: tuple = ()) -> list[tuple]:
     cursor = session.connection().connection.cursor()
     try:
         cursor.execute(_native(session, sql), params)
-        return cursor.fetchall()
+        return list(cursor.fetchall())
     finally:
         cursor.close()
 

@@ -1,17 +1,18 @@
-"""Write side for feeds: configure, list, record each attempt's outcome, claim due feeds.
+"""Feeds: configure and list them, record each attempt's outcome, keep and prune the fetch log.
 
 All functions take the caller's session first and never commit: the caller owns the
-transaction (``with Session.begin():``). Claiming due feeds is the one dialect-specific
-operation: PostgreSQL uses ``FOR UPDATE SKIP LOCKED`` plus a lease with an expiry so a
-worker that dies releases its feeds; SQLite has a single writer and needs neither.
+transaction (``with Session.begin():``). Leases (claiming due feeds, renewing and releasing
+them) are the other half of the feeds domain, in ``db.leases``; ``record_attempt`` ends a
+lease by clearing it with the feed's new state.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import CursorResult, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from jkwatch.clock import utcnow
@@ -123,43 +124,6 @@ def due_feeds(session: Session, now: datetime, include_not_due: bool = False) ->
     ]
 
 
-def claim_due_feeds(
-    session: Session, worker: str, now: datetime, lease: timedelta, limit: int
-) -> list[FeedRecord]:
-    """Claim up to ``limit`` due feeds for ``worker`` until ``now + lease``.
-
-    A feed is claimable when it is due and nobody holds a live lease on it. On PostgreSQL the
-    rows are locked with ``SKIP LOCKED`` so concurrent workers never claim the same feed.
-    """
-    query = (
-        select(Feed)
-        .where(
-            Feed.enabled.is_(True),
-            Feed.kind != "import",
-            or_(Feed.next_fetch_at.is_(None), Feed.next_fetch_at <= now),
-            or_(Feed.lease_expires_at.is_(None), Feed.lease_expires_at <= now),
-        )
-        .order_by(Feed.next_fetch_at, Feed.id)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    feeds = list(session.scalars(query))
-    for feed in feeds:
-        feed.lease_owner = worker
-        feed.lease_expires_at = now + lease
-    session.flush()
-    return [to_record(feed) for feed in feeds]
-
-
-def release_lease(session: Session, feed_id: int, worker: str) -> None:
-    session.execute(
-        update(Feed)
-        .where(Feed.id == feed_id, Feed.lease_owner == worker)
-        .values(lease_owner=None, lease_expires_at=None)
-    )
-
-
 def record_attempt(
     session: Session, feed_id: int, outcome: FetchOutcome, changes: FeedUpdate
 ) -> FeedRecord:
@@ -252,7 +216,7 @@ def prune_fetch_log(session: Session, keep_days: int, now: datetime | None = Non
     """Drop fetch-log rows older than ``keep_days`` (the log would otherwise grow forever)."""
     cutoff = (now or utcnow()) - timedelta(days=keep_days)
     result = session.execute(delete(FetchRun).where(FetchRun.started_at < cutoff))
-    return result.rowcount or 0
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 def count_feeds(session: Session) -> int:
@@ -274,7 +238,3 @@ def ensure_import_feed(session: Session, source: str) -> FeedRecord:
     url = f"import:{source}"
     record, _ = upsert_feed(session, FeedSpec(url=url, name=source, kind="import", enabled=False))
     return record
-
-
-def ids_of(feeds: Sequence[FeedRecord]) -> list[int]:
-    return [feed.id for feed in feeds]

@@ -1,4 +1,4 @@
-"""Write side for items: idempotent upserts, theme rows and the exact daily rollups.
+"""Write side for items and their stories: idempotent upserts, theme rows, the daily rollups.
 
 ``store_entries`` is called once per feed inside the caller's transaction. It never
 duplicates: an entry already stored for the feed (same ``entry_key``) or anywhere (same
@@ -15,14 +15,26 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from jkwatch.clock import utcnow
+from jkwatch.db.dialect import insert_ignore
 from jkwatch.db.driver_sql import fetch, run_many
-from jkwatch.db.models import DailyThemeCount, DailyTotal, Feed, Item, ItemTheme
+from jkwatch.db.models import DailyThemeCount, DailyTotal, Item, ItemTheme
 from jkwatch.db.retag_plan import RetagPlan, RetagUpdate
 from jkwatch.db.rollup_delta import RollupDelta
 from jkwatch.db.search import search_text
@@ -40,19 +52,13 @@ Cell = tuple[int, date]
 
 _IN_CHUNK = 500  # keeps IN (...) lists well under SQLite's variable limit
 # Core tables: bulk writes go through Core executemany, not the ORM unit of work.
-_ITEMS = Item.__table__
-_ITEM_THEMES = ItemTheme.__table__
+_ITEMS = cast(Table, Item.__table__)
+_ITEM_THEMES = cast(Table, ItemTheme.__table__)
 
 
 def _chunks(values: Sequence, size: int = _IN_CHUNK) -> Iterator[Sequence]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
-
-
-def _insert(session: Session, table):  # type: ignore[no-untyped-def]
-    """INSERT ... ON CONFLICT DO NOTHING for the session's backend."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
 
 
 @dataclass(frozen=True)
@@ -170,7 +176,7 @@ def _insert_new(
     rows = [_item_values(feed_id, entry, now) for entry in entries]
     # A plain executemany (no RETURNING) runs in the driver's C loop; the ids are read back
     # in one query. Rows skipped by ON CONFLICT (a concurrent worker won) are not found.
-    session.execute(_insert(session, _ITEMS), rows)
+    session.execute(insert_ignore(_ITEMS), rows)
     keys = [entry.entry_key for entry in entries]
     ids_by_key: dict[str, int] = {}
     for chunk in _chunks(keys):
@@ -290,7 +296,7 @@ def _update_changed(
         )
         cells.add((match.feed_id, match.day))
         cells.add((match.feed_id, entry.published_at.date()))
-    columns = {name: bindparam(name) for name in updates[0] if name != "b_id"}
+    columns: dict[str, Any] = {name: bindparam(name) for name in updates[0] if name != "b_id"}
     session.execute(
         update(_ITEMS).where(_ITEMS.c.id == bindparam("b_id")).values(**columns),
         updates,
@@ -477,24 +483,19 @@ def count_items(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Item)) or 0
 
 
-def feed_of_item(session: Session, item_id: int) -> int | None:
-    return session.scalar(select(Item.feed_id).where(Item.id == item_id))
+def stories_by_entry_key(session: Session, feed_id: int, keys: Sequence[str]) -> dict[str, int]:
+    """``{entry_key: story_id}`` for the feed's items with those keys (story of a lead = itself).
 
-
-def item_exists(
-    session: Session, feed_id: int, entry_key: str | None = None, canonical_url: str | None = None
-) -> int | None:
-    """The id of an already stored item matching the key or URL, if any."""
-    conditions = []
-    if entry_key:
-        conditions.append(and_(Item.feed_id == feed_id, Item.entry_key == entry_key))
-    if canonical_url:
-        conditions.append(Item.canonical_url == canonical_url)
-    if not conditions:
-        return None
-    return session.scalar(select(Item.id).where(or_(*conditions)).limit(1))
-
-
-def feed_names(session: Session) -> dict[int, str]:
-    rows = session.execute(select(Feed.id, Feed.name, Feed.title, Feed.url))
-    return {row.id: row.name or row.title or row.url for row in rows}
+    ``store_entries`` reports new item ids but not which entry became which item; the pipeline
+    needs the story of each stored entry so later feeds in the same run can join it.
+    """
+    found: dict[str, int] = {}
+    for chunk in _chunks(list(dict.fromkeys(keys))):
+        rows = session.execute(
+            select(Item.entry_key, Item.id, Item.story_id).where(
+                Item.feed_id == feed_id, Item.entry_key.in_(chunk)
+            )
+        )
+        for entry_key, item_id, story_id in rows:
+            found[entry_key] = story_id or item_id
+    return found

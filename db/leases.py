@@ -1,8 +1,8 @@
-"""Leases on feeds beyond claiming them: renew, release, and when the next feed falls due.
+"""Leases on feeds: claim due feeds, renew, release, and when the next feed falls due.
 
-``db.feeds.claim_due_feeds`` hands a worker its feeds with a lease that lapses at
-``lease_expires_at``; ``db.feeds.record_attempt`` clears it when the feed is stored. These
-functions cover the rest of a lease's life for the scheduler: a live worker renews the leases
+``claim_due_feeds`` hands a worker its feeds with a lease that lapses at
+``lease_expires_at``; ``db.feeds.record_attempt`` clears it when the feed is stored. The
+other functions cover the rest of a lease's life for the scheduler: a live worker renews the leases
 of the feeds still in flight (so a slow feed is not taken over while its worker is healthy),
 a worker that shuts down gives back what it did not process, and the sleeping loop asks when
 the next feed becomes claimable. A worker that dies simply stops renewing; its leases expire
@@ -14,12 +14,44 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import CursorResult, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from jkwatch.db.dialect import claim_lock
+from jkwatch.db.feeds import to_record
 from jkwatch.db.models import Feed
 from jkwatch.db.types import UTCDateTime
+from jkwatch.model import FeedRecord
+
+
+def claim_due_feeds(
+    session: Session, worker: str, now: datetime, lease: timedelta, limit: int
+) -> list[FeedRecord]:
+    """Claim up to ``limit`` due feeds for ``worker`` until ``now + lease``.
+
+    A feed is claimable when it is due and nobody holds a live lease on it. The rows are
+    locked with ``db.dialect.claim_lock`` (``SKIP LOCKED`` on PostgreSQL) so concurrent
+    workers never claim the same feed.
+    """
+    query = (
+        select(Feed)
+        .where(
+            Feed.enabled.is_(True),
+            Feed.kind != "import",
+            or_(Feed.next_fetch_at.is_(None), Feed.next_fetch_at <= now),
+            or_(Feed.lease_expires_at.is_(None), Feed.lease_expires_at <= now),
+        )
+        .order_by(Feed.next_fetch_at, Feed.id)
+        .limit(limit)
+    )
+    feeds = list(session.scalars(claim_lock(query)))
+    for feed in feeds:
+        feed.lease_owner = worker
+        feed.lease_expires_at = now + lease
+    session.flush()
+    return [to_record(feed) for feed in feeds]
 
 
 def renew_leases(session: Session, worker: str, now: datetime, lease: timedelta) -> int:
@@ -30,7 +62,7 @@ def renew_leases(session: Session, worker: str, now: datetime, lease: timedelta)
         .values(lease_expires_at=now + lease)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 def release_leases(session: Session, worker: str, feed_ids: Iterable[int] | None = None) -> int:
@@ -49,7 +81,7 @@ def release_leases(session: Session, worker: str, feed_ids: Iterable[int] | None
             synchronize_session=False
         )
     )
-    return result.rowcount or 0
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 def next_claimable_at(session: Session, now: datetime) -> datetime | None:

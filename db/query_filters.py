@@ -4,7 +4,8 @@ One frozen ``Filters`` value describes a view: date range, themes, languages, fe
 relevance bucket, and whether near-duplicate copies are folded into stories. The same value
 filters the rollups (``daily_totals``, ``daily_theme_counts``), the denormalised
 ``item_themes`` rows and ``items`` itself, because all four carry the columns
-``day, feed_id, language, rel_bucket``.
+``day, feed_id, language, rel_bucket``. Every read module (``trends``, ``item_lists``,
+``search``, ``theme_detail``, ``overview``) speaks this vocabulary.
 """
 
 from __future__ import annotations
@@ -13,17 +14,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Date, cast, func, type_coerce
-from sqlalchemy.orm import Session
-
-from jkwatch.db.engine import backend_name
+from jkwatch.db.dialect import GRAINS
 from jkwatch.db.models import DailySum, DailyThemeCount, DailyThemeSum, DailyTotal
 from jkwatch.model import RELEVANCE_THRESHOLD
 
 RELEVANT_BUCKET = round(RELEVANCE_THRESHOLD * 10)
 """``rel_bucket >= 5`` is exactly ``relevance >= 0.5`` (buckets are floor(relevance * 10))."""
-
-GRAINS = ("day", "week", "month")
 
 
 @dataclass(frozen=True)
@@ -87,7 +83,8 @@ def total_rollup(filters: Filters) -> Any:
 def period_of(day: date, grain: str) -> date:
     """The first day of the period containing ``day`` (weeks start on Monday), in Python.
 
-    Folding per-day sums into periods here is much cheaper on SQLite than ``date()`` per row.
+    Folding per-day sums into periods here is much cheaper on SQLite than ``date()`` per row
+    (``db.dialect.period_start`` is the same rule in SQL).
     """
     if grain == "day":
         return day
@@ -96,17 +93,3 @@ def period_of(day: date, grain: str) -> date:
     if grain == "month":
         return day.replace(day=1)
     raise ValueError(f"unknown grain {grain!r} (expected one of {', '.join(GRAINS)})")
-
-
-def period_start(session: Session, day_column: Any, grain: str) -> Any:
-    """SQL for the first day of the period containing ``day_column`` (weeks start on Monday)."""
-    if grain not in GRAINS:
-        raise ValueError(f"unknown grain {grain!r} (expected one of {', '.join(GRAINS)})")
-    if grain == "day":
-        return day_column
-    if backend_name(session) == "postgresql":
-        return cast(func.date_trunc(grain, day_column), Date)
-    if grain == "week":
-        # 'weekday 0' moves forward to Sunday (or stays); six days back is that week's Monday.
-        return type_coerce(func.date(day_column, "weekday 0", "-6 days"), Date)
-    return type_coerce(func.strftime("%Y-%m-01", day_column), Date)

@@ -1,8 +1,8 @@
 """Column types shared by the models.
 
 ``UTCDateTime`` makes every stored time an aware UTC datetime on the way out, whatever the
-backend: SQLite has no time zones, so values are stored as naive UTC text there and given
-their zone back when read.
+backend: SQLite has no time zones, so values are stored as UTC text there (its ``DATETIME``
+writes the clock fields only) and given their zone back when read.
 """
 
 from __future__ import annotations
@@ -28,10 +28,8 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise TypeError(f"expected a datetime, got {type(value).__name__}")
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column; attach a time zone first")
-        value = value.astimezone(UTC)
-        if dialect.name == "sqlite":
-            return value.replace(tzinfo=None)
-        return value
+        # SQLite's DATETIME keeps the wall-clock fields only, so storing UTC is what counts.
+        return value.astimezone(UTC)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -41,4 +39,3 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
-

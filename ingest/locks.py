@@ -8,7 +8,7 @@ the lock when its holder exits, however it exits (``kill -9`` included), so a cr
 leaves a stale lock behind. The file itself is never deleted: deleting it would let two
 processes lock two different inodes under the same name.
 
-PostgreSQL needs no such lock: workers share the work through leases (``db.feeds``).
+PostgreSQL needs no such lock: workers share the work through leases (``db.leases``).
 """
 
 from __future__ import annotations
@@ -119,14 +119,3 @@ def writer_lock(database_url: str) -> WriterLock | None:
     """The lock a writer must hold for this database; None when none is needed (PostgreSQL)."""
     path = sqlite_path(database_url)
     return WriterLock(path) if path is not None else None
-
-
-@contextlib.contextmanager
-def single_writer(database_url: str):  # type: ignore[no-untyped-def]
-    """Hold the SQLite writer lock for the block (a no-op on PostgreSQL)."""
-    lock = writer_lock(database_url)
-    if lock is None:
-        yield None
-        return
-    with lock:
-        yield lock

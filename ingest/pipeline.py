@@ -25,8 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from jkwatch.clock import utcnow
 from jkwatch.db.errors import DatabaseUnavailable
 from jkwatch.db.feeds import record_attempt
-from jkwatch.db.items import recent_fingerprints, store_entries
-from jkwatch.db.stories import stories_by_entry_key
+from jkwatch.db.items import recent_fingerprints, store_entries, stories_by_entry_key
 from jkwatch.errors import first_line
 from jkwatch.ingest.dedupe import StoryIndex
 from jkwatch.ingest.fetch import FetchSettings, iter_fetch

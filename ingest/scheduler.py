@@ -3,7 +3,7 @@
 The schedule lives in the database (each feed's ``next_fetch_at``), so the loop holds no
 state worth losing: a restart, a crash or a second machine all pick up where the database
 says. Each round claims up to ``batch_size`` due feeds with a lease
-(``db.feeds.claim_due_feeds``: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), hands them to
+(``db.leases.claim_due_feeds``: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), hands them to
 ``Pipeline.refresh`` (the one pipeline, which records each attempt and clears its lease in
 the feed's own transaction) and, while they are in flight, a heartbeat renews the leases so a
 slow feed is not taken over from a live worker. A worker that dies stops renewing; its leases
@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from jkwatch.clock import utcnow
 from jkwatch.db import leases
-from jkwatch.db.feeds import claim_due_feeds
+from jkwatch.db.leases import claim_due_feeds
 from jkwatch.model import FeedRecord
 
 log = logging.getLogger(__name__)

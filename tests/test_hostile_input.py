@@ -21,8 +21,8 @@ from jkwatch.dashboard.safe import safe_link
 from jkwatch.db.feeds import upsert_feed
 from jkwatch.db.items import store_entries
 from jkwatch.db.models import Feed, Item
-from jkwatch.db.queries_items import search_items
 from jkwatch.db.query_filters import Filters
+from jkwatch.db.search import search_items
 from jkwatch.ingest.normalize import FeedContext, normalize_entry
 from jkwatch.ingest.parse import RawEntry
 from tests.factories import entry, feed_spec

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from jkwatch.db import queries
+from jkwatch.db import item_lists, overview, search, theme_detail, trends
+from jkwatch.db.dialect import fts5_expression
 from jkwatch.db.engine import make_engine, make_sessionmaker
-from jkwatch.db.queries import Filters
-from jkwatch.db.queries_items import fts5_match_expression
+from jkwatch.db.queries import feed_health
+from jkwatch.db.query_filters import Filters
 from tests.seed_dashboard import (
     FIRST_DAY,
     LAST_DAY,
@@ -43,7 +44,7 @@ def _series_counts(points) -> Counter:
 def test_weekly_counts_per_theme_match_the_seeded_items(seeded):
     sessions, items = seeded
     with sessions() as s:
-        points = queries.theme_series(s, Filters(), "week")
+        points = trends.theme_series(s, Filters(), "week")
     assert _series_counts(points) == _expected_weekly(items, lambda it: True)
     assert {p.period.weekday() for p in points} == {0}  # weeks start on Monday
 
@@ -51,8 +52,8 @@ def test_weekly_counts_per_theme_match_the_seeded_items(seeded):
 def test_daily_and_monthly_grains_add_up_to_the_same_totals(seeded):
     sessions, items = seeded
     with sessions() as s:
-        by_day = queries.theme_series(s, Filters(themes=("nk_weapons",)), "day")
-        by_month = queries.theme_series(s, Filters(themes=("nk_weapons",)), "month")
+        by_day = trends.theme_series(s, Filters(themes=("nk_weapons",)), "day")
+        by_month = trends.theme_series(s, Filters(themes=("nk_weapons",)), "month")
     expected = sum(1 for it in items if "nk_weapons" in it.themes)
     assert sum(p.count for p in by_day) == expected == sum(p.count for p in by_month)
     assert {p.period.day for p in by_month} == {1}
@@ -64,7 +65,7 @@ def test_filters_on_language_relevance_and_dates_change_the_counts(seeded):
     start, end = FIRST_DAY + timedelta(days=14), FIRST_DAY + timedelta(days=41)
     view = Filters(start=start, end=end, languages=("ja", "ko"), min_bucket=5)
     with sessions() as s:
-        points = queries.theme_series(s, view, "week")
+        points = trends.theme_series(s, view, "week")
 
     def keep(it):
         return start <= it.day <= end and it.language in ("ja", "ko") and it.relevance >= 0.5
@@ -76,9 +77,9 @@ def test_filters_on_language_relevance_and_dates_change_the_counts(seeded):
 def test_feed_filter_and_story_mode_count_only_story_leads_of_that_feed(seeded):
     sessions, items = seeded
     with sessions() as s:
-        feed_ids = {o.name: o.id for o in queries.filter_options(s).feeds}
+        feed_ids = {o.name: o.id for o in overview.filter_options(s).feeds}
         view = Filters(feeds=(feed_ids["Seoul Daily"],), stories=True)
-        points = queries.theme_series(s, view, "week")
+        points = trends.theme_series(s, view, "week")
     expected = _expected_weekly(items, lambda it: it.feed == 3 and it.lead)
     assert _series_counts(points) == expected
     assert sum(expected.values()) < sum(_expected_weekly(items, lambda it: it.feed == 3).values())
@@ -87,7 +88,7 @@ def test_feed_filter_and_story_mode_count_only_story_leads_of_that_feed(seeded):
 def test_shares_use_exact_denominators_of_all_and_of_relevant_items(seeded):
     sessions, items = seeded
     with sessions() as s:
-        points = queries.theme_series(s, Filters(themes=("jk_cooperation",)), "week")
+        points = trends.theme_series(s, Filters(themes=("jk_cooperation",)), "week")
     for point in points:
         week = [it for it in items if week_of(it.day) == point.period]
         relevant = [it for it in week if it.relevance >= 0.5]
@@ -102,9 +103,9 @@ def test_shares_use_exact_denominators_of_all_and_of_relevant_items(seeded):
 def test_spikes_state_their_method_and_find_the_burst_in_the_last_week(seeded):
     sessions, _ = seeded
     with sessions() as s:
-        found = queries.spikes(s, Filters(end=LAST_DAY))
-        everything = queries.spikes(s, Filters(end=LAST_DAY), include_all=True)
-    assert "8 weeks" in queries.SPIKE_METHOD and "z" in queries.SPIKE_METHOD
+        found = trends.spikes(s, Filters(end=LAST_DAY))
+        everything = trends.spikes(s, Filters(end=LAST_DAY), include_all=True)
+    assert "8 weeks" in trends.SPIKE_METHOD and "z" in trends.SPIKE_METHOD
     rises = [spike for spike in found if spike.direction == "rise"]
     assert [spike.theme_id for spike in rises] == ["nk_weapons"]
     assert rises[0].recent >= 12 and rises[0].recent_end == LAST_DAY
@@ -115,9 +116,9 @@ def test_items_behind_a_weekly_number_are_exactly_that_many(seeded):
     sessions, items = seeded
     week = week_of(LAST_DAY)
     with sessions() as s:
-        points = queries.theme_series(s, Filters(themes=("nk_weapons",)), "week")
+        points = trends.theme_series(s, Filters(themes=("nk_weapons",)), "week")
         number = next(p.count for p in points if p.period == week)
-        page = queries.items_behind(
+        page = item_lists.items_behind(
             s, "nk_weapons", week, week + timedelta(days=6), Filters(), page_size=200
         )
     assert page.total == number == len(page.items)
@@ -128,10 +129,10 @@ def test_items_behind_a_weekly_number_are_exactly_that_many(seeded):
 def test_blank_search_lists_the_newest_items_with_the_total_for_pagination(seeded):
     sessions, items = seeded
     with sessions() as s:
-        first = queries.search_items(s, "", Filters(), page=1, page_size=10)
-        second = queries.search_items(s, "", Filters(), page=2, page_size=10)
-        themed = queries.search_items(s, "", Filters(themes=("nk_weapons",)), page_size=5)
-        both = queries.search_items(s, "", Filters(themes=("nk_weapons", "jk_cooperation")))
+        first = search.search_items(s, "", Filters(), page=1, page_size=10)
+        second = search.search_items(s, "", Filters(), page=2, page_size=10)
+        themed = search.search_items(s, "", Filters(themes=("nk_weapons",)), page_size=5)
+        both = search.search_items(s, "", Filters(themes=("nk_weapons", "jk_cooperation")))
     assert first.total == len(items) and first.pages == -(-len(items) // 10)
     days = [hit.day for hit in first.items + second.items]
     assert days == sorted(days, reverse=True)
@@ -154,7 +155,7 @@ def test_blank_search_lists_the_newest_items_with_the_total_for_pagination(seede
 def test_search_finds_english_japanese_and_korean_titles(seeded, query, language):
     sessions, _ = seeded
     with sessions() as s:
-        page = queries.search_items(s, query, Filters())
+        page = search.search_items(s, query, Filters())
     assert page.total == 1 and len(page.items) == 1
     assert page.items[0].title == SEARCH_TITLES[language]
 
@@ -162,15 +163,15 @@ def test_search_finds_english_japanese_and_korean_titles(seeded, query, language
 def test_a_single_cjk_character_is_searched_as_a_prefix(seeded):
     sessions, _ = seeded
     with sessions() as s:
-        page = queries.search_items(s, "北", Filters())
+        page = search.search_items(s, "北", Filters())
     assert [hit.title for hit in page.items] == [SEARCH_TITLES["ja"]]
 
 
 def test_search_combines_with_filters(seeded):
     sessions, _ = seeded
     with sessions() as s:
-        assert queries.search_items(s, "北朝鮮", Filters(languages=("en",))).total == 0
-        assert queries.search_items(s, "security report", Filters(languages=("en",))).total > 0
+        assert search.search_items(s, "北朝鮮", Filters(languages=("en",))).total == 0
+        assert search.search_items(s, "security report", Filters(languages=("en",))).total > 0
 
 
 @pytest.mark.parametrize(
@@ -199,7 +200,7 @@ def test_search_combines_with_filters(seeded):
 def test_search_reads_operators_and_wildcards_as_plain_text(seeded, query):
     sessions, items = seeded
     with sessions() as s:
-        page = queries.search_items(s, query, Filters())
+        page = search.search_items(s, query, Filters())
     # Whatever the input, it is matched as words: never an error, never "match everything"
     # unless the query holds no searchable word at all.
     assert page.total <= len(items)
@@ -212,23 +213,23 @@ def test_search_reads_operators_and_wildcards_as_plain_text(seeded, query):
 
 
 def test_the_fts5_expression_quotes_every_phrase():
-    assert fts5_match_expression('弾道 "x" OR') == '"弾道" AND "x" AND "or"'
-    assert fts5_match_expression("北") == '"北"*'
-    assert fts5_match_expression("%*()") is None
+    assert fts5_expression(search.phrases('弾道 "x" OR')) == '"弾道" AND "x" AND "or"'
+    assert fts5_expression(search.phrases("北")) == '"北"*'
+    assert fts5_expression(search.phrases("%*()")) is None
 
 
 def test_an_html_title_comes_back_verbatim_as_text(seeded):
     sessions, _ = seeded
     with sessions() as s:
-        page = queries.search_items(s, "script alert", Filters())
+        page = search.search_items(s, "script alert", Filters())
     assert [hit.title for hit in page.items] == [XSS_TITLE]
 
 
 def test_evidence_lists_terms_and_fields_per_theme(seeded):
     sessions, _ = seeded
     with sessions() as s:
-        hit = queries.search_items(s, "", Filters(themes=("jk_cooperation",))).items[0]
-        evidence = queries.item_themes_with_evidence(s, [hit.id])
+        hit = search.search_items(s, "", Filters(themes=("jk_cooperation",))).items[0]
+        evidence = item_lists.item_themes_with_evidence(s, [hit.id])
     rows = evidence[hit.id]
     assert {row.theme_id for row in rows} == set(hit.themes)
     assert rows[0].evidence[0]["term"] == "missile" and rows[0].evidence[0]["field"] == "title"
@@ -237,7 +238,7 @@ def test_evidence_lists_terms_and_fields_per_theme(seeded):
 def test_theme_detail_has_volume_sources_cooccurrence_and_terms(seeded):
     sessions, items = seeded
     with sessions() as s:
-        detail = queries.theme_detail(s, "jk_cooperation", Filters(), "week")
+        detail = theme_detail.theme_detail(s, "jk_cooperation", Filters(), "week")
     own = [it for it in items if "jk_cooperation" in it.themes]
     assert detail.theme is not None and detail.theme.description
     assert sum(v.count for v in detail.volume) == len(own)
@@ -256,7 +257,7 @@ def test_feed_health_reports_every_feed_with_errors_and_output(seeded):
     sessions, items = seeded
     now = datetime.combine(LAST_DAY, time(13, 0), tzinfo=UTC)
     with sessions() as s:
-        health = {h.name: h for h in queries.feed_health(s, now=now)}
+        health = {h.name: h for h in feed_health(s, now=now)}
     assert set(health) == {"Tokyo Wire", "Asahi Test", "Seoul Daily"}
     seoul = health["Seoul Daily"]
     assert (
@@ -272,16 +273,16 @@ def test_feed_health_reports_every_feed_with_errors_and_output(seeded):
 def test_overview_and_synthetic_flag_on_an_ordinary_database(seeded):
     sessions, items = seeded
     with sessions() as s:
-        overview = queries.overview_counts(s)
-        assert not queries.is_synthetic(s)
-    assert overview.items == len(items) and overview.feeds == 3
-    assert overview.first_day == FIRST_DAY and overview.last_day == LAST_DAY
+        counts = overview.overview_counts(s)
+        assert not overview.is_synthetic(s)
+    assert counts.items == len(items) and counts.feeds == 3
+    assert counts.first_day == FIRST_DAY and counts.last_day == LAST_DAY
 
 
 def test_an_empty_database_gives_empty_results(sessions):
     with sessions() as s:
-        assert queries.theme_series(s, Filters(), "week") == []
-        assert queries.spikes(s, Filters()) == []
-        assert queries.search_items(s, "missile", Filters()).total == 0
-        assert queries.overview_counts(s).items == 0
-        assert queries.feed_health(s) == []
+        assert trends.theme_series(s, Filters(), "week") == []
+        assert trends.spikes(s, Filters()) == []
+        assert search.search_items(s, "missile", Filters()).total == 0
+        assert overview.overview_counts(s).items == 0
+        assert feed_health(s) == []

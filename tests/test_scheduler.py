@@ -561,7 +561,7 @@ def test_inconsistent_interval_bounds_are_a_usage_error(sqlite_url):
 def test_status_names_the_worker_holding_a_live_lease(db_url, sessions):
     (feed_id,) = add_feeds(sessions, ["http://127.0.0.1:9/leased.xml"])
     with sessions.begin() as session:
-        claimed = feed_store.claim_due_feeds(
+        claimed = leases.claim_due_feeds(
             session, "host-a:42:abc", datetime.now(UTC), timedelta(minutes=5), 10
         )
     assert [feed.id for feed in claimed] == [feed_id]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from jkwatch.db import feeds as feed_store
 from jkwatch.db import items as item_store
+from jkwatch.db import leases, search
+from jkwatch.db.dialect import text_match
 from jkwatch.db.models import DailyThemeCount, DailyTotal, Item, ItemTheme
 from jkwatch.db.themes import ThemeInfo, sync_themes
 from jkwatch.model import FeedUpdate, FetchOutcome, ThemeIn
@@ -197,11 +199,11 @@ def test_a_claimed_feed_is_not_claimed_again_until_its_lease_expires(sessions):
     # Feeds are due from the moment they are added (the real clock), so claim a day after that.
     now = datetime.now(UTC) + timedelta(days=1)
     with sessions.begin() as s:
-        first = feed_store.claim_due_feeds(s, "w1", now, timedelta(minutes=5), limit=10)
+        first = leases.claim_due_feeds(s, "w1", now, timedelta(minutes=5), limit=10)
     with sessions.begin() as s:
-        second = feed_store.claim_due_feeds(s, "w2", now, timedelta(minutes=5), limit=10)
+        second = leases.claim_due_feeds(s, "w2", now, timedelta(minutes=5), limit=10)
     with sessions.begin() as s:
-        later = feed_store.claim_due_feeds(
+        later = leases.claim_due_feeds(
             s, "w2", now + timedelta(minutes=6), timedelta(minutes=5), limit=10
         )
     assert len(first) == 2 and second == [] and len(later) == 2
@@ -219,23 +221,40 @@ def test_removing_a_feed_removes_its_items_and_rollups(sessions):
         assert s.scalar(select(func.count()).select_from(DailyTotal)) == 0
 
 
-def test_full_text_index_follows_inserts_and_updates(sessions, engine):
+def _matching(s, query: str) -> list[int]:
+    return list(s.scalars(select(Item.id).where(text_match(Item.id, search.phrases(query)))))
+
+
+def test_full_text_index_follows_inserts_and_updates(sessions):
     (feed,) = _setup(sessions)
     with sessions.begin() as s:
         item_store.store_entries(
             s, feed, [entry("a", title="北朝鮮が弾道ミサイルを発射", language="ja")]
         )
     with sessions.begin() as s:
-        if engine.dialect.name == "sqlite":
-            hits = s.execute(
-                text("SELECT rowid FROM items_fts WHERE items_fts MATCH :q"), {"q": '"弾道 道ミ"'}
-            ).all()
-        else:
-            hits = s.execute(
-                text("SELECT id FROM items WHERE search_vector @@ phraseto_tsquery('simple', :q)"),
-                {"q": "弾道 道ミ"},
-            ).all()
-    assert len(hits) == 1
+        assert len(_matching(s, "弾道ミ")) == 1 and _matching(s, "巡航") == []
+        item_store.store_entries(
+            s, feed, [entry("a", title="北朝鮮が巡航ミサイルを発射", language="ja")]
+        )
+    with sessions.begin() as s:
+        assert _matching(s, "弾道ミ") == [] and len(_matching(s, "巡航")) == 1
+
+
+def test_pruning_the_fetch_log_drops_only_attempts_older_than_the_cutoff(sessions):
+    (feed,) = _setup(sessions)
+    now = datetime(2026, 11, 30, tzinfo=UTC)
+    with sessions.begin() as s:
+        for age in (40, 31, 29, 0):
+            outcome = FetchOutcome(
+                started_at=now - timedelta(days=age), duration_ms=5, outcome="ok"
+            )
+            feed_store.record_attempt(s, feed.id, outcome, FeedUpdate(next_fetch_at=now))
+    with sessions.begin() as s:
+        assert feed_store.prune_fetch_log(s, keep_days=30, now=now) == 2
+    with sessions.begin() as s:
+        kept = [run.started_at for run in feed_store.fetch_log(s, feed.id)]
+        assert feed_store.prune_fetch_log(s, keep_days=30, now=now) == 0
+    assert kept == [now, now - timedelta(days=29)]
 
 
 def test_items_added_in_separate_runs_accumulate_in_the_same_rollup_cell(sessions):
@@ -246,5 +265,8 @@ def test_items_added_in_separate_runs_accumulate_in_the_same_rollup_cell(session
         item_store.store_entries(s, feed, [entry("b"), entry("c", relevance=0.2)])
     with sessions.begin() as s:
         assert s.scalar(select(func.sum(DailyTotal.items))) == 3
-        assert s.scalar(select(func.sum(DailyThemeCount.items)).where(DailyThemeCount.rel_bucket == 9)) == 2
+        assert (
+            s.scalar(select(func.sum(DailyThemeCount.items)).where(DailyThemeCount.rel_bucket == 9))
+            == 2
+        )
         _rollup_matches_items(s)

@@ -1,14 +1,9 @@
-"""Item-level reads for the dashboard: full-text search, drill-down, evidence.
+"""Item lists for the dashboard: the items behind a number, list pages, and their evidence.
 
-Search is the one dialect switch of the read side. The user's query is segmented by
-``db.search.query_phrases`` (CJK as bigrams, exactly as the index was built) and every
-phrase is passed as a bound parameter, so quotes, ``%``, ``*``, ``NEAR``, ``OR`` or
-parentheses in the input are matched as text, never read as syntax:
-
-* SQLite: an FTS5 MATCH expression of double-quoted phrases (inner quotes doubled),
-  implicitly AND-ed; a lone CJK character becomes the prefix phrase ``"北"*``.
-* PostgreSQL: ``phraseto_tsquery('simple', :p1) && ...`` against ``items.search_vector``
-  (``to_tsquery`` with ``:*`` for the lone-character prefix case).
+Every list is newest first, one page at a time, and returns frozen ``ItemHit`` values (never
+ORM objects). ``item_conditions`` turns the view's filters into conditions on ``items`` that
+let the ``published_at`` index drive the walk; full-text search (``db.search``) adds its match
+to them.
 """
 
 from __future__ import annotations
@@ -17,23 +12,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    Integer,
-    and_,
-    bindparam,
-    column,
-    exists,
-    func,
-    literal_column,
-    select,
-    text,
-)
+from sqlalchemy import Select, and_, exists, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from jkwatch.db.engine import backend_name
 from jkwatch.db.models import Feed, Item, ItemTheme, Theme
 from jkwatch.db.query_filters import Filters, conditions, theme_rollup, total_rollup
-from jkwatch.db.search import query_phrases, single_char_tokens
 
 MAX_PAGE_SIZE = 200
 
@@ -70,43 +53,6 @@ class ItemPage:
         return max(1, -(-self.total // self.page_size))
 
 
-def fts5_match_expression(query: str) -> str | None:
-    """The FTS5 MATCH string for ``query``: quoted phrases only, so no operator survives."""
-    parts = []
-    for phrase in query_phrases(query):
-        quoted = '"' + " ".join(tok.replace('"', '""') for tok in phrase) + '"'
-        parts.append(quoted + "*" if single_char_tokens(phrase) else quoted)
-    return " AND ".join(parts) or None
-
-
-def _match_condition(session: Session, query: str, walk: bool = False) -> Any | None:
-    """The full-text condition; ``walk`` keeps SQLite from driving the query by the matches.
-
-    ``items.id + 0`` is not an indexable term, so SQLite walks ``published_at`` newest first
-    and checks each row against the set of matches instead of fetching and sorting them all.
-    """
-    phrases = query_phrases(query)
-    if not phrases:
-        return None
-    if backend_name(session) == "sqlite":
-        matched = (
-            text("SELECT rowid FROM items_fts WHERE items_fts MATCH :fts_query")
-            .bindparams(fts_query=fts5_match_expression(query))
-            .columns(column("rowid", Integer))
-        )
-        return (Item.id + 0).in_(matched) if walk else Item.id.in_(matched)
-    simple = literal_column("'simple'::regconfig")
-    tsquery = None
-    for n, phrase in enumerate(phrases):
-        if single_char_tokens(phrase):
-            # A lone CJK word character: no quote or operator can be in it.
-            part = func.to_tsquery(simple, bindparam(f"tsq_{n}", phrase[0] + ":*"))
-        else:
-            part = func.phraseto_tsquery(simple, bindparam(f"tsq_{n}", " ".join(phrase)))
-        tsquery = part if tsquery is None else tsquery.op("&&")(part)
-    return literal_column("items.search_vector").op("@@")(tsquery)
-
-
 def item_conditions(filters: Filters) -> list[Any]:
     """WHERE clauses on ``items`` for ``filters`` (date range on ``published_at``)."""
     # ``day`` is the UTC date of ``published_at``: the range is given on ``published_at`` only,
@@ -130,10 +76,11 @@ def item_conditions(filters: Filters) -> list[Any]:
     return out
 
 
-def _fast_total(session: Session, filters: Filters) -> int | None:
-    """The count from the rollups when no text query is involved (exact, and cheap)."""
+def rollup_total(session: Session, filters: Filters) -> int | None:
+    """The number of items passing ``filters``, from the rollups (exact and cheap; None when a
+    rollup cannot say: an item with two of the themes would be counted twice)."""
     if len(filters.themes) > 1:
-        return None  # an item with two of the themes would be counted twice
+        return None
     model = theme_rollup(filters) if filters.themes else total_rollup(filters)
     col = model.stories if filters.stories else model.items
     return int(
@@ -142,89 +89,10 @@ def _fast_total(session: Session, filters: Filters) -> int | None:
     )
 
 
-SEARCH_COUNT_LIMIT = 500
-"""A common word's matches are counted up to here ("500+", 20 pages of 25): counting and
-sorting 34,000 matches of "missile" cost ~180 ms at a million items on SQLite, 150 ms on
-PostgreSQL, far over the 20 ms a search may take."""
-RARE_MATCHES = 2_000
-"""Below this many full-text matches, the matches are fetched and sorted; above it, the
-``published_at`` index is walked newest first and stops after one page."""
-
-
-def search_items(
-    session: Session, query: str, filters: Filters, page: int = 1, page_size: int = 25
-) -> ItemPage:
-    """Items matching ``query`` (all items when it is blank) and the filters, newest first.
-
-    Blank queries and common words walk the ``published_at`` index from the newest item and
-    stop after one page (the date range is given on ``published_at``, which ``day`` is
-    the UTC date of); a common word's total is counted up to ``SEARCH_COUNT_LIMIT``
-    (``ItemPage.total_exact`` is then False). Rare words fetch their few matches and sort.
-    """
-    page = max(1, page)
-    page_size = max(1, min(MAX_PAGE_SIZE, page_size))
-    where = item_conditions(filters)
-    if not query_phrases(query):
-        total = _fast_total(session, filters)
-        if total is None:
-            total = _count(session, where)
-    elif _matches_at_least(session, query, RARE_MATCHES):
-        # One newest-first walk collects the ids of up to SEARCH_COUNT_LIMIT + 1 matches: the
-        # (capped) total and the page both come from it.
-        where.append(_match_condition(session, query, walk=True))
-        ids = _walk_ids(
-            session,
-            select(Item.id)
-            .where(*where)
-            .order_by(Item.published_at.desc(), Item.id.desc())
-            .limit(SEARCH_COUNT_LIMIT + 1),
-        )
-        exact = len(ids) <= SEARCH_COUNT_LIMIT
-        total = min(len(ids), SEARCH_COUNT_LIMIT)
-        wanted = list(ids[(page - 1) * page_size : page * page_size])
-        hits = (
-            _fetch(
-                session,
-                select(*_HIT_COLUMNS)
-                .where(Item.id.in_(wanted))
-                .order_by(Item.published_at.desc(), Item.id.desc()),
-            )
-            if wanted
-            else ()
-        )
-        return ItemPage(total, page, page_size, hits, total_exact=exact)
-    else:
-        where.append(_match_condition(session, query))
-        total = _count(session, where)
-    statement = (
-        select(*_HIT_COLUMNS)
-        .where(*where)
-        .order_by(Item.published_at.desc(), Item.id.desc())
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    )
-    return ItemPage(total=total, page=page, page_size=page_size, items=_fetch(session, statement))
-
-
-def _walk_ids(session: Session, statement: Any) -> list[int]:
-    return list(session.scalars(statement))
-
-
-def _count(session: Session, where: list[Any]) -> int:
-    inner = select(literal_column("1").label("one")).select_from(Item).where(*where)
+def count_where(session: Session, where: list[Any]) -> int:
+    """How many items pass ``where`` (counted in a subquery of constant rows)."""
+    inner: Select[Any] = select(literal_column("1").label("one")).select_from(Item).where(*where)
     return int(session.scalar(select(func.count()).select_from(inner.subquery())) or 0)
-
-
-def _matches_at_least(session: Session, query: str, n: int) -> bool:
-    """Whether the text query alone has at least ``n`` matches (reads at most ``n``)."""
-    if backend_name(session) == "sqlite":
-        probe = text(
-            "SELECT count(*) FROM (SELECT rowid FROM items_fts WHERE items_fts MATCH :fts_query "
-            "LIMIT :n)"
-        ).bindparams(fts_query=fts5_match_expression(query), n=n)
-        return int(session.scalar(probe) or 0) >= n
-    sub = select(Item.id).where(_match_condition(session, query)).limit(n).subquery()
-    return int(session.scalar(select(func.count()).select_from(sub)) or 0) >= n
 
 
 def items_behind(
@@ -256,9 +124,9 @@ def items_behind(
     total = int(session.scalar(select(func.count()).select_from(ItemTheme).where(*where)) or 0)
     page = max(1, page)
     page_size = max(1, min(MAX_PAGE_SIZE, page_size))
-    hits = _fetch(
+    hits = fetch_hits(
         session,
-        select(*_HIT_COLUMNS)
+        select(*HIT_COLUMNS)
         .join(ItemTheme, and_(ItemTheme.item_id == Item.id))
         .where(*where)
         .order_by(Item.published_at.desc(), Item.id.desc())
@@ -268,7 +136,7 @@ def items_behind(
     return ItemPage(total=total, page=page, page_size=page_size, items=hits)
 
 
-_HIT_COLUMNS = (
+HIT_COLUMNS = (
     Item.id,
     Item.title,
     Item.summary,
@@ -282,7 +150,8 @@ _HIT_COLUMNS = (
 )
 
 
-def _fetch(session: Session, query: Any) -> tuple[ItemHit, ...]:
+def fetch_hits(session: Session, query: Any) -> tuple[ItemHit, ...]:
+    """The rows of ``query`` (over ``HIT_COLUMNS``) as hits, with feed names and themes."""
     rows = session.execute(query).all()
     if not rows:
         return ()

@@ -3,24 +3,23 @@
 Volume and sources come from the rollups. Co-occurrence pairs the themes of the newest
 ``COOCCURRENCE_SCAN_LIMIT`` items of the filtered range (exact below that). Matched terms
 are read from the evidence JSON of the theme's newest ``TERMS_SCAN_LIMIT`` tagged items in
-the range (SQLite ``json_each``, PostgreSQL ``json_array_elements``): bounded scans, so the
-page stays fast on a million items; the page says so.
+the range (``db.dialect.json_array_elements``): bounded scans, so the page stays fast on a
+million items; the page says so.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Integer, bindparam, case, func, literal_column, select, true
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import ColumnElement, case, func, literal_column, select, true
 from sqlalchemy.orm import Session
 
-from jkwatch.db.engine import backend_name
+from jkwatch.db.dialect import id_in, json_array_elements
+from jkwatch.db.item_lists import item_conditions
 from jkwatch.db.models import DailyThemeCount, Feed, Item, ItemTheme, Theme
-from jkwatch.db.queries_items import item_conditions
 from jkwatch.db.query_filters import Filters, conditions, period_of, theme_rollup
 from jkwatch.db.themes import ThemeInfo
 
@@ -28,7 +27,7 @@ TERMS_SCAN_LIMIT = 5_000
 COOCCURRENCE_SCAN_LIMIT = 5_000
 TOP_SOURCES = 15
 TOP_TERMS = 25
-_EMPTY = literal_column("''")
+_EMPTY: ColumnElement[str] = literal_column("''")
 
 
 @dataclass(frozen=True)
@@ -100,8 +99,8 @@ def theme_detail(
     )
 
 
-def _unit(model: type, filters: Filters):  # type: ignore[no-untyped-def]
-    return model.stories if filters.stories else model.items  # type: ignore[attr-defined]
+def _unit(model: Any, filters: Filters) -> Any:
+    return model.stories if filters.stories else model.items
 
 
 def _volume(session: Session, theme_id: str, filters: Filters, grain: str) -> tuple:
@@ -161,7 +160,9 @@ def _cooccurrence(session: Session, filters: Filters) -> tuple[tuple, int]:
         return (), 0
     by_item: dict[int, list[str]] = {}
     for item_id, theme_id in session.execute(
-        select(ItemTheme.item_id, ItemTheme.theme_id).where(_id_in(session, ids))
+        # One bound id list: primary-key probes (with the sample as a subquery PostgreSQL
+        # hashed all of ``item_themes`` instead, 0.2 s).
+        select(ItemTheme.item_id, ItemTheme.theme_id).where(id_in(ItemTheme.item_id, ids))
     ):
         by_item.setdefault(item_id, []).append(theme_id)
     scanned = len(ids)
@@ -172,18 +173,6 @@ def _cooccurrence(session: Session, filters: Filters) -> tuple[tuple, int]:
                 pairs[(x, y)] += 1
     cells = (CooccurrenceCell(x, y, n) for (x, y), n in sorted(pairs.items()))
     return tuple(cells), scanned
-
-
-def _id_in(session: Session, ids: list[int]):  # type: ignore[no-untyped-def]
-    """``item_themes.item_id`` among ``ids``, bound as ONE parameter (not thousands).
-
-    PostgreSQL gets an integer array (``= ANY``: primary-key probes; with the sample as a
-    subquery it hashed all of ``item_themes`` instead, 0.2 s); SQLite a JSON array.
-    """
-    if backend_name(session) == "postgresql":
-        return ItemTheme.item_id == func.any(bindparam("ids", ids, type_=ARRAY(Integer)))
-    values = func.json_each(bindparam("ids", json.dumps(ids))).table_valued("value")
-    return ItemTheme.item_id.in_(select(values.c.value))
 
 
 def _terms(session: Session, theme_id: str, filters: Filters) -> tuple[tuple, int]:
@@ -206,26 +195,15 @@ def _terms(session: Session, theme_id: str, filters: Filters) -> tuple[tuple, in
     scanned = int(session.scalar(select(func.count()).select_from(newest.subquery())) or 0)
     if not scanned:
         return (), 0
-    if backend_name(session) == "postgresql":
-        # ``evidence`` is ``json``: its own functions avoid a cast to ``jsonb`` per row.
-        element = func.json_array_elements(recent.c.evidence).table_valued("value")
-        # Constant keys as literal SQL: GROUP BY must repeat the SELECT expression exactly.
-        term = element.c.value.op("->>")(literal_column("'term'"))
-        field = func.coalesce(element.c.value.op("->>")(literal_column("'field'")), _EMPTY)
-        kind = func.json_typeof(element.c.value) == literal_column("'object'")
-    else:
-        element = func.json_each(recent.c.evidence).table_valued("value", "type")
-        term = func.json_extract(element.c.value, literal_column("'$.term'"))
-        field = func.coalesce(
-            func.json_extract(element.c.value, literal_column("'$.field'")), _EMPTY
-        )
-        kind = element.c.type == literal_column("'object'")
+    element = json_array_elements(recent.c.evidence)
+    term = element.text("term")
+    field = func.coalesce(element.text("field"), _EMPTY)
     n = func.count()
     rows = session.execute(
         select(term.label("term"), field.label("field"), n.label("n"))
         .select_from(recent)
-        .join(element, true())
-        .where(kind, term.is_not(None))
+        .join(element.table, true())
+        .where(element.is_object(), term.is_not(None))
         .group_by(term, field)
         .order_by(n.desc(), term)
         .limit(TOP_TERMS)

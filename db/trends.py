@@ -1,0 +1,209 @@
+"""Trends and spikes for the dashboard: theme counts over time, read only from the rollups.
+
+Both read the exact rollups (``daily_theme_sums`` or ``daily_theme_counts`` and their
+totals), so their cost depends on days x feeds, never on the number of items. Days are folded
+into weeks or months here, in Python: cheaper on SQLite than a date function per row.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from jkwatch.db.models import DailySum
+from jkwatch.db.query_filters import Filters, conditions, period_of, theme_rollup, total_rollup
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    """One theme in one period, with the period's exact denominators for shares."""
+
+    period: date
+    theme_id: str
+    count: int
+    """Items (or stories) of the theme passing the filters."""
+    relevant_count: int
+    """The same, restricted to relevant items (the numerator of the share of relevant coverage)."""
+    total: int
+    """All items (or stories) in the period passing the filters except the theme filter."""
+    relevant_total: int
+    """Relevant items (or stories) in the period passing the filters except the theme filter."""
+
+    @property
+    def share_of_all(self) -> float:
+        return self.count / self.total if self.total else 0.0
+
+    @property
+    def share_of_relevant(self) -> float:
+        return self.relevant_count / self.relevant_total if self.relevant_total else 0.0
+
+
+def theme_series(session: Session, filters: Filters, grain: str = "week") -> list[SeriesPoint]:
+    """Counts per theme per period from the rollups, zero-filled for every period with items.
+
+    SQL sums per day (an ordered scan of the rollup's primary key, no per-row date function);
+    days are folded into periods here (weeks start on Monday). Shares use exact denominators from
+    ``daily_totals`` under the same date, language and feed filters: ``total`` counts every
+    item whatever its relevance ("all coverage"), ``relevant_total`` the items at or above
+    the relevant bucket (and the view's floor, when higher).
+    """
+    unit = "stories" if filters.stories else "items"
+    rel = filters.relevant_bucket
+
+    totals_model = total_rollup(filters)
+    col = getattr(totals_model, unit)
+    totals_q = (
+        select(
+            totals_model.day,
+            func.sum(col),
+            func.sum(case((totals_model.rel_bucket >= rel, col), else_=0)),
+        )
+        .where(*conditions(totals_model, filters, with_relevance=False))
+        .group_by(totals_model.day)
+    )
+    periods: dict[date, date] = {}  # ~730 distinct days for ~11,000 (day, theme) rows
+
+    def period(day: date) -> date:
+        when = periods.get(day)
+        if when is None:
+            when = periods[day] = period_of(day, grain)
+        return when
+
+    totals: dict[date, tuple[int, int]] = {}
+    for day, n, relevant in session.execute(totals_q):
+        when = period(day)
+        old = totals.get(when, (0, 0))
+        totals[when] = (old[0] + int(n or 0), old[1] + int(relevant or 0))
+
+    model = theme_rollup(filters)
+    tcol = getattr(model, unit)
+    counts_q = (
+        select(
+            model.day,
+            model.theme_id,
+            func.sum(tcol),
+            func.sum(case((model.rel_bucket >= rel, tcol), else_=0)),
+        )
+        .where(*conditions(model, filters))
+        .group_by(model.day, model.theme_id)
+    )
+    counts: dict[tuple[date, str], tuple[int, int]] = {}
+    for day, theme_id, n, relevant in session.execute(counts_q):
+        key = (period(day), theme_id)
+        old = counts.get(key, (0, 0))
+        counts[key] = (old[0] + int(n or 0), old[1] + int(relevant or 0))
+    theme_ids = list(filters.themes) or sorted({theme for _, theme in counts})
+    points = []
+    for when in sorted(totals):
+        total, relevant_total = totals[when]
+        for theme_id in theme_ids:
+            count, relevant_count = counts.get((when, theme_id), (0, 0))
+            points.append(SeriesPoint(when, theme_id, count, relevant_count, total, relevant_total))
+    return points
+
+
+SPIKE_METHOD = (
+    "Spikes compare the last 7 days (ending on the last day of the selected range) with the "
+    "8 weeks before them. For each theme the 8 weekly counts give a baseline mean and standard "
+    "deviation (weeks without items count as 0). z = (last 7 days - mean) / max(std, 1) and "
+    "ratio = (last 7 days + 1) / (mean + 1). A theme is a rise when it has at least 5 items in "
+    "the last 7 days, z >= 2 and ratio >= 1.5; a fall when its baseline mean is at least 5, "
+    "z <= -2 and ratio <= 0.67. Language, source, relevance and story filters apply; the date "
+    "range only sets the end day."
+)
+SPIKE_MIN_COUNT = 5
+SPIKE_MIN_Z = 2.0
+SPIKE_MIN_RATIO = 1.5
+BASELINE_WEEKS = 8
+
+
+@dataclass(frozen=True)
+class Spike:
+    theme_id: str
+    recent: int
+    baseline_mean: float
+    baseline_std: float
+    z: float
+    ratio: float
+    direction: str  # "rise", "fall" or "" (not a spike)
+    recent_start: date
+    recent_end: date
+    weekly: tuple[int, ...]
+    """Baseline weekly counts, oldest first."""
+
+
+def spikes(
+    session: Session, filters: Filters, anchor: date | None = None, include_all: bool = False
+) -> list[Spike]:
+    """Themes whose last 7 days depart from their trailing 8 weeks (see ``SPIKE_METHOD``).
+
+    One grouped query over the rollups; windows are assigned with CASE on bound dates.
+    ``include_all`` returns every theme (for tables), otherwise only rises and falls.
+    """
+    anchor = anchor or filters.end or latest_day(session)
+    if anchor is None:
+        return []
+    model = theme_rollup(filters)
+    unit = model.stories if filters.stories else model.items
+    first = anchor - timedelta(days=7 * (BASELINE_WEEKS + 1) - 1)
+    window = case(
+        *[(model.day >= anchor - timedelta(days=7 * k + 6), k) for k in range(BASELINE_WEEKS + 1)],
+        else_=BASELINE_WEEKS + 1,
+    ).label("window")
+    scoped = Filters(
+        start=first,
+        end=anchor,
+        themes=filters.themes,
+        languages=filters.languages,
+        feeds=filters.feeds,
+        min_bucket=filters.min_bucket,
+        stories=filters.stories,
+    )
+    rows = session.execute(
+        select(model.theme_id, window, func.sum(unit))
+        .where(*conditions(model, scoped))
+        .group_by(model.theme_id, window)
+    ).all()
+    by_theme: dict[str, list[int]] = {}
+    for theme_id, win, count in rows:
+        by_theme.setdefault(theme_id, [0] * (BASELINE_WEEKS + 1))[int(win)] = int(count or 0)
+    out = []
+    for theme_id, weeks in by_theme.items():
+        spike = _score(theme_id, weeks, anchor)
+        if include_all or spike.direction:
+            out.append(spike)
+    out.sort(key=lambda s: (-abs(s.z), s.theme_id))
+    return out
+
+
+def _score(theme_id: str, weeks: list[int], anchor: date) -> Spike:
+    recent, baseline = weeks[0], weeks[1:]
+    mean = sum(baseline) / len(baseline)
+    std = math.sqrt(sum((x - mean) ** 2 for x in baseline) / len(baseline))
+    z = (recent - mean) / max(std, 1.0)
+    ratio = (recent + 1) / (mean + 1)
+    direction = ""
+    if recent >= SPIKE_MIN_COUNT and z >= SPIKE_MIN_Z and ratio >= SPIKE_MIN_RATIO:
+        direction = "rise"
+    elif mean >= SPIKE_MIN_COUNT and z <= -SPIKE_MIN_Z and ratio <= 1 / SPIKE_MIN_RATIO:
+        direction = "fall"
+    return Spike(
+        theme_id=theme_id,
+        recent=recent,
+        baseline_mean=round(mean, 2),
+        baseline_std=round(std, 2),
+        z=round(z, 2),
+        ratio=round(ratio, 2),
+        direction=direction,
+        recent_start=anchor - timedelta(days=6),
+        recent_end=anchor,
+        weekly=tuple(reversed(baseline)),
+    )
+
+
+def latest_day(session: Session) -> date | None:
+    return session.scalar(select(func.max(DailySum.day)))
