@@ -8,6 +8,7 @@ from sqlalchemy import func, select, text
 
 from jkwatch.db import feeds as feed_store
 from jkwatch.db import items as item_store
+from jkwatch.db import retag as retag_store
 from jkwatch.db.models import DailyThemeCount, DailyTotal, Item, ItemTheme
 from jkwatch.db.themes import ThemeInfo, sync_themes
 from jkwatch.model import FeedUpdate, FetchOutcome, ThemeIn
@@ -147,11 +148,13 @@ def test_retag_replaces_themes_and_keeps_rollups_exact(sessions):
     with sessions.begin() as s:
         ids = item_store.store_entries(s, feed, [entry("a"), entry("b")]).new_ids
     with sessions.begin() as s:
-        item_store.apply_retag(
+        retag_store.apply_retag(
             s,
             [
-                item_store.RetagUpdate(ids[0], 0.3, False, (ThemeIn("jk_cooperation", 0.5),), "v2"),
-                item_store.RetagUpdate(ids[1], 0.9, True, (), "v2"),
+                retag_store.RetagUpdate(
+                    ids[0], 0.3, False, (ThemeIn("jk_cooperation", 0.5),), "v2"
+                ),
+                retag_store.RetagUpdate(ids[1], 0.9, True, (), "v2"),
             ],
         )
     with sessions.begin() as s:
@@ -246,5 +249,8 @@ def test_items_added_in_separate_runs_accumulate_in_the_same_rollup_cell(session
         item_store.store_entries(s, feed, [entry("b"), entry("c", relevance=0.2)])
     with sessions.begin() as s:
         assert s.scalar(select(func.sum(DailyTotal.items))) == 3
-        assert s.scalar(select(func.sum(DailyThemeCount.items)).where(DailyThemeCount.rel_bucket == 9)) == 2
+        assert (
+            s.scalar(select(func.sum(DailyThemeCount.items)).where(DailyThemeCount.rel_bucket == 9))
+            == 2
+        )
         _rollup_matches_items(s)
