@@ -249,8 +249,5 @@ def test_items_added_in_separate_runs_accumulate_in_the_same_rollup_cell(session
         item_store.store_entries(s, feed, [entry("b"), entry("c", relevance=0.2)])
     with sessions.begin() as s:
         assert s.scalar(select(func.sum(DailyTotal.items))) == 3
-        assert (
-            s.scalar(select(func.sum(DailyThemeCount.items)).where(DailyThemeCount.rel_bucket == 9))
-            == 2
-        )
+        assert s.scalar(select(func.sum(DailyThemeCount.items)).where(DailyThemeCount.rel_bucket == 9)) == 2
         _rollup_matches_items(s)
