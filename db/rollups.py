@@ -177,7 +177,8 @@ def _write(session: Session, table: _Table, cells: Changes) -> None:
         return
     ordered = sorted(cells)
     run_many(session, table.upsert_sql(), [(*key, *cells[key]) for key in ordered])
-    run_many(session, table.drop_sql(), [key for key in ordered if cells[key][0] < 0])
+    shrunk = [key for key in ordered if cells[key][0] < 0 or cells[key][1] < 0]
+    run_many(session, table.drop_sql(), shrunk)
 
 
 def _day_as_text(day: Day) -> Day:
@@ -220,7 +221,8 @@ def _sum_into(
     return {key: (items, stories) for key, (items, stories) in summed.items() if items or stories}
 
 
-def _add(cells: dict, key: tuple, items: int, stories: int) -> None:  # type: ignore[type-arg]
+def _add(cells: dict[Any, list[int]], key: tuple, items: int, stories: int) -> None:
+    """Net a change into its cell's [items, stories]."""
     cell = cells.get(key)
     if cell is None:
         cells[key] = [items, stories]
@@ -329,8 +331,8 @@ def _recount(
     true_totals = session.execute(
         select(*item_keys, func.count(), func.sum(lead)).where(item_filter).group_by(*item_keys)
     )
-    for *key, items, stories in true_totals:
-        _add(delta.totals, tuple(key), int(items), int(stories))
+    for row in true_totals:
+        _add(delta.totals, tuple(row[:4]), int(row[4]), int(row[5]))
     for key, items, stories in _stored(session, DailyTotal, total_filter):
         _add(delta.totals, key, -items, -stories)
 
@@ -347,8 +349,8 @@ def _recount(
         .where(theme_filter)
         .group_by(*theme_keys)
     )
-    for *key, items, stories in true_counts:
-        _add(delta.counts, tuple(key), int(items), int(stories))
+    for row in true_counts:
+        _add(delta.counts, tuple(row[:5]), int(row[5]), int(row[6]))
     for key, items, stories in _stored(session, DailyThemeCount, count_filter):
         _add(delta.counts, key, -items, -stories)
 
@@ -384,12 +386,13 @@ def _coarse_drift(
 
 def _day_range(session: Session) -> tuple[date | None, date | None]:
     """The first and last day found in the items or in any day-keyed rollup."""
-    lows, highs = [], []
+    lows: list[date] = []
+    highs: list[date] = []
     for column in (Item.day, DailyTotal.day, DailyThemeCount.day, DailySum.day, DailyThemeSum.day):
         low, high = session.execute(select(func.min(column), func.max(column))).one()
         if low is not None:
-            lows.append(_day_as_date(low))
-            highs.append(_day_as_date(high))
+            lows.append(low)
+            highs.append(high)
     return (min(lows), max(highs)) if lows else (None, None)
 
 

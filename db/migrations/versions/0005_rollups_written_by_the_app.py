@@ -26,14 +26,14 @@ branch_labels = None
 depends_on = None
 
 # (coarse table, fine table, key columns), as in 0002 and 0003.
-_SUMS = (
+_SUMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("daily_theme_sums", "daily_theme_counts", ("day", "theme_id", "rel_bucket")),
     ("daily_sums", "daily_totals", ("day", "language", "rel_bucket")),
     ("feed_sums", "daily_totals", ("feed_id", "rel_bucket")),
 )
 _EVENTS = ("insert", "delete", "update")
 # Every rollup table and its key: SQLite's zero-row triggers of 0004.
-_ROLLUPS = {
+_ROLLUPS: dict[str, tuple[str, ...]] = {
     "daily_totals": ("day", "feed_id", "language", "rel_bucket"),
     "daily_theme_counts": ("day", "feed_id", "language", "rel_bucket", "theme_id"),
     "daily_sums": ("day", "language", "rel_bucket"),
