@@ -285,3 +285,48 @@ def test_cells_that_lose_and_regain_an_item_in_one_delta_are_not_written(session
     assert not any(name in sql for sql in statements for name in TABLES)
     with sessions.begin() as s:
         assert all(table == {} for table in _stored(s).values())
+
+
+def test_apply_writes_tables_in_one_order_and_each_tables_cells_sorted_by_key(sessions, engine):
+    """The lock order that keeps concurrent PostgreSQL workers from deadlocking."""
+    writes: list[tuple[str, list]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if statement.startswith("INSERT INTO"):
+            rows = parameters if executemany else [parameters]
+            writes.append((statement.split()[2], [tuple(row[:-2]) for row in rows]))
+
+    delta = rollups.RollupDelta()
+    for day in (START.date() + timedelta(days=d) for d in (3, 0, 2, 1)):
+        for feed_id, language, bucket in ((2, "ko", 9), (1, "en", 3), (2, "en", 9), (1, "ja", 0)):
+            delta.item((day, feed_id, language, bucket), lead=feed_id == 1)
+            for theme_id in ("b_theme", "a_theme"):
+                delta.theme((day, feed_id, language, bucket, theme_id), lead=True)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with sessions.begin() as s:
+            rollups.apply(s, delta)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert [table for table, _ in writes] == [
+        "daily_totals",
+        "daily_theme_counts",
+        "daily_sums",
+        "feed_sums",
+        "daily_theme_sums",
+    ]
+    for _, keys in writes:
+        assert len(keys) > 1 and keys == sorted(keys)
+    _assert_exact_sums(sessions)
+
+
+def _assert_exact_sums(sessions) -> None:  # type: ignore[no-untyped-def]
+    """The coarse tables equal the fine tables summed (no items behind this delta)."""
+    with sessions.begin() as s:
+        stored = _stored(s)
+    daily: dict[tuple, list[int]] = {}
+    for (day, _feed, language, bucket), (items, stories) in stored["daily_totals"].items():
+        cell = daily.setdefault((day, language, bucket), [0, 0])
+        cell[0] += items
+        cell[1] += stories
+    assert {k: tuple(v) for k, v in daily.items()} == stored["daily_sums"]
