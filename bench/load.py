@@ -4,7 +4,7 @@ The rows are exactly what ``db.items.store_entries`` would write for the same en
 (``search_text`` from ``db.search.search_text``, ``rel_bucket`` from ``relevance_bucket``,
 story ids pointing at the lead copy, the denormalised columns of ``item_themes``), but they go
 in through SQLAlchemy Core ``executemany`` with explicit ids, and the rollups are built once
-at the end with ``db.items.rebuild_all_rollups``. Titles come from the demo's templates.
+at the end with ``db.rollups.rebuild_all`` (the repair recount). Titles come from the demo's templates.
 
     python -m bench.load --items 1000000 --db sqlite:///bench-data/bench.db
 """
@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from jkwatch.db.engine import backend_name, make_engine, make_sessionmaker
 from jkwatch.db.feeds import upsert_feed
-from jkwatch.db.items import rebuild_all_rollups
 from jkwatch.db.migrate import upgrade
 from jkwatch.db.models import Item, ItemTheme
+from jkwatch.db.rollups import rebuild_all
 from jkwatch.db.search import search_text
 from jkwatch.db.themes import ThemeInfo, set_meta, sync_themes
 from jkwatch.demo import templates as tpl
@@ -247,7 +247,7 @@ def _load(
             _restore_fts_triggers(sessions, triggers)
     rows_done = time.perf_counter()
     with sessions.begin() as session:
-        rebuild_all_rollups(session)
+        rebuild_all(session)
     if analyze:
         with sessions.begin() as session:
             session.execute(text("ANALYZE"))

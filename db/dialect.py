@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -463,3 +463,17 @@ def driver_statement(dialect: Dialect, sql: str) -> str:
     if style in ("format", "pyformat"):
         return sql.replace("%", "%%").replace("?", "%s")
     raise NotImplementedError(f"driver paramstyle {style!r} is not supported")
+
+
+def driver_day(session: Session) -> Callable[[date | str], date | str]:
+    """How a driver-level statement binds a day: SQLite stores days as ISO text, PostgreSQL
+    as ``date`` (SQLAlchemy's ``Date`` type does this conversion for ORM statements)."""
+    return _day_as_text if is_sqlite(session) else _day_as_date
+
+
+def _day_as_text(day: date | str) -> date | str:
+    return day.isoformat() if isinstance(day, date) else day
+
+
+def _day_as_date(day: date | str) -> date | str:
+    return date.fromisoformat(day) if isinstance(day, str) else day

@@ -3,8 +3,8 @@
 SQLAlchemy's per-row parameter processing (bind processors, dict building) cost more than
 SQLite's own work in ``retag``. These helpers hand tuples straight to the driver's
 ``executemany``/``execute``. Statements are written once with ``?`` placeholders and
-put into the driver's own paramstyle by ``db.dialect.driver_statement``; values must already be what the driver stores: dates as
-ISO text on SQLite (how SQLAlchemy's ``Date`` stores them), JSON as text on both.
+put into the driver's own paramstyle by ``db.dialect.driver_statement``; values must already
+be what the driver stores (``db.dialect.driver_day`` for days; JSON as text on both).
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from jkwatch.db.dialect import driver_statement, is_sqlite
-
-__all__ = ["IN_CHUNK", "fetch", "fetch_in", "is_sqlite", "run_many"]
+from jkwatch.db.dialect import driver_statement
 
 IN_CHUNK = 500
 """Values per ``IN (...)`` list: well under SQLite's variable limit."""

@@ -89,12 +89,12 @@ def list_feeds(session: Session, include_imports: bool = False) -> list[FeedReco
 
 
 def remove_feed(session: Session, url_or_id: str | int) -> FeedRecord:
-    """Delete a feed with its items and log (the rollups are cleaned by ``db.items``)."""
-    from jkwatch.db.items import forget_feed_rollups
+    """Delete a feed with its items and log, taking it out of the rollups (``db.rollups``)."""
+    from jkwatch.db.rollups import forget_feed
 
     feed = _find(session, url_or_id)
     record = to_record(feed)
-    forget_feed_rollups(session, feed.id)
+    forget_feed(session, feed.id)
     session.delete(feed)
     session.flush()
     return record

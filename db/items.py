@@ -3,40 +3,25 @@
 ``store_entries`` is called once per feed inside the caller's transaction. It never
 duplicates: an entry already stored for the feed (same ``entry_key``) or anywhere (same
 ``canonical_url``) is updated or left alone, and the unique constraints back this up even
-against a concurrent worker (``ON CONFLICT DO NOTHING``). After writing, the rollup cells
-of the touched (feed, day) pairs are recomputed from the items themselves, so the rollups
-stay exact. ``apply_retag`` (whole-database re-tagging) writes through the DB-API driver
-(``db.driver_sql``) and changes the rollups by netted differences (``db.rollup_delta``).
+against a concurrent worker (``ON CONFLICT DO NOTHING``). New items are added to the
+rollups by increment; the (feed, day) cells of changed items are recounted; both through
+``db.rollups``, the one rollup writer, in the same transaction.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import (
-    Table,
-    and_,
-    bindparam,
-    case,
-    delete,
-    func,
-    insert,
-    literal,
-    select,
-    update,
-)
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from jkwatch.clock import utcnow
+from jkwatch.db import rollups
 from jkwatch.db.dialect import insert_ignore
-from jkwatch.db.driver_sql import fetch, run_many
-from jkwatch.db.models import DailyThemeCount, DailyTotal, Item, ItemTheme
-from jkwatch.db.retag_plan import RetagPlan, RetagUpdate
-from jkwatch.db.rollup_delta import RollupDelta
+from jkwatch.db.models import Item, ItemTheme
 from jkwatch.db.search import search_text
 from jkwatch.model import (
     EntryIn,
@@ -47,8 +32,7 @@ from jkwatch.model import (
     relevance_bucket,
 )
 
-Cell = tuple[int, date]
-"""A rollup cell: (feed id, UTC day)."""
+Cell = rollups.Cell
 
 _IN_CHUNK = 500  # keeps IN (...) lists well under SQLite's variable limit
 # Core tables: bulk writes go through Core executemany, not the ORM unit of work.
@@ -163,7 +147,7 @@ def store_entries(
     new_ids = _insert_new(session, feed.id, new_entries, now)
     updated_ids = _update_changed(session, changed, now, cells)
     unchanged += len(new_entries) - len(new_ids)  # lost a race to a concurrent worker
-    refresh_rollups(session, cells)  # changed items: recount their cells from scratch
+    rollups.refresh_cells(session, cells)  # changed items: recount their cells
     return StoreResult(new_ids=tuple(new_ids), updated_ids=tuple(updated_ids), unchanged=unchanged)
 
 
@@ -231,7 +215,7 @@ def _insert_new(
         )
     if theme_rows:
         session.execute(insert(_ITEM_THEMES), theme_rows)
-    _add_to_rollups(session, total_rows, theme_rows)
+    rollups.add_new_items(session, total_rows, theme_rows)
     return [ids_by_key[entry.entry_key] for entry in inserted]
 
 
@@ -308,91 +292,6 @@ def _update_changed(
     return ids
 
 
-def _add_to_rollups(
-    session: Session, item_rows: Sequence[dict], theme_rows: Sequence[dict]
-) -> None:
-    """Add newly inserted items to the rollups: one upsert per touched cell.
-
-    Exact because it runs in the transaction that inserted the items, and cheap: the common
-    case (a feed with a few new items) costs a couple of statements instead of a recount.
-    """
-    delta = RollupDelta()
-    for row in item_rows:
-        key = (row["day"], row["feed_id"], row["language"], row["rel_bucket"])
-        delta.item(key, row["story_lead"])
-    for row in theme_rows:
-        key = (row["day"], row["feed_id"], row["language"], row["rel_bucket"], row["theme_id"])
-        delta.theme(key, row["story_lead"])
-    delta.apply(session)
-
-
-def refresh_rollups(session: Session, cells: Iterable[Cell]) -> None:
-    """Recompute ``daily_totals`` and ``daily_theme_counts`` for the given (feed, day) cells."""
-    days_by_feed: dict[int, set[date]] = defaultdict(set)
-    for feed_id, day in cells:
-        days_by_feed[feed_id].add(day)
-    for feed_id, days in days_by_feed.items():
-        for chunk in _chunks(sorted(days)):
-            _rebuild_cells(
-                session,
-                and_(Item.feed_id == feed_id, Item.day.in_(chunk)),
-                and_(ItemTheme.feed_id == feed_id, ItemTheme.day.in_(chunk)),
-                and_(DailyTotal.feed_id == feed_id, DailyTotal.day.in_(chunk)),
-                and_(DailyThemeCount.feed_id == feed_id, DailyThemeCount.day.in_(chunk)),
-            )
-
-
-def rebuild_all_rollups(session: Session) -> None:
-    """Recompute every rollup row from the items (after a retag or a repair)."""
-    _rebuild_cells(session, literal(True), literal(True), literal(True), literal(True))
-
-
-def forget_feed_rollups(session: Session, feed_id: int) -> None:
-    session.execute(delete(DailyTotal).where(DailyTotal.feed_id == feed_id))
-    session.execute(delete(DailyThemeCount).where(DailyThemeCount.feed_id == feed_id))
-
-
-def _rebuild_cells(session: Session, item_filter, theme_filter, total_filter, count_filter) -> None:  # type: ignore[no-untyped-def]
-    session.execute(delete(DailyTotal).where(total_filter))
-    session.execute(delete(DailyThemeCount).where(count_filter))
-    lead = case((Item.story_id == Item.id, 1), else_=0)
-    totals = (
-        select(Item.day, Item.feed_id, Item.language, Item.rel_bucket, func.count(), func.sum(lead))
-        .where(item_filter)
-        .group_by(Item.day, Item.feed_id, Item.language, Item.rel_bucket)
-    )
-    session.execute(
-        insert(DailyTotal).from_select(
-            ["day", "feed_id", "language", "rel_bucket", "items", "stories"], totals
-        )
-    )
-    theme_lead = case((ItemTheme.story_lead.is_(True), 1), else_=0)
-    counts = (
-        select(
-            ItemTheme.day,
-            ItemTheme.feed_id,
-            ItemTheme.language,
-            ItemTheme.rel_bucket,
-            ItemTheme.theme_id,
-            func.count(),
-            func.sum(theme_lead),
-        )
-        .where(theme_filter)
-        .group_by(
-            ItemTheme.day,
-            ItemTheme.feed_id,
-            ItemTheme.language,
-            ItemTheme.rel_bucket,
-            ItemTheme.theme_id,
-        )
-    )
-    session.execute(
-        insert(DailyThemeCount).from_select(
-            ["day", "feed_id", "language", "rel_bucket", "theme_id", "items", "stories"], counts
-        )
-    )
-
-
 def recent_fingerprints(
     session: Session, since: datetime, limit: int = 50_000
 ) -> list[Fingerprint]:
@@ -407,76 +306,6 @@ def recent_fingerprints(
         Fingerprint(row.id, row.story_id or row.id, row.simhash, row.title, row.published_at)
         for row in rows
     ]
-
-
-@dataclass(frozen=True)
-class TaggingInput:
-    """What the tagger needs of a stored item (``retag``)."""
-
-    id: int
-    title: str
-    summary: str
-    body: str
-    language: str
-
-
-def items_for_tagging(
-    session: Session, after_id: int, limit: int, stale_for: str | None = None
-) -> list[TaggingInput]:
-    """The next ``limit`` items by id after ``after_id`` (keyset pagination: flat memory).
-
-    With ``stale_for``, only items not yet tagged with that taxonomy fingerprint.
-    """
-    stale = " AND (tagged_with IS NULL OR tagged_with <> ?)" if stale_for is not None else ""
-    params = (after_id, stale_for, limit) if stale_for is not None else (after_id, limit)
-    rows = fetch(
-        session,
-        f"SELECT id, title, summary, body, language FROM items WHERE id > ?{stale} "
-        "ORDER BY id LIMIT ?",
-        params,
-    )
-    return [
-        TaggingInput(item_id, title or "", summary or "", body or "", language)
-        for item_id, title, summary, body, language in rows
-    ]
-
-
-def apply_retag(session: Session, updates: Sequence[RetagUpdate]) -> int:
-    """Replace the tags of a batch of items and update the rollups by difference (one transaction).
-
-    Driver-level executemany throughout (``db.driver_sql``): ``retag`` of a million items
-    must not pay SQLAlchemy's per-row parameter processing. Items whose relevance and themes
-    (scores and evidence) come out the same are only re-stamped with the new taxonomy (not
-    even that if they carry it already); theme rows are updated in place, and only the
-    themes an item gains or loses are inserted or deleted. The rollups change by the rows'
-    removal and addition, netted per cell: a batch costs work proportional to its own size,
-    never a recount of the cells it touches. Returns how many items' tags changed.
-    """
-    if not updates:
-        return 0
-    plan = RetagPlan.for_updates(session, updates)
-    run_many(session, "UPDATE items SET tagged_with = ? WHERE id = ?", plan.restamps)
-    run_many(
-        session,
-        "UPDATE items SET relevance = ?, relevant = ?, rel_bucket = ?, tagged_with = ? "
-        "WHERE id = ?",
-        plan.items,
-    )
-    run_many(session, "DELETE FROM item_themes WHERE item_id = ? AND theme_id = ?", plan.dropped)
-    run_many(
-        session,
-        "UPDATE item_themes SET score = ?, evidence = ?, rel_bucket = ? "
-        "WHERE item_id = ? AND theme_id = ?",
-        plan.rescored,
-    )
-    run_many(
-        session,
-        "INSERT INTO item_themes (item_id, theme_id, score, evidence, day, feed_id, language, "
-        "rel_bucket, story_lead) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        plan.added,
-    )
-    plan.delta.apply(session)
-    return plan.changed
 
 
 def count_items(session: Session) -> int:

@@ -6,9 +6,11 @@ Design notes (why the schema looks like this):
   entry of the same feed, and ``canonical_url`` for the same article reached from anywhere.
 * The dashboard aggregates theme x time over a million items. ``item_themes`` therefore
   carries copies of the few item columns it filters on (day, feed, language, relevance
-  bucket, story), with a covering index, and two exact rollups (``daily_totals`` and
-  ``daily_theme_counts``) are rebuilt for the touched (feed, day) cells inside the same
-  transaction that writes the items, so trend queries read a few thousand rows, not millions.
+  bucket, story), with a covering index, and exact rollups (``daily_totals`` and
+  ``daily_theme_counts`` per day x feed x language x bucket, and their coarse sums
+  ``daily_sums``, ``daily_theme_sums``, ``feed_sums``) are changed by difference inside the
+  same transaction that writes the items, by one writer (``db.rollups``), so trend queries
+  read a few thousand rows, not millions.
 * ``rel_bucket`` is ``floor(relevance * 10)`` (0..10): the dashboard's relevance threshold
   works in steps of 0.1 on the rollups without losing exactness.
 * Times are aware UTC datetimes (see ``db.types.UTCDateTime``); ``day`` columns are UTC dates.
@@ -199,7 +201,7 @@ class DailyThemeCount(Base):
 
 
 class DailyThemeSum(Base):
-    """``daily_theme_counts`` summed over feeds and languages, kept exact by triggers.
+    """``daily_theme_counts`` summed over feeds and languages, kept exact by ``db.rollups``.
 
     A few ten thousand rows at any scale: the default views (no source or language filter)
     read this instead of the fine rollup, which grows with days x feeds x languages.
@@ -215,7 +217,7 @@ class DailyThemeSum(Base):
 
 
 class DailySum(Base):
-    """``daily_totals`` summed over feeds, kept exact by triggers (see ``DailyThemeSum``)."""
+    """``daily_totals`` summed over feeds, kept exact by ``db.rollups`` (see ``DailyThemeSum``)."""
 
     __tablename__ = "daily_sums"
 
@@ -227,7 +229,7 @@ class DailySum(Base):
 
 
 class FeedSum(Base):
-    """``daily_totals`` summed over days and languages per feed, kept exact by triggers."""
+    """``daily_totals`` summed over days and languages per feed, kept exact by ``db.rollups``."""
 
     __tablename__ = "feed_sums"
 

@@ -3,7 +3,7 @@
 Items are read and written in id-ordered batches, each batch in its own transaction:
 a crash leaves every item with either its old tags or its new ones, never a mix, and
 rerunning picks up where it stopped (``only_stale`` skips items already tagged with the
-current taxonomy fingerprint). Writes go through ``db.items.apply_retag`` (driver-level
+current taxonomy fingerprint). Writes go through ``db.retag.apply_retag`` (driver-level
 executemany), which also changes the rollups by the batch's netted differences. The run
 tunes its SQLite connection for bulk writes (``db.engine.tune_for_bulk_writes``) and keeps
 Python's cycle collector out of the batches.
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from jkwatch.db import items as item_store
+from jkwatch.db import retag as retag_store
 from jkwatch.db.engine import end_bulk_writes, tune_for_bulk_writes
 from jkwatch.db.themes import set_meta
 from jkwatch.ingest.tag_values import sync_taxonomy, theme_ins
@@ -67,13 +67,13 @@ def retag_all(
         while True:
             with sessions.begin() as session:
                 tune_for_bulk_writes(session)
-                batch = item_store.items_for_tagging(
+                batch = retag_store.items_for_tagging(
                     session, after_id, batch_size, stale_for=fingerprint if only_stale else None
                 )
                 if not batch:
                     break
                 updates = [_tag(tagger, item, fingerprint) for item in batch]
-                changed += item_store.apply_retag(session, updates)
+                changed += retag_store.apply_retag(session, updates)
             gc.collect(1)
             after_id = batch[-1].id
             done += len(batch)
@@ -88,9 +88,9 @@ def retag_all(
     )
 
 
-def _tag(tagger: Tagger, item: item_store.TaggingInput, fingerprint: str) -> item_store.RetagUpdate:
+def _tag(tagger: Tagger, item: retag_store.TaggingInput, fingerprint: str) -> retag_store.RetagUpdate:
     result = tagger.tag(item.title, item.summary, item.body, lang=item.language)
-    return item_store.RetagUpdate(
+    return retag_store.RetagUpdate(
         item_id=item.id,
         relevance=result.relevance,
         relevant=result.relevant,

@@ -1,5 +1,5 @@
 """``apply_retag``'s fast path on both backends: in-place theme rows, netted rollup deltas,
-coarse sums written by the writer (SQLite), and batches that fail leaving nothing behind."""
+coarse sums written with the fine ones, and batches that fail leaving nothing behind."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from jkwatch.db import feeds as feed_store
 from jkwatch.db import items as item_store
+from jkwatch.db import retag as retag_store
+from jkwatch.db import rollups
 from jkwatch.db.models import (
     DailySum,
     DailyThemeCount,
@@ -20,9 +22,7 @@ from jkwatch.db.models import (
     FeedSum,
     Item,
     ItemTheme,
-    Meta,
 )
-from jkwatch.db.rollup_delta import PAUSE_KEY, RollupDelta
 from jkwatch.db.themes import ThemeInfo, sync_themes
 from jkwatch.model import ThemeIn
 from tests.factories import entry, feed_spec
@@ -77,7 +77,7 @@ def _rollups(s) -> dict[str, set[tuple]]:  # type: ignore[no-untyped-def]
 def _assert_rollups_equal_a_rebuild(sessions) -> None:  # type: ignore[no-untyped-def]
     with sessions.begin() as s:
         kept = _rollups(s)
-        item_store.rebuild_all_rollups(s)
+        rollups.rebuild_all(s)
         rebuilt = _rollups(s)
         s.rollback()
     assert kept == rebuilt
@@ -92,7 +92,7 @@ def _themes(s) -> dict[tuple[int, str], tuple]:  # type: ignore[no-untyped-def]
     return {(r.item_id, r.theme_id): (r.score, r.rel_bucket) for r in rows}
 
 
-def _mixed_updates(ids: list[int]) -> list[item_store.RetagUpdate]:
+def _mixed_updates(ids: list[int]) -> list[retag_store.RetagUpdate]:
     """Every kind of change: rescored, gained, lost, new bucket, same bucket, unchanged."""
     kinds = [
         (0.95, (ThemeIn("nk_weapons", 0.7, EVIDENCE),)),  # rescored in place, same bucket
@@ -101,7 +101,7 @@ def _mixed_updates(ids: list[int]) -> list[item_store.RetagUpdate]:
         (0.2, (ThemeIn("history", 0.4, ({"term": "war", "field": "summary", "count": 2},)),)),
     ]
     return [
-        item_store.RetagUpdate(item_id, rel, rel >= 0.5, themes, "v2")
+        retag_store.RetagUpdate(item_id, rel, rel >= 0.5, themes, "v2")
         for item_id, (rel, themes) in zip(ids, kinds * len(ids), strict=False)
     ]
 
@@ -109,12 +109,11 @@ def _mixed_updates(ids: list[int]) -> list[item_store.RetagUpdate]:
 def test_a_mixed_retag_leaves_rollups_equal_to_a_full_rebuild(sessions):
     ids = _store(sessions)
     with sessions.begin() as s:
-        changed = item_store.apply_retag(s, _mixed_updates(ids))
+        changed = retag_store.apply_retag(s, _mixed_updates(ids))
     assert changed > 0
     _assert_rollups_equal_a_rebuild(sessions)
     with sessions.begin() as s:
         themes = _themes(s)
-        assert s.scalar(select(Meta.value).where(Meta.key == PAUSE_KEY)) is None
         assert set(s.scalars(select(Item.tagged_with))) == {"v2"}
     assert themes[(ids[0], "nk_weapons")] == (0.7, 9)
     assert themes[(ids[1], "jk_cooperation")] == (0.5, 3)
@@ -122,7 +121,7 @@ def test_a_mixed_retag_leaves_rollups_equal_to_a_full_rebuild(sessions):
     assert themes[(ids[3], "history")] == (0.4, 2) and (ids[3], "nk_weapons") not in themes
 
 
-def _as_stored(s) -> list[item_store.RetagUpdate]:  # type: ignore[no-untyped-def]
+def _as_stored(s) -> list[retag_store.RetagUpdate]:  # type: ignore[no-untyped-def]
     """The stored tags of every item, as the updates that would store them again."""
     themes: dict[int, list[ThemeIn]] = {}
     for row in s.execute(select(ItemTheme).order_by(ItemTheme.theme_id)).scalars():
@@ -130,7 +129,7 @@ def _as_stored(s) -> list[item_store.RetagUpdate]:  # type: ignore[no-untyped-de
             ThemeIn(row.theme_id, row.score, tuple(row.evidence))
         )
     return [
-        item_store.RetagUpdate(r.id, r.relevance, r.relevant, tuple(themes.get(r.id, ())), "v1")
+        retag_store.RetagUpdate(r.id, r.relevance, r.relevant, tuple(themes.get(r.id, ())), "v1")
         for r in s.execute(select(Item).order_by(Item.id)).scalars()
     ]
 
@@ -141,9 +140,9 @@ def test_retagging_back_restores_the_original_themes_and_rollups_exactly(session
         before = (_themes(s), _rollups(s))
         original = _as_stored(s)
     with sessions.begin() as s:
-        changed = item_store.apply_retag(s, _mixed_updates(ids))
+        changed = retag_store.apply_retag(s, _mixed_updates(ids))
     with sessions.begin() as s:
-        assert item_store.apply_retag(s, original) == changed
+        assert retag_store.apply_retag(s, original) == changed
     with sessions.begin() as s:
         assert (_themes(s), _rollups(s)) == before
 
@@ -153,7 +152,7 @@ def test_an_item_moving_out_of_and_back_into_a_cell_writes_nothing_there(session
     _store(sessions, n=2)
     day = (START + timedelta(days=400)).date()
     with sessions.begin() as s:
-        delta = RollupDelta()
+        delta = rollups.RollupDelta()
         delta.item((day, 1, "en", 5), True, -1)
         delta.item((day, 1, "en", 5), True, +1)
         delta.theme((day, 1, "en", 5, "nk_weapons"), False, -1)
@@ -175,15 +174,15 @@ def test_theme_rows_are_updated_in_place_and_equal_evidence_in_another_encoding_
             .values(evidence=json.loads(json.dumps(list(EVIDENCE), separators=(",", ":"))))
         )
         row = s.execute(select(Item.relevance, Item.relevant).where(Item.id == ids[0])).one()
-        same = item_store.RetagUpdate(
+        same = retag_store.RetagUpdate(
             ids[0], row.relevance, row.relevant, (ThemeIn("nk_weapons", 0.8, EVIDENCE),), "v1"
         )
-        assert item_store.apply_retag(s, [same]) == 0
+        assert retag_store.apply_retag(s, [same]) == 0
         new_evidence = ({"term": "ICBM", "field": "title", "count": 3},)
-        rescored = item_store.RetagUpdate(
+        rescored = retag_store.RetagUpdate(
             ids[0], row.relevance, row.relevant, (ThemeIn("nk_weapons", 0.8, new_evidence),), "v2"
         )
-        assert item_store.apply_retag(s, [rescored]) == 1
+        assert retag_store.apply_retag(s, [rescored]) == 1
     with sessions.begin() as s:
         stored = s.execute(
             select(ItemTheme.theme_id, ItemTheme.evidence).where(ItemTheme.item_id == ids[0])
@@ -199,65 +198,12 @@ def test_a_batch_that_fails_midway_leaves_old_tags_and_rollups_untouched(session
         before = (_themes(s), _rollups(s), set(s.execute(select(Item.id, Item.relevance))))
     updates = _mixed_updates(ids)
     # An unknown theme fails on insert, after the item and theme updates of the batch ran.
-    updates[-1] = item_store.RetagUpdate(ids[-1], 0.9, True, (ThemeIn("no_such_theme", 1.0),), "v2")
+    updates[-1] = retag_store.RetagUpdate(
+        ids[-1], 0.9, True, (ThemeIn("no_such_theme", 1.0),), "v2"
+    )
     with pytest.raises(IntegrityError), sessions.begin() as s:
-        item_store.apply_retag(s, updates)
+        retag_store.apply_retag(s, updates)
     with sessions.begin() as s:
         after = (_themes(s), _rollups(s), set(s.execute(select(Item.id, Item.relevance))))
-        assert s.scalar(select(Meta.value).where(Meta.key == PAUSE_KEY)) is None
         assert set(s.scalars(select(Item.tagged_with))) == {None}
     assert after == before
-
-
-def test_sqlite_coarse_triggers_stand_aside_only_inside_the_pausing_transaction(sqlite_url):
-    from jkwatch.db.engine import make_engine, make_sessionmaker
-    from jkwatch.db.migrate import upgrade
-
-    engine = make_engine(sqlite_url)
-    upgrade(engine)
-    sessions = make_sessionmaker(engine)
-    day = START.date()
-    cell = dict(day=day, feed_id=1, language="en", rel_bucket=9, items=2, stories=1)
-    with sessions.begin() as s:
-        s.add(Meta(key=PAUSE_KEY, value="1"))
-        s.flush()
-        s.execute(DailyTotal.__table__.insert(), [cell])
-        assert s.scalar(select(DailySum.items)) is None  # paused: the writer owns the sums
-        s.rollback()
-    with sessions.begin() as s:
-        s.execute(DailyTotal.__table__.insert(), [cell])
-    with sessions.begin() as s:
-        assert s.execute(select(DailySum.items, DailySum.stories)).one() == (2, 1)
-        s.execute(update(DailyTotal).values(items=0, stories=0))
-    with sessions.begin() as s:  # a row updated to zero is dropped, and its sums with it
-        assert s.scalar(select(DailyTotal.items)) is None
-        assert s.scalar(select(DailySum.items)) is None
-        assert s.scalar(select(FeedSum.items)) is None
-    engine.dispose()
-
-
-def test_migration_0004_downgrades_to_the_unpaused_triggers_and_back(sqlite_url):
-    from alembic import command
-
-    from jkwatch.db.engine import make_engine
-    from jkwatch.db.migrate import _config, upgrade
-
-    engine = make_engine(sqlite_url)
-    upgrade(engine)
-
-    def trigger_sql() -> dict[str, str]:
-        with engine.connect() as conn:
-            rows = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type='trigger'"))
-            return dict(rows.all())
-
-    head = trigger_sql()
-    with engine.begin() as conn:
-        command.downgrade(_config(conn), "0003")
-    old = trigger_sql()
-    assert not any(name.endswith("_drop_zero") for name in old)
-    assert all("rollup_sums_written_by_writer" not in sql for sql in old.values())
-    assert {name for name in head if not name.endswith("_drop_zero")} == set(old)
-    with engine.begin() as conn:
-        command.upgrade(_config(conn), "head")
-    assert trigger_sql() == head
-    engine.dispose()

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from jkwatch.db import feeds as feed_store
 from jkwatch.db import items as item_store
 from jkwatch.db import leases, search
+from jkwatch.db import retag as retag_store
 from jkwatch.db.dialect import text_match
 from jkwatch.db.models import DailyThemeCount, DailyTotal, Item, ItemTheme
 from jkwatch.db.themes import ThemeInfo, sync_themes
@@ -149,11 +150,13 @@ def test_retag_replaces_themes_and_keeps_rollups_exact(sessions):
     with sessions.begin() as s:
         ids = item_store.store_entries(s, feed, [entry("a"), entry("b")]).new_ids
     with sessions.begin() as s:
-        item_store.apply_retag(
+        retag_store.apply_retag(
             s,
             [
-                item_store.RetagUpdate(ids[0], 0.3, False, (ThemeIn("jk_cooperation", 0.5),), "v2"),
-                item_store.RetagUpdate(ids[1], 0.9, True, (), "v2"),
+                retag_store.RetagUpdate(
+                    ids[0], 0.3, False, (ThemeIn("jk_cooperation", 0.5),), "v2"
+                ),
+                retag_store.RetagUpdate(ids[1], 0.9, True, (), "v2"),
             ],
         )
     with sessions.begin() as s:

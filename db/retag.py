@@ -1,10 +1,13 @@
-"""What a batch of re-tagged items changes in storage: the rows to write and the rollup delta.
+"""Storage side of ``jkwatch retag``: read items for the tagger, write its verdicts back.
 
-Reading the stored tags and diffing them against the tagger's output is kept apart from
-writing (``db.items.apply_retag``) so the diff can stay cheap: values are compared as the
+``items_for_tagging`` pages through the items by id (flat memory at any size).
+``apply_retag`` writes one batch: ``RetagPlan`` reads the batch's stored tags and diffs them
+against the tagger's output, so only what differs is written; values are compared as the
 driver returns them (JSON evidence as its stored text on SQLite, checked against the same
-``json.dumps`` encoding SQLAlchemy's ``JSON`` type writes), and only the themes that differ
-produce writes.
+``json.dumps`` encoding SQLAlchemy's ``JSON`` type writes). The rollups change by the
+batch's netted differences through ``db.rollups`` (the one rollup writer). Writes go
+through the DB-API driver (``db.driver_sql``): a million items must not pay SQLAlchemy's
+per-row parameter processing.
 """
 
 from __future__ import annotations
@@ -16,9 +19,41 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from jkwatch.db.driver_sql import fetch_in
-from jkwatch.db.rollup_delta import RollupDelta
+from jkwatch.db.driver_sql import fetch, fetch_in, run_many
+from jkwatch.db.rollups import RollupDelta
 from jkwatch.model import ThemeIn, relevance_bucket
+
+
+@dataclass(frozen=True)
+class TaggingInput:
+    """What the tagger needs of a stored item."""
+
+    id: int
+    title: str
+    summary: str
+    body: str
+    language: str
+
+
+def items_for_tagging(
+    session: Session, after_id: int, limit: int, stale_for: str | None = None
+) -> list[TaggingInput]:
+    """The next ``limit`` items by id after ``after_id`` (keyset pagination: flat memory).
+
+    With ``stale_for``, only items not yet tagged with that taxonomy fingerprint.
+    """
+    stale = " AND (tagged_with IS NULL OR tagged_with <> ?)" if stale_for is not None else ""
+    params = (after_id, stale_for, limit) if stale_for is not None else (after_id, limit)
+    rows = fetch(
+        session,
+        f"SELECT id, title, summary, body, language FROM items WHERE id > ?{stale} "
+        "ORDER BY id LIMIT ?",
+        params,
+    )
+    return [
+        TaggingInput(item_id, title or "", summary or "", body or "", language)
+        for item_id, title, summary, body, language in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -127,3 +162,40 @@ class RetagPlan:
             self.delta.theme((t_day, t_feed, t_lang, t_bucket, theme_id), t_lead, -1)
             changed = True
         return changed
+
+
+def apply_retag(session: Session, updates: Sequence[RetagUpdate]) -> int:
+    """Replace the tags of a batch of items and update the rollups by difference (one transaction).
+
+    Items whose relevance and themes (scores and evidence) come out the same are only
+    re-stamped with the new taxonomy (not even that if they carry it already); theme rows are
+    updated in place, and only the themes an item gains or loses are inserted or deleted. The
+    rollups change by the rows' removal and addition, netted per cell: a batch costs work
+    proportional to its own size, never a recount of the cells it touches. Returns how many
+    items' tags changed.
+    """
+    if not updates:
+        return 0
+    plan = RetagPlan.for_updates(session, updates)
+    run_many(session, "UPDATE items SET tagged_with = ? WHERE id = ?", plan.restamps)
+    run_many(
+        session,
+        "UPDATE items SET relevance = ?, relevant = ?, rel_bucket = ?, tagged_with = ? "
+        "WHERE id = ?",
+        plan.items,
+    )
+    run_many(session, "DELETE FROM item_themes WHERE item_id = ? AND theme_id = ?", plan.dropped)
+    run_many(
+        session,
+        "UPDATE item_themes SET score = ?, evidence = ?, rel_bucket = ? "
+        "WHERE item_id = ? AND theme_id = ?",
+        plan.rescored,
+    )
+    run_many(
+        session,
+        "INSERT INTO item_themes (item_id, theme_id, score, evidence, day, feed_id, language, "
+        "rel_bucket, story_lead) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        plan.added,
+    )
+    plan.delta.apply(session)
+    return plan.changed
