@@ -17,6 +17,7 @@ import click
 
 from jkwatch.cli.context import AppContext
 from jkwatch.cli.errors import fail
+from jkwatch.cli.usage import OneLineGroup
 from jkwatch.db import feeds as feed_store
 from jkwatch.db.feed_stats import item_counts
 from jkwatch.ingest.discovery import DiscoveryError, discover_feed
@@ -32,7 +33,7 @@ from jkwatch.model import FeedRecord, FeedSpec
 KIND_CHOICE = click.Choice(["general", "topic"])
 
 
-@click.group("feeds")
+@click.group("feeds", cls=OneLineGroup)
 def feeds_group() -> None:
     """List, add, remove and move feeds (OPML)."""
 
