@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from jkwatch.cli.context import AppContext
 from jkwatch.cli.errors import UserError
 from jkwatch.clock import utcnow
+from jkwatch.csv_safe import LINE_TERMINATOR, escape_text
 from jkwatch.errors import first_line
 from jkwatch.model import FeedRecord, ItemRow
 
@@ -37,7 +38,6 @@ EXPORT_KEYS = (
     "relevance",
     "themes",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _database_error(exc: SQLAlchemyError) -> UserError:
@@ -213,14 +213,15 @@ def _row_values(row: ItemRow) -> dict[str, Any]:
     }
 
 
-def csv_safe(value: Any) -> str:
-    """A CSV cell that spreadsheets will not execute as a formula."""
+def csv_cell(value: Any) -> str:
+    """One export value as CSV text; text that a spreadsheet would run is escaped."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    text = ";".join(value) if isinstance(value, list) else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    if isinstance(value, int | float):
+        return str(value)  # numbers stay numbers, negative ones too
+    return escape_text(";".join(value) if isinstance(value, list) else str(value))
 
 
 def _iter_rows(app: AppContext, filters: Any) -> Iterator[ItemRow]:
@@ -259,11 +260,11 @@ def export_command(
     out = sys.stdout
     try:
         if fmt == "csv":
-            writer = csv.writer(out, lineterminator="\n")
+            writer = csv.writer(out, lineterminator=LINE_TERMINATOR)
             writer.writerow(EXPORT_KEYS)
             for row in _iter_rows(app, filters):
                 values = _row_values(row)
-                writer.writerow([csv_safe(values[key]) for key in EXPORT_KEYS])
+                writer.writerow([csv_cell(values[key]) for key in EXPORT_KEYS])
         else:
             for row in _iter_rows(app, filters):
                 out.write(json.dumps(_row_values(row), ensure_ascii=False) + "\n")

@@ -39,7 +39,7 @@ class JkwatchGroup(OneLineGroup):
         **extra: object,
     ) -> click.Context:
         try:
-            return super().make_context(info_name, args, parent=parent, **extra)  # type: ignore[arg-type]
+            return super().make_context(info_name, args, parent=parent, **extra)
         except click.UsageError as exc:
             raise one_line(exc) from None
 
