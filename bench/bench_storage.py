@@ -23,6 +23,7 @@ from typing import Any
 from bench.common import Row, median_of, pg_available, pg_schema, report, timed
 from jkwatch.db import queries as q
 from jkwatch.db.engine import make_engine, make_sessionmaker
+from jkwatch.db.feed_health import feed_health
 
 TRENDS_MS = 50.0
 SEARCH_MS = 20.0
@@ -84,7 +85,7 @@ def query_suite(session: Any) -> dict[str, Callable[[], Any]]:
         "theme detail nk_weapons (all history)": lambda: q.theme_detail(
             session, "nk_weapons", every
         ),
-        "feed health": lambda: q.feed_health(session),
+        "feed health": lambda: feed_health(session, include_imports=True),
         "filter options": lambda: q.filter_options(session),
         "overview counts": lambda: q.overview_counts(session),
         "synthetic flag": lambda: q.is_synthetic(session),

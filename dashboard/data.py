@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from jkwatch.db import queries
 from jkwatch.db.engine import make_engine, make_sessionmaker, resolve_database_url
 from jkwatch.db.errors import DatabaseError
+from jkwatch.db.feed_health import FeedHealth, feed_health
 from jkwatch.db.queries import Filters
 
 TTL_S = 30
@@ -157,7 +158,11 @@ def theme_detail(url: str, theme_id: str, filters: Filters, grain: str) -> queri
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
 def health(url: str) -> pd.DataFrame:
-    return pd.DataFrame([asdict(h) for h in _run(queries.feed_health)])
+    """Every source's ``FeedHealth`` (the values ``jkwatch status`` shows; the columns are its
+    JSON keys), failing feeds first."""
+    rows = [asdict(h) for h in _run(feed_health, include_imports=True)]
+    frame = pd.DataFrame(rows, columns=list(FeedHealth.__dataclass_fields__))
+    return frame.sort_values(["error_streak", "id"], ascending=[False, True], ignore_index=True)
 
 
 SPIKE_METHOD = queries.SPIKE_METHOD

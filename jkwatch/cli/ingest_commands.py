@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from jkwatch.cli.context import AppContext
 from jkwatch.cli.errors import UserError
+from jkwatch.cli.terminal import clean
 from jkwatch.clock import utcnow
 from jkwatch.csv_safe import LINE_TERMINATOR, escape_text
 from jkwatch.errors import first_line
@@ -69,7 +70,7 @@ def _feeds_from_file(app: AppContext, path: Path) -> list[FeedRecord]:
 
 def _summary_line(report: Any) -> str:
     if report.outcome == "error":
-        detail = report.error or "failed"
+        detail = clean(report.error) or "failed"
     elif report.outcome in ("not_modified", "unchanged"):
         detail = "not modified" if report.outcome == "not_modified" else "unchanged"
     elif report.outcome == "gone":
@@ -77,8 +78,8 @@ def _summary_line(report: Any) -> str:
     else:
         detail = f"{report.items_new} new, {report.items_updated} updated, {report.items_seen} seen"
     if report.warning and report.outcome == "ok":
-        detail += f" (warning: {report.warning})"
-    return f"{report.outcome.upper():<12} {report.name}: {detail}"
+        detail += f" (warning: {clean(report.warning)})"
+    return f"{report.outcome.upper():<12} {clean(report.name)}: {detail}"
 
 
 @click.command("ingest")
@@ -114,7 +115,7 @@ def ingest_command(app: AppContext, feeds_file: Path | None, all_feeds: bool, on
             nonlocal done
             done += 1
             click.echo(
-                f"[{done}/{total}] {report.name}: {report.outcome}, {report.items_new} new",
+                f"[{done}/{total}] {clean(report.name)}: {report.outcome}, {report.items_new} new",
                 err=True,
             )
 
@@ -194,7 +195,10 @@ def import_command(
     action = "imported" if stored.items_new else "updated" if stored.items_updated else "unchanged"
     item_id = (stored.new_ids or stored.updated_ids or (None,))[0]
     suffix = f" as item {item_id}" if item_id else ""
-    click.echo(f"{action}: {entry.title}{suffix} (source {source}, language {entry.language})")
+    click.echo(
+        f"{action}: {clean(entry.title)}{suffix} "
+        f"(source {clean(source)}, language {clean(entry.language)})"
+    )
 
 
 def _row_values(row: ItemRow) -> dict[str, Any]:
