@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -86,3 +87,18 @@ def test_a_carriage_return_inside_a_cell_cannot_start_a_new_row():
     assert f'"{text}"' in raw, "quoted, so the CR stays inside the cell"
     (row,) = csv.DictReader(io.StringIO(raw, newline=""))
     assert row == {"title": text, "n": "1"}
+
+
+def test_the_escaper_is_a_base_module_that_imports_nothing_of_jkwatch():
+    import ast
+
+    import jkwatch.csv_safe as module
+
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    imported = {
+        alias.name if isinstance(node, ast.Import) else node.module or ""
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in (node.names if isinstance(node, ast.Import) else [node])
+    }
+    assert not [name for name in imported if name.split(".")[0] == "jkwatch"]

@@ -18,9 +18,7 @@ from jkwatch.cli.context import AppContext
 from jkwatch.cli.errors import fail
 from jkwatch.cli.terminal import clean
 from jkwatch.cli.usage import OneLineGroup
-from jkwatch.clock import utcnow
 from jkwatch.db import feeds as feed_store
-from jkwatch.db.feed_health import feed_health
 from jkwatch.ingest.discovery import DiscoveryError, discover_feed
 from jkwatch.ingest.feedlist import (
     FeedListError,
@@ -40,22 +38,12 @@ def feeds_group() -> None:
 
 
 @feeds_group.command("list")
-@click.option(
-    "--json", "as_json", is_flag=True, help="One JSON array, for scripts (as `status --json`)."
-)
+@health.json_option
 @click.pass_obj
 def list_command(app: AppContext, as_json: bool) -> None:
     """List feeds with their health (times in UTC)."""
-    now = utcnow()
-    with app.sessions()() as session:
-        feeds = feed_health(session, now)
-    if as_json:
-        click.echo(health.as_json(feeds))
-        return
-    if not feeds:
-        click.echo("no feeds yet: add one with `jkwatch feeds add URL` or `jkwatch feeds seed`")
-        return
-    click.echo(health.listing(feeds, now))
+    hint = "no feeds yet: add one with `jkwatch feeds add URL` or `jkwatch feeds seed`"
+    health.show(app, as_json, health.listing, hint)
 
 
 @feeds_group.command("add")

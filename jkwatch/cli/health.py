@@ -9,12 +9,37 @@ schedule's details.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
+import click
+
+from jkwatch.cli.context import AppContext
 from jkwatch.cli.terminal import clean, json_text, table
-from jkwatch.db.feed_health import FeedHealth
+from jkwatch.clock import utcnow
+from jkwatch.db.feed_health import FeedHealth, feed_health
+
+json_option = click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="One JSON array, for scripts (the same keys for `status` and `feeds list`).",
+)
+
+Layout = Callable[[list[FeedHealth], datetime], str]
+
+
+def show(app: AppContext, as_json: bool, layout: Layout, when_empty: str) -> None:
+    """Read every feed's health once and print it as JSON or in ``layout``."""
+    now = utcnow()
+    with app.sessions()() as session:
+        feeds = feed_health(session, now)
+    if as_json:
+        click.echo(dumps(feeds))
+    else:
+        click.echo(layout(feeds, now) if feeds else when_empty)
 
 
 def iso(when: datetime | None) -> str | None:
@@ -35,7 +60,7 @@ def record(feed: FeedHealth) -> dict[str, Any]:
     }
 
 
-def as_json(feeds: list[FeedHealth]) -> str:
+def dumps(feeds: list[FeedHealth]) -> str:
     """What ``--json`` prints: one array of ``record``s, the same for both commands."""
     return json_text([record(feed) for feed in feeds])
 

@@ -26,9 +26,7 @@ from jkwatch.cli import health
 from jkwatch.cli.context import AppContext
 from jkwatch.cli.errors import fail
 from jkwatch.cli.terminal import clean
-from jkwatch.clock import utcnow
 from jkwatch.db.engine import describe_url
-from jkwatch.db.feed_health import feed_health
 from jkwatch.ingest.locks import LockHeld, writer_lock
 from jkwatch.ingest.schedule import SchedulePolicy
 from jkwatch.ingest.scheduler import Scheduler, SchedulerSettings, make_worker_id
@@ -318,19 +316,9 @@ def run_command(app: AppContext, host: str, port: int, no_dashboard: bool, **opt
 
 
 @click.command("status")
-@click.option(
-    "--json", "as_json", is_flag=True, help="One JSON array, for scripts (as `feeds list --json`)."
-)
+@health.json_option
 @click.pass_obj
 def status_command(app: AppContext, as_json: bool) -> None:
     """Per feed: the last attempt, its result, the next due time and the error streak (UTC)."""
-    now = utcnow()
-    with app.sessions()() as session:
-        feeds = feed_health(session, now)
-    if as_json:
-        click.echo(health.as_json(feeds))
-        return
-    if not feeds:
-        click.echo("no feeds yet: `jkwatch feeds add URL`, or `jkwatch run` to seed the defaults")
-        return
-    click.echo(health.details(feeds, now))
+    hint = "no feeds yet: `jkwatch feeds add URL`, or `jkwatch run` to seed the defaults"
+    health.show(app, as_json, health.details, hint)
