@@ -19,7 +19,7 @@ import click
 from jkwatch.cli.context import AppContext
 from jkwatch.cli.terminal import clean, json_text, table
 from jkwatch.clock import utcnow
-from jkwatch.db.feed_health import FeedHealth, feed_health
+from jkwatch.db.feed_health import HEALTH_DAYS, FeedHealth, feed_health
 
 json_option = click.option(
     "--json",
@@ -160,8 +160,8 @@ def details(feeds: list[FeedHealth], now: datetime) -> str:
         tried = f"last attempt {relative(attempt, now)}: " if attempt else ""
         lines.append(f"    {tried}{result(feed)}")
         lines.append(
-            f"    {when}; error streak {feed.error_streak}; {feed.items} items, "
-            f"{feed.items_per_day:g} a day"
+            f"    {when}; error streak {feed.error_streak}; {feed.items} items "
+            f"({feed.items_per_day:g} a day over the last {HEALTH_DAYS} days)"
         )
         if feed.lease_owner and feed.lease_expires_at:
             lines.append(
