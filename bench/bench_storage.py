@@ -22,9 +22,9 @@ from typing import Any
 
 from bench.common import Row, median_of, pg_available, pg_schema, report, timed
 from jkwatch.db.engine import make_engine, make_sessionmaker
+from jkwatch.db.feed_health import feed_health
 from jkwatch.db.item_lists import item_themes_with_evidence, items_behind
 from jkwatch.db.overview import filter_options, is_synthetic, overview_counts
-from jkwatch.db.queries import feed_health
 from jkwatch.db.query_filters import Filters
 from jkwatch.db.search import search_items
 from jkwatch.db.theme_detail import theme_detail
@@ -86,7 +86,7 @@ def query_suite(session: Any) -> dict[str, Callable[[], Any]]:
             session, "nk_weapons", view
         ),
         "theme detail nk_weapons (all history)": lambda: theme_detail(session, "nk_weapons", every),
-        "feed health": lambda: feed_health(session),
+        "feed health": lambda: feed_health(session, include_imports=True),
         "filter options": lambda: filter_options(session),
         "overview counts": lambda: overview_counts(session),
         "synthetic flag": lambda: is_synthetic(session),

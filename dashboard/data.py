@@ -23,7 +23,7 @@ from jkwatch.db import search as text_search
 from jkwatch.db import theme_detail as theme_reads
 from jkwatch.db.engine import make_engine, make_sessionmaker, resolve_database_url
 from jkwatch.db.errors import DatabaseError
-from jkwatch.db.queries import feed_health
+from jkwatch.db.feed_health import FeedHealth, feed_health
 from jkwatch.db.query_filters import Filters
 
 TTL_S = 30
@@ -163,7 +163,11 @@ def theme_detail(url: str, theme_id: str, filters: Filters, grain: str) -> theme
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
 def health(url: str) -> pd.DataFrame:
-    return pd.DataFrame([asdict(h) for h in _run(feed_health)])
+    """Every source's ``FeedHealth`` (the values ``jkwatch status`` shows; the columns are its
+    JSON keys), failing feeds first."""
+    rows = [asdict(h) for h in _run(feed_health, include_imports=True)]
+    table = pd.DataFrame(rows, columns=list(FeedHealth.__dataclass_fields__))
+    return table.sort_values(["error_streak", "id"], ascending=[False, True], ignore_index=True)
 
 
 SPIKE_METHOD = trends.SPIKE_METHOD

@@ -2,17 +2,18 @@
 
 Feed titles, summaries and URLs come from publishers we do not control. Links are offered
 only for http(s) URLs (no ``javascript:`` or ``data:``), and CSV exports neutralise cells
-that a spreadsheet would read as a formula (OWASP "CSV injection").
+that a spreadsheet would read as a formula (OWASP "CSV injection", ``jkwatch.csv_safe``, the
+same escaping as ``jkwatch export``).
 """
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs installed
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+from jkwatch.csv_safe import LINE_TERMINATOR, escape_cell
+
 _MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$&:\"'")
 
 
@@ -32,21 +33,17 @@ def safe_link(url: str | None) -> str | None:
     return candidate
 
 
-def escape_cell(value: Any) -> Any:
-    """A CSV cell that cannot start a formula: a leading quote makes it plain text."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """The frame as UTF-8 CSV (with BOM for spreadsheet apps), every text cell escaped."""
     safe = frame.copy()
     for column in safe.columns:
-        if safe[column].dtype == object:
+        # Text is ``object`` or (pandas >= 3) ``str`` dtype: checking only ``object`` let every
+        # cell of a string column through unescaped.
+        dtype = safe[column].dtype
+        if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
             safe[column] = safe[column].map(escape_cell)
     safe.columns = [escape_cell(str(c)) for c in safe.columns]
-    return safe.to_csv(index=False).encode("utf-8-sig")
+    return safe.to_csv(index=False, lineterminator=LINE_TERMINATOR).encode("utf-8-sig")
 
 
 def escape_markdown(text: str) -> str:

@@ -199,7 +199,7 @@ def test_sources_page_shows_the_failing_feed_and_output(app):
     assert _metric(at, "Feeds") == "3" and _metric(at, "Failing feeds") == "1"
     table = at.dataframe[0].value
     seoul = table[table["name"] == "Seoul Daily"].iloc[0]
-    assert seoul["last_error"] == "HTTP 503" and seoul["error_count"] == 1
+    assert seoul["last_error"] == "HTTP 503" and seoul["error_streak"] == 1
 
 
 def test_an_empty_database_shows_what_to_do(tmp_path, monkeypatch):

@@ -55,7 +55,7 @@ def test_adding_a_web_page_discovers_its_feed_and_lists_it(
     listing = run(sqlite_url, "list", "--json")
     (feed,) = json.loads(listing.output)
     assert feed["url"] == feed_url and feed["kind"] == "topic" and feed["language"] == "en"
-    assert feed["enabled"] is True and feed["items"] == 0 and feed["last_status"] is None
+    assert feed["enabled"] is True and feed["items"] == 0 and feed["last_result"] is None
 
 
 def test_adding_a_feed_url_takes_its_title_without_terminal_escapes(
@@ -115,14 +115,15 @@ def test_list_shows_each_feeds_health(sqlite_url: str) -> None:
     result = run(sqlite_url, "list")
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[0].split() == [
+    assert lines[0] == "times in UTC"
+    assert lines[1].split() == [
         "ID",
         "NAME",
         "LANG",
         "KIND",
         "ON",
         "LAST",
-        "FETCH",
+        "ATTEMPT",
         "LAST",
         "RESULT",
         "ERRORS",
@@ -132,13 +133,14 @@ def test_list_shows_each_feeds_health(sqlite_url: str) -> None:
     ]
     first = next(line for line in lines if line.startswith("1 "))
     second = next(line for line in lines if line.startswith("2 "))
-    assert "not fetched yet" in first and first.split()[-2:] == ["now", "2"]
+    assert "never fetched" in first and first.split()[-2:] == ["now", "2"]
     assert "error: HTTP 404 Not Found" in second and "never" not in second
     assert "2 feeds, 1 failing, 0 disabled" in result.output
     data = {f["id"]: f for f in json.loads(run(sqlite_url, "list", "--json").output)}
     assert data[1]["items"] == 2
-    assert data[2]["error_count"] == 1 and data[2]["last_http_status"] == 404
-    assert data[2]["last_fetch_at"].endswith("Z")
+    assert data[2]["error_streak"] == 1 and data[2]["last_http_status"] == 404
+    assert data[2]["last_attempt_at"] == now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert now.strftime("%Y-%m-%d %H:%M") in second, "the table shows UTC too"
 
 
 def test_disable_enable_and_remove_by_id_or_url(sqlite_url: str) -> None:

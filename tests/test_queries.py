@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 import pytest
 
 from jkwatch.db import item_lists, overview, search, theme_detail, trends
 from jkwatch.db.dialect import fts5_expression
 from jkwatch.db.engine import make_engine, make_sessionmaker
-from jkwatch.db.queries import feed_health
 from jkwatch.db.query_filters import Filters
 from tests.seed_dashboard import (
     FIRST_DAY,
@@ -253,23 +252,6 @@ def test_theme_detail_has_volume_sources_cooccurrence_and_terms(seeded):
     assert detail.terms_scanned == len(own)
 
 
-def test_feed_health_reports_every_feed_with_errors_and_output(seeded):
-    sessions, items = seeded
-    now = datetime.combine(LAST_DAY, time(13, 0), tzinfo=UTC)
-    with sessions() as s:
-        health = {h.name: h for h in feed_health(s, now=now)}
-    assert set(health) == {"Tokyo Wire", "Asahi Test", "Seoul Daily"}
-    seoul = health["Seoul Daily"]
-    assert (
-        seoul.error_count == 1 and seoul.last_error == "HTTP 503" and seoul.last_status == "error"
-    )
-    mine = [it for it in items if it.feed == 3]
-    assert seoul.items_total == len(mine)
-    recent = [it for it in mine if it.day > LAST_DAY - timedelta(days=30)]
-    assert seoul.items_per_day == round(len(recent) / 30, 2)
-    assert seoul.relevant_share == round(sum(it.relevance >= 0.5 for it in mine) / len(mine), 4)
-
-
 def test_overview_and_synthetic_flag_on_an_ordinary_database(seeded):
     sessions, items = seeded
     with sessions() as s:
@@ -285,4 +267,3 @@ def test_an_empty_database_gives_empty_results(sessions):
         assert trends.spikes(s, Filters()) == []
         assert search.search_items(s, "missile", Filters()).total == 0
         assert overview.overview_counts(s).items == 0
-        assert feed_health(s) == []

@@ -1,4 +1,9 @@
-"""Sources & health: every feed's last fetch, status, error streak, output and relevant share."""
+"""Sources & health: every feed's last attempt, result, error streak, output and relevant share.
+
+The values are ``jkwatch.db.feed_health.FeedHealth``, the same that ``jkwatch status`` and
+``jkwatch feeds list`` print (the column names are their JSON keys); times are shown in the
+viewer's zone.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ if frame.empty:
     )
     st.stop()
 
-failing = frame[frame["error_count"] > 0]
+failing = frame[frame["error_streak"] > 0]
 a, b, c = st.columns(3)
 a.metric("Feeds", len(frame))
 b.metric("Failing feeds", len(failing))
@@ -33,20 +38,20 @@ zone = view.viewer_timezone()
 table = frame.assign(
     relevant_share=frame["relevant_share"] * 100,
 )
-for column in ("last_fetch_at", "last_success_at", "next_fetch_at"):
+for column in ("last_attempt_at", "last_success_at", "next_due_at"):
     with contextlib.suppress(AttributeError, TypeError, ValueError):
         table[column] = table[column].dt.tz_convert(zone)
 columns = [
     "name",
-    "last_status",
-    "error_count",
+    "last_result",
+    "error_streak",
     "last_error",
-    "last_fetch_at",
+    "last_attempt_at",
     "last_success_at",
-    "next_fetch_at",
+    "next_due_at",
     "items_per_day",
     "relevant_share",
-    "items_total",
+    "items",
     "last_http_status",
     "enabled",
     "kind",
@@ -59,17 +64,19 @@ st.dataframe(
     key="health_table",
     column_config={
         "name": st.column_config.TextColumn("Source"),
-        "last_status": st.column_config.TextColumn("Status"),
-        "error_count": st.column_config.NumberColumn("Error streak"),
+        "last_result": st.column_config.TextColumn("Status"),
+        "error_streak": st.column_config.NumberColumn("Error streak"),
         "last_error": st.column_config.TextColumn("Last error", width="large"),
-        "last_fetch_at": st.column_config.DatetimeColumn("Last fetch", format="YYYY-MM-DD HH:mm"),
+        "last_attempt_at": st.column_config.DatetimeColumn(
+            "Last attempt", format="YYYY-MM-DD HH:mm"
+        ),
         "last_success_at": st.column_config.DatetimeColumn(
             "Last success", format="YYYY-MM-DD HH:mm"
         ),
-        "next_fetch_at": st.column_config.DatetimeColumn("Next due", format="YYYY-MM-DD HH:mm"),
+        "next_due_at": st.column_config.DatetimeColumn("Next due", format="YYYY-MM-DD HH:mm"),
         "items_per_day": st.column_config.NumberColumn("Items/day (30 d)", format="%.2f"),
         "relevant_share": st.column_config.NumberColumn("Relevant %", format="%.1f%%"),
-        "items_total": st.column_config.NumberColumn("Items"),
+        "items": st.column_config.NumberColumn("Items"),
         "last_http_status": st.column_config.NumberColumn("HTTP"),
         "enabled": st.column_config.CheckboxColumn("Enabled"),
         "kind": st.column_config.TextColumn("Kind"),

@@ -5,11 +5,12 @@ from __future__ import annotations
 import click
 
 from jkwatch.cli.context import AppContext
+from jkwatch.cli.usage import OneLineGroup
 from jkwatch.db.engine import describe_url
 from jkwatch.db.migrate import current_revision, head_revision
 
 
-@click.group("db")
+@click.group("db", cls=OneLineGroup)
 def db_group() -> None:
     """Manage the database schema."""
 

@@ -3,22 +3,22 @@ enable/disable, OPML import/export, and seeding the default list.
 
 Library errors (bad URL, no feed found, unknown feed, bad OPML) become one-line
 ``error: ...`` messages with exit code 2 here. Feed names and titles come from the web, so
-control characters are stripped before anything reaches the terminal.
+they pass through ``jkwatch.cli.terminal.clean`` before reaching the terminal; the listing is
+the shared feed-health renderer (``jkwatch.cli.health``), the same as ``jkwatch status``.
 """
 
 from __future__ import annotations
 
-import json
-import unicodedata
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
+from jkwatch.cli import health
 from jkwatch.cli.context import AppContext
 from jkwatch.cli.errors import fail
+from jkwatch.cli.terminal import clean
+from jkwatch.cli.usage import OneLineGroup
 from jkwatch.db import feeds as feed_store
-from jkwatch.db.feed_stats import item_counts
 from jkwatch.ingest.discovery import DiscoveryError, discover_feed
 from jkwatch.ingest.feedlist import (
     FeedListError,
@@ -32,123 +32,18 @@ from jkwatch.model import FeedRecord, FeedSpec
 KIND_CHOICE = click.Choice(["general", "topic"])
 
 
-@click.group("feeds")
+@click.group("feeds", cls=OneLineGroup)
 def feeds_group() -> None:
     """List, add, remove and move feeds (OPML)."""
 
 
-def _cells(text: str) -> int:
-    """Terminal columns ``text`` takes: CJK characters are two columns wide."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _clean(text: str | None, width: int | None = None) -> str:
-    """Printable text only (no escape sequences from feed titles), cut to ``width`` columns."""
-    text = "".join(
-        " " if unicodedata.category(ch).startswith("C") else ch for ch in (text or "")
-    ).strip()
-    if width is not None and _cells(text) > width:
-        while _cells(text) > width - 1:
-            text = text[:-1]
-        text += "…"
-    return text
-
-
-def _local(when: datetime | None) -> str:
-    if when is None:
-        return "never"
-    return when.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-def _next_due(feed: FeedRecord, now: datetime) -> str:
-    if not feed.enabled:
-        return "disabled"
-    if feed.next_fetch_at is None or feed.next_fetch_at <= now:
-        return "now"
-    return _local(feed.next_fetch_at)
-
-
-def _last_result(feed: FeedRecord) -> str:
-    if feed.last_status is None:
-        return "not fetched yet"
-    if feed.last_status == "error":
-        return f"error: {_clean(feed.last_error)}"
-    if not feed.enabled and feed.disabled_reason:
-        return f"{feed.last_status} (disabled: {_clean(feed.disabled_reason)})"
-    return feed.last_status.replace("_", " ")
-
-
-def _as_json(feed: FeedRecord, items: int) -> dict[str, object]:
-    def iso(when: datetime | None) -> str | None:
-        return when.astimezone(UTC).isoformat().replace("+00:00", "Z") if when else None
-
-    return {
-        "id": feed.id,
-        "url": feed.url,
-        "name": feed.display_name,
-        "language": feed.language,
-        "kind": feed.kind,
-        "enabled": feed.enabled,
-        "disabled_reason": feed.disabled_reason,
-        "min_interval_s": feed.min_interval_s,
-        "last_fetch_at": iso(feed.last_fetch_at),
-        "last_success_at": iso(feed.last_success_at),
-        "last_status": feed.last_status,
-        "last_http_status": feed.last_http_status,
-        "last_error": feed.last_error,
-        "error_count": feed.error_count,
-        "next_fetch_at": iso(feed.next_fetch_at),
-        "items": items,
-    }
-
-
-def _table(rows: list[list[str]]) -> str:
-    widths = [max(_cells(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(
-            cell + " " * (width - _cells(cell)) for cell, width in zip(row, widths, strict=True)
-        ).rstrip()
-        for row in rows
-    )
-
-
 @feeds_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="One JSON array, for scripts.")
+@health.json_option
 @click.pass_obj
 def list_command(app: AppContext, as_json: bool) -> None:
-    """List feeds with their health (times in local time)."""
-    with app.sessions().begin() as session:
-        feeds = feed_store.list_feeds(session)
-        counts = item_counts(session)
-    if as_json:
-        payload = [_as_json(feed, counts.get(feed.id, 0)) for feed in feeds]
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-        return
-    if not feeds:
-        click.echo("no feeds yet: add one with `jkwatch feeds add URL` or `jkwatch feeds seed`")
-        return
-    now = datetime.now(UTC)
-    header = ["ID", "NAME", "LANG", "KIND", "ON", "LAST FETCH", "LAST RESULT", "ERRORS"]
-    rows = [header + ["NEXT DUE", "ITEMS"]]
-    for feed in feeds:
-        rows.append(
-            [
-                str(feed.id),
-                _clean(feed.display_name, 40),
-                feed.language or "-",
-                feed.kind,
-                "yes" if feed.enabled else "no",
-                _local(feed.last_fetch_at),
-                _clean(_last_result(feed), 60),
-                str(feed.error_count),
-                _next_due(feed, now),
-                str(counts.get(feed.id, 0)),
-            ]
-        )
-    click.echo(_table(rows))
-    failing = sum(1 for feed in feeds if feed.error_count)
-    disabled = sum(1 for feed in feeds if not feed.enabled)
-    click.echo(f"\n{len(feeds)} feeds, {failing} failing, {disabled} disabled")
+    """List feeds with their health (times in UTC)."""
+    hint = "no feeds yet: add one with `jkwatch feeds add URL` or `jkwatch feeds seed`"
+    health.show(app, as_json, health.listing, hint)
 
 
 @feeds_group.command("add")
@@ -184,7 +79,7 @@ def add_command(
         url, title, found_language, via = found.url, found.title, found.language, found.via_page
     spec = FeedSpec(
         url=url,
-        name=name or (_clean(title, 200) or None),
+        name=name or (clean(title, 200) or None),
         language=(language or found_language or None),
         kind=kind,
         min_interval_s=min_interval * 60 if min_interval else None,
@@ -192,7 +87,7 @@ def add_command(
     with app.sessions().begin() as session:
         record, created = feed_store.upsert_feed(session, spec)
     action = "added" if created else "updated"
-    click.echo(f"{action} feed {record.id}: {_clean(record.display_name)} <{record.url}>")
+    click.echo(f"{action} feed {record.id}: {clean(record.display_name)} <{record.url}>")
     if via:
         click.echo(f"(found through the page {via})")
 
@@ -216,7 +111,7 @@ def _store_call(app: AppContext, action: str, url_or_id: str) -> FeedRecord:
 def remove_command(app: AppContext, url_or_id: str) -> None:
     """Remove a feed (by URL or id) with its items and fetch log."""
     record = _store_call(app, "remove", url_or_id)
-    click.echo(f"removed feed {record.id}: {_clean(record.display_name)} <{record.url}>")
+    click.echo(f"removed feed {record.id}: {clean(record.display_name)} <{record.url}>")
 
 
 @feeds_group.command("enable")
@@ -225,7 +120,7 @@ def remove_command(app: AppContext, url_or_id: str) -> None:
 def enable_command(app: AppContext, url_or_id: str) -> None:
     """Enable a feed again (its error streak is reset and it is due at once)."""
     record = _store_call(app, "enable", url_or_id)
-    click.echo(f"enabled feed {record.id}: {_clean(record.display_name)}")
+    click.echo(f"enabled feed {record.id}: {clean(record.display_name)}")
 
 
 @feeds_group.command("disable")
@@ -234,7 +129,7 @@ def enable_command(app: AppContext, url_or_id: str) -> None:
 def disable_command(app: AppContext, url_or_id: str) -> None:
     """Stop fetching a feed but keep it and its items."""
     record = _store_call(app, "disable", url_or_id)
-    click.echo(f"disabled feed {record.id}: {_clean(record.display_name)}")
+    click.echo(f"disabled feed {record.id}: {clean(record.display_name)}")
 
 
 @feeds_group.command("import-opml")
@@ -256,7 +151,7 @@ def import_opml_command(app: AppContext, file: Path, kind: str) -> None:
         except InvalidURL as exc:
             click.echo(f"warning: {file}: outline {number} skipped: {exc}", err=True)
             continue
-        name = _clean(outline.title, 200) or None
+        name = clean(outline.title, 200) or None
         specs.append(FeedSpec(url=url, name=name, language=outline.language, kind=kind))
     added = updated = 0
     with app.sessions().begin() as session:

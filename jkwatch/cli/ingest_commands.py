@@ -20,7 +20,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from jkwatch.cli.context import AppContext
 from jkwatch.cli.errors import UserError
+from jkwatch.cli.terminal import clean
 from jkwatch.clock import utcnow
+from jkwatch.csv_safe import LINE_TERMINATOR, escape_text
 from jkwatch.errors import first_line
 from jkwatch.model import FeedRecord, ItemRow
 
@@ -37,7 +39,6 @@ EXPORT_KEYS = (
     "relevance",
     "themes",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _database_error(exc: SQLAlchemyError) -> UserError:
@@ -69,7 +70,7 @@ def _feeds_from_file(app: AppContext, path: Path) -> list[FeedRecord]:
 
 def _summary_line(report: Any) -> str:
     if report.outcome == "error":
-        detail = report.error or "failed"
+        detail = clean(report.error) or "failed"
     elif report.outcome in ("not_modified", "unchanged"):
         detail = "not modified" if report.outcome == "not_modified" else "unchanged"
     elif report.outcome == "gone":
@@ -77,8 +78,8 @@ def _summary_line(report: Any) -> str:
     else:
         detail = f"{report.items_new} new, {report.items_updated} updated, {report.items_seen} seen"
     if report.warning and report.outcome == "ok":
-        detail += f" (warning: {report.warning})"
-    return f"{report.outcome.upper():<12} {report.name}: {detail}"
+        detail += f" (warning: {clean(report.warning)})"
+    return f"{report.outcome.upper():<12} {clean(report.name)}: {detail}"
 
 
 @click.command("ingest")
@@ -114,7 +115,7 @@ def ingest_command(app: AppContext, feeds_file: Path | None, all_feeds: bool, on
             nonlocal done
             done += 1
             click.echo(
-                f"[{done}/{total}] {report.name}: {report.outcome}, {report.items_new} new",
+                f"[{done}/{total}] {clean(report.name)}: {report.outcome}, {report.items_new} new",
                 err=True,
             )
 
@@ -194,7 +195,10 @@ def import_command(
     action = "imported" if stored.items_new else "updated" if stored.items_updated else "unchanged"
     item_id = (stored.new_ids or stored.updated_ids or (None,))[0]
     suffix = f" as item {item_id}" if item_id else ""
-    click.echo(f"{action}: {entry.title}{suffix} (source {source}, language {entry.language})")
+    click.echo(
+        f"{action}: {clean(entry.title)}{suffix} "
+        f"(source {clean(source)}, language {clean(entry.language)})"
+    )
 
 
 def _row_values(row: ItemRow) -> dict[str, Any]:
@@ -213,14 +217,15 @@ def _row_values(row: ItemRow) -> dict[str, Any]:
     }
 
 
-def csv_safe(value: Any) -> str:
-    """A CSV cell that spreadsheets will not execute as a formula."""
+def csv_cell(value: Any) -> str:
+    """One export value as CSV text; text that a spreadsheet would run is escaped."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    text = ";".join(value) if isinstance(value, list) else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    if isinstance(value, int | float):
+        return str(value)  # numbers stay numbers, negative ones too
+    return escape_text(";".join(value) if isinstance(value, list) else str(value))
 
 
 def _iter_rows(app: AppContext, filters: Any) -> Iterator[ItemRow]:
@@ -259,11 +264,11 @@ def export_command(
     out = sys.stdout
     try:
         if fmt == "csv":
-            writer = csv.writer(out, lineterminator="\n")
+            writer = csv.writer(out, lineterminator=LINE_TERMINATOR)
             writer.writerow(EXPORT_KEYS)
             for row in _iter_rows(app, filters):
                 values = _row_values(row)
-                writer.writerow([csv_safe(values[key]) for key in EXPORT_KEYS])
+                writer.writerow([csv_cell(values[key]) for key in EXPORT_KEYS])
         else:
             for row in _iter_rows(app, filters):
                 out.write(json.dumps(_row_values(row), ensure_ascii=False) + "\n")

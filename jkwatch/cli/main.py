@@ -8,34 +8,58 @@ else: 2 for configuration and database problems, 1 for a bug (with a hint to rer
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from pathlib import Path
 
 import click
 
 from jkwatch import __version__
 from jkwatch.cli.context import AppContext
 from jkwatch.cli.errors import EXIT_BUG, EXIT_CONFIG, UserError
+from jkwatch.cli.usage import OneLineGroup, one_line, sentence
+from jkwatch.config import CONFIG_DIR_ENV
 from jkwatch.db.errors import DatabaseError
 
 
-class JkwatchGroup(click.Group):
-    """A click group that turns user-facing errors into ``error: ...`` and exit code 2.
+class JkwatchGroup(OneLineGroup):
+    """The root group: turns user-facing errors into one ``error: ...`` line and exit code 2.
 
     Doing it in the group (not only in ``main``) means ``CliRunner`` tests see the same
-    messages and exit codes as a user at a terminal.
+    messages and exit codes as a user at a terminal. Every command line passes through
+    ``make_context`` (the root's own options) and ``invoke`` (everything below it), so usage
+    errors of commands added later are converted too (``jkwatch.cli.usage``).
     """
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: object,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            raise one_line(exc) from None
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
+        except click.UsageError:
+            raise  # already one line (OneLineGroup); click's main shows it and exits 2
         except (DatabaseError, UserError) as exc:
             if ctx.meta.get("debug"):
                 raise
             click.echo(f"error: {exc}", err=True)
             ctx.exit(EXIT_CONFIG)
+        except click.ClickException as exc:  # e.g. click.FileError: one line too
+            click.echo(f"error: {sentence(exc.format_message())}", err=True)
+            ctx.exit(EXIT_CONFIG)
 
 
 @click.group(
+    "jkwatch",
     cls=JkwatchGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
@@ -46,12 +70,31 @@ class JkwatchGroup(click.Group):
     help="Database URL (sqlite:///file.db or postgresql://user@host/db). "
     "Default: $JKWATCH_DATABASE_URL, else data/jkwatch.db in the working directory.",
 )
+@click.option(
+    "--config",
+    "config_dir",
+    metavar="DIR",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Directory with your own themes.toml / feeds.toml; a file missing there falls back to "
+    "the shipped default. Default: $JKWATCH_CONFIG_DIR. $JKWATCH_THEMES and $JKWATCH_FEEDS, "
+    "naming one file each, still win.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log progress details to stderr.")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.version_option(__version__, "--version", prog_name="jkwatch")
 @click.pass_context
-def cli(ctx: click.Context, db_option: str | None, verbose: bool, debug: bool) -> None:
+def cli(
+    ctx: click.Context,
+    db_option: str | None,
+    config_dir: Path | None,
+    verbose: bool,
+    debug: bool,
+) -> None:
     """jkwatch: collect Japan–South Korea security news, tag it by theme, show the trends."""
+    if config_dir is not None:
+        # Through the environment, so child processes (the dashboard) read the same files;
+        # absolute, so a child with another working directory does too.
+        os.environ[CONFIG_DIR_ENV] = str(config_dir.resolve())
     logging.basicConfig(
         level=logging.DEBUG if debug else (logging.INFO if verbose else logging.WARNING),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -104,8 +147,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except click.UsageError as exc:
+        one_line(exc).show()
+        sys.exit(EXIT_CONFIG)
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"error: {sentence(exc.format_message())}", err=True)
         sys.exit(EXIT_CONFIG if exc.exit_code in (1, 2) else exc.exit_code)
     except (DatabaseError, UserError) as exc:
         if debug:

@@ -10,7 +10,6 @@ number of them share the work.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import subprocess
@@ -18,20 +17,19 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import click
 
+from jkwatch.cli import health
 from jkwatch.cli.context import AppContext
 from jkwatch.cli.errors import fail
-from jkwatch.clock import utcnow
+from jkwatch.cli.terminal import clean
 from jkwatch.db.engine import describe_url
-from jkwatch.db.feeds import list_feeds
 from jkwatch.ingest.locks import LockHeld, writer_lock
 from jkwatch.ingest.schedule import SchedulePolicy
 from jkwatch.ingest.scheduler import Scheduler, SchedulerSettings, make_worker_id
-from jkwatch.model import FeedRecord
 
 # -- shared options ------------------------------------------------------------------------
 
@@ -317,91 +315,10 @@ def run_command(app: AppContext, host: str, port: int, no_dashboard: bool, **opt
 # -- status ---------------------------------------------------------------------------------
 
 
-def clean(text: str) -> str:
-    """Feed text is untrusted: drop control characters so it cannot drive the terminal."""
-    return "".join(ch if ch.isprintable() else " " for ch in text)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _when(value: datetime | None, now: datetime) -> str:
-    if value is None:
-        return "-"
-    delta = (value - now).total_seconds()
-    stamp = value.strftime("%Y-%m-%d %H:%M")
-    span = _span(abs(delta))
-    return f"{stamp} ({'in ' + span if delta > 0 else span + ' ago'})"
-
-
-def _span(seconds: float) -> str:
-    if seconds < 90:
-        return f"{int(seconds)}s"
-    if seconds < 90 * 60:
-        return f"{round(seconds / 60)}m"
-    if seconds < 36 * 3600:
-        return f"{seconds / 3600:.1f}h"
-    return f"{seconds / 86400:.1f}d"
-
-
-def _live_lease(feed: FeedRecord, now: datetime) -> bool:
-    return bool(feed.lease_owner and feed.lease_expires_at and feed.lease_expires_at > now)
-
-
-def status_row(feed: FeedRecord, now: datetime) -> dict[str, Any]:
-    """One feed's schedule and health as plain JSON values (also what ``--json`` prints)."""
-    live = _live_lease(feed, now)
-    return {
-        "id": feed.id,
-        "url": feed.url,
-        "name": feed.display_name,
-        "enabled": feed.enabled,
-        "disabled_reason": feed.disabled_reason,
-        "last_attempt_at": _iso(feed.last_fetch_at),
-        "last_result": feed.last_status,
-        "last_http_status": feed.last_http_status,
-        "last_error": feed.last_error,
-        "last_success_at": _iso(feed.last_success_at),
-        "next_due_at": _iso(feed.next_fetch_at) if feed.enabled else None,
-        "interval_s": feed.interval_s,
-        "error_streak": feed.error_count,
-        "lease_owner": feed.lease_owner if live else None,
-        "lease_expires_at": _iso(feed.lease_expires_at) if live else None,
-    }
-
-
 @click.command("status")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per feed, as a list.")
+@health.json_option
 @click.pass_obj
 def status_command(app: AppContext, as_json: bool) -> None:
-    """Per feed: the last attempt, its result, the next due time and the error streak."""
-    now = utcnow()
-    with app.sessions()() as session:
-        feeds = list_feeds(session)
-    if as_json:
-        click.echo(json.dumps([status_row(feed, now) for feed in feeds], indent=2))
-        return
-    if not feeds:
-        click.echo("no feeds yet: `jkwatch feeds add URL`, or `jkwatch run` to seed the defaults")
-        return
-    click.echo(f"times in UTC, now {now:%Y-%m-%d %H:%M}")
-    for feed in feeds:
-        result = feed.last_status or "never fetched"
-        if feed.last_http_status:
-            result += f" ({feed.last_http_status})"
-        if not feed.enabled:
-            due = f"disabled: {clean(feed.disabled_reason or 'by the user')}"
-        else:
-            due = "due " + _when(feed.next_fetch_at, now) if feed.next_fetch_at else "due now"
-        click.echo(f"[{feed.id}] {clean(feed.display_name)}")
-        click.echo(f"    last attempt {_when(feed.last_fetch_at, now)}: {result}")
-        click.echo(f"    {due}; error streak {feed.error_count}")
-        if feed.last_error and feed.error_count:
-            click.echo(f"    last error: {clean(feed.last_error)}")
-        if _live_lease(feed, now):
-            assert feed.lease_expires_at is not None
-            click.echo(
-                f"    being fetched by {clean(feed.lease_owner or '?')} "
-                f"(lease until {feed.lease_expires_at:%H:%M:%S})"
-            )
+    """Per feed: the last attempt, its result, the next due time and the error streak (UTC)."""
+    hint = "no feeds yet: `jkwatch feeds add URL`, or `jkwatch run` to seed the defaults"
+    health.show(app, as_json, health.details, hint)
