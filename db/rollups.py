@@ -270,12 +270,15 @@ def refresh_cells(session: Session, cells: Iterable[Cell]) -> None:
 
 
 def forget_feed(session: Session, feed_id: int) -> None:
-    """Take a feed that is being removed out of every rollup (before its items are deleted)."""
+    """Take a feed that is being removed out of every rollup (call before deleting it).
+
+    A recount whose true counts are nothing: the difference is minus what is stored.
+    """
     delta = RollupDelta()
-    for key, items, stories in _stored(session, DailyTotal, DailyTotal.feed_id == feed_id):
+    for key, items, stories in _stored(session, DailyTotal, TOTALS, DailyTotal.feed_id == feed_id):
         _add(delta.totals, key, -items, -stories)
     for key, items, stories in _stored(
-        session, DailyThemeCount, DailyThemeCount.feed_id == feed_id
+        session, DailyThemeCount, COUNTS, DailyThemeCount.feed_id == feed_id
     ):
         _add(delta.counts, key, -items, -stories)
     apply(session, delta)
@@ -302,15 +305,27 @@ def rebuild_all(session: Session) -> None:
             in_window(DailyThemeCount.day),
         )
         _coarse_drift(
-            session, delta, DAILY_SUMS, in_window(DailySum.day), in_window(DailyTotal.day)
+            session,
+            delta,
+            DAILY_SUMS,
+            DailySum,
+            DailyTotal,
+            in_window(DailySum.day),
+            in_window(DailyTotal.day),
         )
         _coarse_drift(
-            session, delta, THEME_SUMS, in_window(DailyThemeSum.day), in_window(DailyThemeCount.day)
+            session,
+            delta,
+            THEME_SUMS,
+            DailyThemeSum,
+            DailyThemeCount,
+            in_window(DailyThemeSum.day),
+            in_window(DailyThemeCount.day),
         )
         apply(session, delta)
         start = end
     delta = RollupDelta()
-    _coarse_drift(session, delta, FEED_SUMS, literal(True), literal(True))
+    _coarse_drift(session, delta, FEED_SUMS, FeedSum, DailyTotal, literal(True), literal(True))
     apply(session, delta)
 
 
@@ -326,17 +341,14 @@ def _recount(
     count_filter: Any,
 ) -> None:
     """Record (true counts - stored counts) of the fine cells the filters select."""
-    lead = case((Item.story_id == Item.id, 1), else_=0)
+    lead = func.sum(case((Item.story_id == Item.id, 1), else_=0))
     item_keys = (Item.day, Item.feed_id, Item.language, Item.rel_bucket)
-    true_totals = session.execute(
-        select(*item_keys, func.count(), func.sum(lead)).where(item_filter).group_by(*item_keys)
-    )
-    for row in true_totals:
-        _add(delta.totals, tuple(row[:4]), int(row[4]), int(row[5]))
-    for key, items, stories in _stored(session, DailyTotal, total_filter):
+    for key, items, stories in _grouped(session, item_keys, func.count(), lead, item_filter):
+        _add(delta.totals, key, items, stories)
+    for key, items, stories in _stored(session, DailyTotal, TOTALS, total_filter):
         _add(delta.totals, key, -items, -stories)
 
-    theme_lead = case((ItemTheme.story_lead.is_(True), 1), else_=0)
+    theme_lead = func.sum(case((ItemTheme.story_lead.is_(True), 1), else_=0))
     theme_keys = (
         ItemTheme.day,
         ItemTheme.feed_id,
@@ -344,40 +356,53 @@ def _recount(
         ItemTheme.rel_bucket,
         ItemTheme.theme_id,
     )
-    true_counts = session.execute(
-        select(*theme_keys, func.count(), func.sum(theme_lead))
-        .where(theme_filter)
-        .group_by(*theme_keys)
-    )
-    for row in true_counts:
-        _add(delta.counts, tuple(row[:5]), int(row[5]), int(row[6]))
-    for key, items, stories in _stored(session, DailyThemeCount, count_filter):
+    for key, items, stories in _grouped(
+        session, theme_keys, func.count(), theme_lead, theme_filter
+    ):
+        _add(delta.counts, key, items, stories)
+    for key, items, stories in _stored(session, DailyThemeCount, COUNTS, count_filter):
         _add(delta.counts, key, -items, -stories)
 
 
-def _stored(session: Session, model: Any, where: Any) -> Iterator[tuple[tuple, int, int]]:
+def _grouped(
+    session: Session, keys: Sequence[Any], items: Any, stories: Any, where: Any
+) -> Iterator[tuple[tuple, int, int]]:
+    """(key, items, stories) per group of ``keys``, summed by the database (Core: no ORM rows)."""
+    n = len(keys)
+    query = select(*keys, items, stories).where(where).group_by(*keys)
+    for row in session.connection().execute(query):
+        yield tuple(row[:n]), int(row[n]), int(row[n + 1])
+
+
+def _stored(
+    session: Session, model: Any, table: _Table, where: Any
+) -> Iterator[tuple[tuple, int, int]]:
     """(key, items, stories) of the stored rows of a rollup table."""
-    table = next(t for t in _TABLES if t.name == model.__tablename__)
+    n = len(table.keys)
     columns = [getattr(model, key) for key in table.keys]
-    for *key, items, stories in session.execute(
-        select(*columns, model.items, model.stories).where(where)
-    ):
-        yield tuple(key), int(items), int(stories)
+    query = select(*columns, model.items, model.stories).where(where)
+    for row in session.connection().execute(query):
+        yield tuple(row[:n]), int(row[n]), int(row[n + 1])
 
 
 def _coarse_drift(
-    session: Session, delta: RollupDelta, coarse: _Table, coarse_filter: Any, fine_filter: Any
+    session: Session,
+    delta: RollupDelta,
+    coarse: _Table,
+    coarse_model: Any,
+    fine_model: Any,
+    coarse_filter: Any,
+    fine_filter: Any,
 ) -> None:
-    """Record how far the stored coarse cells are from the stored fine cells they sum."""
-    model = {"daily_sums": DailySum, "feed_sums": FeedSum, "daily_theme_sums": DailyThemeSum}[
-        coarse.name
-    ]
-    source, project = next((s, p) for c, s, p in _COARSE if c is coarse)
-    fine_model = DailyTotal if source is TOTALS else DailyThemeCount
+    """Record how far the stored coarse cells are from the sums of the stored fine cells."""
+    keys = [getattr(fine_model, key) for key in coarse.keys]
     drift: dict[tuple, list[int]] = {}
-    for key, items, stories in _stored(session, fine_model, fine_filter):
-        _add(drift, project(key), items, stories)
-    for key, items, stories in _stored(session, model, coarse_filter):
+    summed = _grouped(
+        session, keys, func.sum(fine_model.items), func.sum(fine_model.stories), fine_filter
+    )
+    for key, items, stories in summed:
+        _add(drift, key, items, stories)
+    for key, items, stories in _stored(session, coarse_model, coarse, coarse_filter):
         _add(drift, key, -items, -stories)
     wrong = {key: cell for key, cell in drift.items() if cell != [0, 0]}
     if wrong:
