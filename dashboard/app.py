@@ -14,6 +14,7 @@ import streamlit as st
 
 from jkwatch.dashboard import data, view
 from jkwatch.dashboard.filters import GRAINS, UNITS, ViewFilters, parse, restrict, to_params
+from jkwatch.db.overview import FilterOptions
 
 SHARED_KEYS = ("from", "to", "themes", "lang", "feeds", "rel", "unit", "grain", "measure")
 
@@ -43,7 +44,7 @@ def password_gate() -> None:
     st.stop()
 
 
-def _init_widgets(last_day: date | None, options) -> None:  # type: ignore[no-untyped-def]
+def _init_widgets(last_day: date | None, options: FilterOptions) -> None:
     """Seed the sidebar widgets from the URL once per session (then the widgets own them)."""
     if st.session_state.get("jk_filters_ready"):
         return

@@ -9,13 +9,16 @@ functions take plain hashable values and return plain values; no widgets in here
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
+from typing import Concatenate, ParamSpec, TypeVar
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from jkwatch.db import item_lists, trends
 from jkwatch.db import overview as frame
@@ -27,6 +30,9 @@ from jkwatch.db.feed_health import FeedHealth, feed_health
 from jkwatch.db.query_filters import Filters
 
 TTL_S = 30
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class Unavailable(Exception):
@@ -48,7 +54,7 @@ def _engine(url: str) -> Engine:
     return make_engine(url, read_only=True)
 
 
-def _run(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+def _run(fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Call a ``db`` read function in a short read-only session."""
     try:
         with make_sessionmaker(_engine(database_url()))() as session:

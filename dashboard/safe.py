@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs installed
+import pandas as pd
 
 from jkwatch.csv_safe import LINE_TERMINATOR, escape_cell
 

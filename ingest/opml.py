@@ -50,6 +50,7 @@ def _parse_xml(data: bytes | str) -> _Node:
     parser.EndElementHandler = end
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
+    # typeshed wants this handler to return int; refusing raises before any value matters.
     parser.ExternalEntityRefHandler = refuse  # type: ignore[assignment]
     try:
         if isinstance(data, str):

@@ -43,6 +43,7 @@ from jkwatch.ingest.tagging.schema import LANGS, Taxonomy, Term
 from jkwatch.ingest.tagging.text import english_variants, normalize, strip_cjk_spaces
 
 try:  # the C helper behind Counter.update: counts an iterable into a dict without Python code
+    # private, so absent from typeshed: hence the ignore; the fallback below covers its absence
     from collections import _count_elements  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - other Pythons
 
