@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from jkwatch.clock import utcnow
 from jkwatch.db.models import Feed, FetchRun
-from jkwatch.model import FEED_KINDS, FeedRecord, FeedSpec, FeedUpdate, FetchOutcome
+from jkwatch.model import FEED_KINDS, FeedRecord, FeedSpec, FeedUpdate, FetchOutcome, Outcome
 
 _RECORD_FIELDS = tuple(FeedRecord.__dataclass_fields__)
 
@@ -186,8 +187,9 @@ def record_attempt(
     feed.last_fetch_at = finished
     feed.last_status = outcome.outcome
     feed.last_http_status = outcome.http_status
+    streak = changes.error_count
     if outcome.outcome == "error":
-        feed.error_count = (feed.error_count or 0) + 1
+        feed.error_count = (feed.error_count or 0) + 1 if streak is None else streak
         feed.last_error = outcome.error
     else:
         feed.error_count = 0
@@ -235,7 +237,7 @@ def fetch_log(session: Session, feed_id: int, limit: int = 20) -> list[FetchOutc
         FetchOutcome(
             started_at=row.started_at,
             duration_ms=row.duration_ms,
-            outcome=row.outcome,
+            outcome=cast(Outcome, row.outcome),
             http_status=row.http_status,
             items_seen=row.items_seen,
             items_new=row.items_new,
