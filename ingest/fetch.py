@@ -262,8 +262,11 @@ def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-def _make_client(settings: FetchSettings) -> httpx.AsyncClient:
+def _make_client(
+    settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
     return httpx.AsyncClient(
+        transport=transport,
         follow_redirects=False,
         verify=_tls_context(),
         trust_env=settings.trust_env,
@@ -299,6 +302,7 @@ async def _run_all(
     out: queue.Queue[FetchResult | None],
     halt: threading.Event,
     stop: threading.Event | None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> None:
     """Fetch everything with global and per-host bounds, putting each result on ``out``.
 
@@ -312,7 +316,10 @@ async def _run_all(
     async def one(request: FetchRequest) -> None:
         key = _host_key(request.url)
         if key not in per_host:  # no await between the test and the insert: no race
-            per_host[key] = (asyncio.Semaphore(max(1, settings.per_host)), _make_client(settings))
+            per_host[key] = (
+                asyncio.Semaphore(max(1, settings.per_host)),
+                _make_client(settings, transport),
+            )
         bound, client = per_host[key]
         async with bound, overall:
             result = await _fetch(client, request, settings)
@@ -350,11 +357,14 @@ def iter_fetch(
     requests: Sequence[FetchRequest],
     settings: FetchSettings = FetchSettings(),
     stop: threading.Event | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> Iterator[FetchResult]:
     """Yield a ``FetchResult`` per request, in completion order, fetching concurrently.
 
     Closing the iterator early or setting ``stop`` cancels what is still pending and
-    returns promptly; results already fetched but not yet consumed are dropped.
+    returns promptly; results already fetched but not yet consumed are dropped. A
+    ``transport`` (e.g. ``httpx.MockTransport``) replaces the network: tests serve canned
+    responses through the very same redirect, caching and decoding code.
     """
     if not requests:
         return
@@ -364,7 +374,7 @@ def iter_fetch(
 
     def worker() -> None:
         try:
-            asyncio.run(_run_all(requests, settings, out, halt, stop))
+            asyncio.run(_run_all(requests, settings, out, halt, stop, transport))
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread
             failure.append(exc)
         finally:
@@ -391,8 +401,12 @@ def iter_fetch(
             thread.join(timeout=5)
 
 
-def fetch_one(request: FetchRequest, settings: FetchSettings = FetchSettings()) -> FetchResult:
+def fetch_one(
+    request: FetchRequest,
+    settings: FetchSettings = FetchSettings(),
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> FetchResult:
     """Fetch a single request (blocking); never raises for network or HTTP trouble."""
-    for result in iter_fetch([request], settings):
+    for result in iter_fetch([request], settings, transport=transport):
         return result
     raise RuntimeError("fetch produced no result")  # unreachable: one request, one result

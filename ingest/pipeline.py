@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+import httpx
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -109,8 +110,11 @@ class Pipeline:
         settings: PipelineSettings = PipelineSettings(),
         tagger: Tagger | None = None,
         clock: Callable[[], datetime] = utcnow,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        """``transport`` replaces the network for fetching (tests hand in canned responses)."""
         self.sessions = sessions
+        self.transport = transport
         self.settings = settings
         self.tagger = tagger if tagger is not None else Tagger(load_taxonomy())
         self.clock = clock
@@ -165,7 +169,7 @@ class Pipeline:
                 FetchRequest(feed.id, feed.url, feed.etag, feed.last_modified, feed.body_hash)
                 for feed in feeds
             ]
-            for result in iter_fetch(requests, self.settings.fetch, stop):
+            for result in iter_fetch(requests, self.settings.fetch, stop, self.transport):
                 report = self._refresh_one(by_id[result.request.feed_id], result, index)
                 reports.append(report)
                 if on_feed is not None:
