@@ -207,43 +207,44 @@ async def _final(
         for k, v in response.headers.items()
         if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
     }
-    common = {
-        "status": status,
-        "headers": headers,
-        "final_url": final_url,
-        "max_age_s": parse_max_age(response.headers.get("cache-control")),
-    }
+    # Every outcome below shares what the final response said; each adds its own fields.
+    base = FetchResult(
+        request,
+        "error",
+        status=status,
+        headers=headers,
+        final_url=final_url,
+        max_age_s=parse_max_age(response.headers.get("cache-control")),
+    )
     etag = response.headers.get("etag")
     last_modified = response.headers.get("last-modified")
     if status == 304:
-        return FetchResult(
-            request,
-            "not_modified",
+        return replace(
+            base,
+            kind="not_modified",
             permanent_redirect=moved,
             etag=etag or request.etag,
             last_modified=last_modified or request.last_modified,
             body_hash=request.body_hash,
-            **common,  # type: ignore[arg-type]
         )
     if status == 410:
-        return FetchResult(request, "gone", error="HTTP 410 Gone: the feed was removed", **common)  # type: ignore[arg-type]
+        return replace(base, kind="gone", error="HTTP 410 Gone: the feed was removed")
     if not 200 <= status < 300:
         retry = parse_retry_after(response.headers.get("retry-after"))
         error = status_error(status, response.reason_phrase, retry)
-        return FetchResult(request, "error", retry_after_s=retry, error=error, **common)  # type: ignore[arg-type]
+        return replace(base, retry_after_s=retry, error=error)
     state["in_body"] = True
     body = await read_body(response, settings.max_bytes)
     digest = hashlib.sha256(body).hexdigest()
     unchanged = request.body_hash is not None and digest == request.body_hash
-    return FetchResult(
-        request,
-        "unchanged" if unchanged else "ok",
+    return replace(
+        base,
+        kind="unchanged" if unchanged else "ok",
         body=None if unchanged else body,
         permanent_redirect=moved,
         etag=etag,
         last_modified=last_modified,
         body_hash=digest,
-        **common,  # type: ignore[arg-type]
     )
 
 

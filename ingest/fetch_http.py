@@ -46,7 +46,7 @@ class _Decoder:
 
     def __init__(self, coding: str) -> None:
         self.coding = coding
-        self._zlib: zlib._Decompress | None = None  # type: ignore[name-defined]
+        self._zlib: zlib._Decompress | None = None
         self._brotli: brotli.Decompressor | None = None
         self._first = True
         if coding in ("gzip", "x-gzip"):
