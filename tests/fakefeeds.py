@@ -30,7 +30,7 @@ class FakeFeed:
     """One address of the fake web; each builder replaces what it answers and returns the URL."""
 
     url: str
-    script: Script = field(default=lambda request: _response(404, b"no such feed"))
+    script: Script = field(default=lambda request: response(404, b"no such feed"))
 
     def serves(
         self,
@@ -58,14 +58,14 @@ class FakeFeed:
                 return httpx.Response(
                     304, headers={k: v for k, v in sent.items() if k != "Content-Type"}
                 )
-            return _response(200, body, sent)
+            return response(200, body, sent)
 
         self.script = answer
         return self.url
 
     def fails(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> str:
         """Answer every request with ``status`` (a 404, a 500, a 429 with Retry-After...)."""
-        self.script = lambda request: _response(status, body, headers)
+        self.script = lambda request: response(status, body, headers)
         return self.url
 
     def gone(self) -> str:
@@ -92,7 +92,7 @@ class FakeFeed:
         return self.url
 
 
-def _response(status: int, body: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
+def response(status: int, body: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
     """A response whose body is still to be streamed, as the fetcher reads real ones."""
     return httpx.Response(status, headers=headers, stream=httpx.ByteStream(body))
 
@@ -116,5 +116,5 @@ class FakeFeeds:
         self.requests.append(request)
         known = self.feeds.get(str(request.url))
         if known is None:
-            return _response(404, b"no such feed")
+            return response(404, b"no such feed")
         return known.script(request)
