@@ -71,7 +71,7 @@ class FeedRecord:
     feed_ttl_s: int | None
     error_count: int
     last_error: str | None
-    last_status: str | None
+    last_status: Outcome | None
     last_http_status: int | None
     last_fetch_at: datetime | None
     last_success_at: datetime | None

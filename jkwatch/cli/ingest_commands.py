@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import click
@@ -23,6 +23,9 @@ from jkwatch.cli.errors import UserError
 from jkwatch.clock import utcnow
 from jkwatch.errors import first_line
 from jkwatch.model import FeedRecord, ItemRow
+
+if TYPE_CHECKING:
+    from jkwatch.ingest.pipeline import FeedReport
 
 EXPORT_KEYS = (
     "id",
@@ -67,7 +70,7 @@ def _feeds_from_file(app: AppContext, path: Path) -> list[FeedRecord]:
         return [upsert_feed(session, spec)[0] for spec in specs]
 
 
-def _summary_line(report: Any) -> str:
+def _summary_line(report: FeedReport) -> str:
     if report.outcome == "error":
         detail = report.error or "failed"
     elif report.outcome in ("not_modified", "unchanged"):
@@ -124,7 +127,7 @@ def ingest_command(
         total = len(feeds)
         done = 0
 
-        def progress(report: Any) -> None:
+        def progress(report: FeedReport) -> None:
             nonlocal done
             done += 1
             click.echo(

@@ -395,7 +395,7 @@ def status_command(app: AppContext, as_json: bool) -> None:
         return
     click.echo(f"times in UTC, now {now:%Y-%m-%d %H:%M}")
     for feed in feeds:
-        result = feed.last_status or "never fetched"
+        result: str = feed.last_status or "never fetched"
         if feed.last_http_status:
             result += f" ({feed.last_http_status})"
         if not feed.enabled:
