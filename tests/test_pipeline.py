@@ -20,6 +20,7 @@ from jkwatch.db.feeds import fetch_log, get_feed, upsert_feed
 from jkwatch.db.models import Item, ItemTheme
 from jkwatch.ingest.fetch import FetchSettings
 from jkwatch.ingest.pipeline import Pipeline, PipelineSettings
+from jkwatch.ingest.schedule import SchedulePolicy
 from jkwatch.ingest.tagging import DEFAULT_PATH, Tagger, TaxonomyError, load_taxonomy
 from jkwatch.model import FeedRecord, FeedSpec
 from tests.fakefeeds import FakeFeeds
@@ -358,3 +359,23 @@ def test_on_feed_callback_sees_every_report(
     run = make_pipeline(sessions, tagger, web).refresh(feeds, on_feed=seen.append)
     assert sorted(r.feed_id for r in seen) == sorted(f.id for f in feeds)
     assert run.feeds == tuple(seen)
+
+
+def test_a_feed_failing_as_often_as_the_policy_allows_is_disabled_with_the_reason(
+    sessions: sessionmaker[Session], tagger: Tagger, web: FakeFeeds
+) -> None:
+    feeds = add_feeds(sessions, web.feed(f"{WEB}/dead.rss").fails(404, b"nope"))
+    policy = SchedulePolicy(disable_after_errors=2)
+    pipeline = Pipeline(
+        sessions,
+        PipelineSettings(fetch=FAST, policy=policy),
+        tagger=tagger,
+        clock=lambda: NOW,
+        transport=web.transport,
+    )
+    pipeline.refresh(feeds)
+    assert reload(sessions, feeds)[0].enabled
+    pipeline.refresh(reload(sessions, feeds))
+    feed = reload(sessions, feeds)[0]
+    assert not feed.enabled and feed.error_count == 2
+    assert feed.disabled_reason == "disabled after 2 failed attempts in a row"
