@@ -3,11 +3,13 @@
     due feeds ⇒ fetch ⇒ parse → normalise → language → dedupe → tag → store ⇒ db
 
 Only fetching runs concurrently (``ingest.fetch.iter_fetch`` yields results as they complete);
-each result is then processed and stored on this thread, one transaction per feed: the items,
-their themes and rollups, and the attempt in the fetch log are committed together or not at
-all. If that transaction fails, the feed's attempt is recorded as an error in a fresh
-transaction; one feed's failure never touches another. The next fetch time is computed before
-anything can fail, so every exit path stores one.
+each result is then read by the pure stages, handed to the update planner
+(``ingest.planner.plan_update``, which decides what happens to the feed: validators, next
+check time, error streak, disabling, URL move, whether entries are stored) and the plan is
+carried out in one transaction per feed: the items, their themes and rollups, and the attempt
+in the fetch log are committed together or not at all. If that transaction fails, the attempt
+is recorded as an error in a fresh transaction with the retry time the plan computed first,
+so every exit path stores a next check time; one feed's failure never touches another.
 """
 
 from __future__ import annotations
