@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from jkwatch.clock import utcnow
 from jkwatch.db.models import DailyTotal, Feed, FeedSum
 from jkwatch.db.query_filters import RELEVANT_BUCKET
+from jkwatch.model import Outcome
 
 HEALTH_DAYS = 30
 """The window of ``items_per_day``."""
@@ -40,7 +42,7 @@ class FeedHealth:
     interval_s: int | None
     """The interval the scheduler chose after the last attempt."""
     last_attempt_at: datetime | None
-    last_result: str | None
+    last_result: Outcome | None
     """The outcome of the last attempt (``ok``, ``not_modified``, ``error``, ...)."""
     last_http_status: int | None
     last_error: str | None
@@ -113,7 +115,7 @@ def _health(feed: Feed, total: int, relevant: int, recent: int, now: datetime) -
         min_interval_s=feed.min_interval_s,
         interval_s=feed.interval_s,
         last_attempt_at=feed.last_fetch_at,
-        last_result=feed.last_status,
+        last_result=cast(Outcome | None, feed.last_status),  # written only from Outcome values
         last_http_status=feed.last_http_status,
         last_error=feed.last_error,
         last_success_at=feed.last_success_at,

@@ -9,15 +9,16 @@ lease by clearing it with the feed's new state.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, or_, select
+from sqlalchemy import CursorResult, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from jkwatch.clock import utcnow
-from jkwatch.db.models import Feed, FetchRun
-from jkwatch.model import FEED_KINDS, FeedRecord, FeedSpec, FeedUpdate, FetchOutcome
+from jkwatch.db.models import Feed, FetchRun, Meta
+from jkwatch.model import FEED_KINDS, FeedRecord, FeedSpec, FeedUpdate, FetchOutcome, Outcome
 
 _RECORD_FIELDS = tuple(FeedRecord.__dataclass_fields__)
 
@@ -150,8 +151,9 @@ def record_attempt(
     feed.last_fetch_at = finished
     feed.last_status = outcome.outcome
     feed.last_http_status = outcome.http_status
+    streak = changes.error_count
     if outcome.outcome == "error":
-        feed.error_count = (feed.error_count or 0) + 1
+        feed.error_count = (feed.error_count or 0) + 1 if streak is None else streak
         feed.last_error = outcome.error
     else:
         feed.error_count = 0
@@ -199,7 +201,7 @@ def fetch_log(session: Session, feed_id: int, limit: int = 20) -> list[FetchOutc
         FetchOutcome(
             started_at=row.started_at,
             duration_ms=row.duration_ms,
-            outcome=row.outcome,
+            outcome=cast(Outcome, row.outcome),
             http_status=row.http_status,
             items_seen=row.items_seen,
             items_new=row.items_new,
@@ -212,11 +214,50 @@ def fetch_log(session: Session, feed_id: int, limit: int = 20) -> list[FetchOutc
     ]
 
 
-def prune_fetch_log(session: Session, keep_days: int, now: datetime | None = None) -> int:
-    """Drop fetch-log rows older than ``keep_days`` (the log would otherwise grow forever)."""
-    cutoff = (now or utcnow()) - timedelta(days=keep_days)
+PRUNED_AT_KEY = "fetch_log_pruned_at"
+
+
+def prune_fetch_log(
+    session: Session,
+    keep_days: int,
+    now: datetime | None = None,
+    at_most_every: timedelta | None = None,
+) -> int | None:
+    """Drop fetch-log rows older than ``keep_days`` (the log would otherwise grow forever).
+
+    With ``at_most_every``, prune only if no one (another worker, a cron run) has pruned within
+    that period, and return None otherwise: the last prune time is claimed with a
+    compare-and-set on a ``meta`` row, so of several PostgreSQL workers exactly one prunes.
+    """
+    now = now or utcnow()
+    if at_most_every is not None and not _claim_prune(session, now, at_most_every):
+        return None
+    cutoff = now - timedelta(days=keep_days)
     result = session.execute(delete(FetchRun).where(FetchRun.started_at < cutoff))
-    return cast(CursorResult[Any], result).rowcount or 0
+    return cast("CursorResult[Any]", result).rowcount or 0
+
+
+def _stamp(when: datetime) -> str:
+    """Fixed-width UTC text, so stamps compare as strings on every backend."""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _claim_prune(session: Session, now: datetime, every: timedelta) -> bool:
+    claimed = session.execute(
+        update(Meta)
+        .where(Meta.key == PRUNED_AT_KEY, Meta.value <= _stamp(now - every))
+        .values(value=_stamp(now))
+    )
+    if cast("CursorResult[Any]", claimed).rowcount:
+        return True
+    if session.get(Meta, PRUNED_AT_KEY) is not None:
+        return False  # pruned within the period (or a worker is pruning right now)
+    try:
+        with session.begin_nested():  # the very first prune: two workers may race to insert
+            session.add(Meta(key=PRUNED_AT_KEY, value=_stamp(now)))
+    except IntegrityError:
+        return False
+    return True
 
 
 def count_feeds(session: Session) -> int:

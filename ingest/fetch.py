@@ -207,43 +207,44 @@ async def _final(
         for k, v in response.headers.items()
         if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
     }
-    common = {
-        "status": status,
-        "headers": headers,
-        "final_url": final_url,
-        "max_age_s": parse_max_age(response.headers.get("cache-control")),
-    }
+    # Every outcome below shares what the final response said; each adds its own fields.
+    base = FetchResult(
+        request,
+        "error",
+        status=status,
+        headers=headers,
+        final_url=final_url,
+        max_age_s=parse_max_age(response.headers.get("cache-control")),
+    )
     etag = response.headers.get("etag")
     last_modified = response.headers.get("last-modified")
     if status == 304:
-        return FetchResult(
-            request,
-            "not_modified",
+        return replace(
+            base,
+            kind="not_modified",
             permanent_redirect=moved,
             etag=etag or request.etag,
             last_modified=last_modified or request.last_modified,
             body_hash=request.body_hash,
-            **common,  # type: ignore[arg-type]
         )
     if status == 410:
-        return FetchResult(request, "gone", error="HTTP 410 Gone: the feed was removed", **common)  # type: ignore[arg-type]
+        return replace(base, kind="gone", error="HTTP 410 Gone: the feed was removed")
     if not 200 <= status < 300:
         retry = parse_retry_after(response.headers.get("retry-after"))
         error = status_error(status, response.reason_phrase, retry)
-        return FetchResult(request, "error", retry_after_s=retry, error=error, **common)  # type: ignore[arg-type]
+        return replace(base, retry_after_s=retry, error=error)
     state["in_body"] = True
     body = await read_body(response, settings.max_bytes)
     digest = hashlib.sha256(body).hexdigest()
     unchanged = request.body_hash is not None and digest == request.body_hash
-    return FetchResult(
-        request,
-        "unchanged" if unchanged else "ok",
+    return replace(
+        base,
+        kind="unchanged" if unchanged else "ok",
         body=None if unchanged else body,
         permanent_redirect=moved,
         etag=etag,
         last_modified=last_modified,
         body_hash=digest,
-        **common,  # type: ignore[arg-type]
     )
 
 
@@ -262,8 +263,11 @@ def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-def _make_client(settings: FetchSettings) -> httpx.AsyncClient:
+def _make_client(
+    settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
     return httpx.AsyncClient(
+        transport=transport,
         follow_redirects=False,
         verify=_tls_context(),
         trust_env=settings.trust_env,
@@ -299,6 +303,7 @@ async def _run_all(
     out: queue.Queue[FetchResult | None],
     halt: threading.Event,
     stop: threading.Event | None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> None:
     """Fetch everything with global and per-host bounds, putting each result on ``out``.
 
@@ -312,7 +317,10 @@ async def _run_all(
     async def one(request: FetchRequest) -> None:
         key = _host_key(request.url)
         if key not in per_host:  # no await between the test and the insert: no race
-            per_host[key] = (asyncio.Semaphore(max(1, settings.per_host)), _make_client(settings))
+            per_host[key] = (
+                asyncio.Semaphore(max(1, settings.per_host)),
+                _make_client(settings, transport),
+            )
         bound, client = per_host[key]
         async with bound, overall:
             result = await _fetch(client, request, settings)
@@ -350,11 +358,14 @@ def iter_fetch(
     requests: Sequence[FetchRequest],
     settings: FetchSettings = FetchSettings(),
     stop: threading.Event | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> Iterator[FetchResult]:
     """Yield a ``FetchResult`` per request, in completion order, fetching concurrently.
 
     Closing the iterator early or setting ``stop`` cancels what is still pending and
-    returns promptly; results already fetched but not yet consumed are dropped.
+    returns promptly; results already fetched but not yet consumed are dropped. A
+    ``transport`` (e.g. ``httpx.MockTransport``) replaces the network: tests serve canned
+    responses through the very same redirect, caching and decoding code.
     """
     if not requests:
         return
@@ -364,7 +375,7 @@ def iter_fetch(
 
     def worker() -> None:
         try:
-            asyncio.run(_run_all(requests, settings, out, halt, stop))
+            asyncio.run(_run_all(requests, settings, out, halt, stop, transport))
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread
             failure.append(exc)
         finally:
@@ -391,8 +402,12 @@ def iter_fetch(
             thread.join(timeout=5)
 
 
-def fetch_one(request: FetchRequest, settings: FetchSettings = FetchSettings()) -> FetchResult:
+def fetch_one(
+    request: FetchRequest,
+    settings: FetchSettings = FetchSettings(),
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> FetchResult:
     """Fetch a single request (blocking); never raises for network or HTTP trouble."""
-    for result in iter_fetch([request], settings):
+    for result in iter_fetch([request], settings, transport=transport):
         return result
     raise RuntimeError("fetch produced no result")  # unreachable: one request, one result

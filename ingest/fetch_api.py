@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from jkwatch.model import Outcome
+
 
 @dataclass(frozen=True)
 class FetchRequest:
@@ -25,16 +27,13 @@ class FetchRequest:
 class FetchResult:
     """The outcome of one HTTP attempt.
 
-    ``kind`` is one of:
-    * ``ok``: a new body to parse (``body`` set, ``body_hash`` is its sha256);
-    * ``not_modified``: HTTP 304, nothing to parse;
-    * ``unchanged``: 200 but byte-identical to the last body (same ``body_hash``), nothing to parse;
-    * ``gone``: HTTP 410, the feed should be disabled;
-    * ``error``: anything else (``error`` says what, ``status`` holds the HTTP status if any).
+    ``kind`` is a ``jkwatch.model.Outcome``: ``ok`` has a new ``body`` to parse (``body_hash``
+    is its sha256); ``unchanged`` means the same ``body_hash`` as last time; ``error`` says what
+    in ``error`` and holds the HTTP status, if any, in ``status``.
     """
 
     request: FetchRequest
-    kind: str
+    kind: Outcome
     status: int | None = None
     body: bytes | None = None
     headers: Mapping[str, str] = field(default_factory=dict)

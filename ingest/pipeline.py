@@ -3,11 +3,13 @@
     due feeds ⇒ fetch ⇒ parse → normalise → language → dedupe → tag → store ⇒ db
 
 Only fetching runs concurrently (``ingest.fetch.iter_fetch`` yields results as they complete);
-each result is then processed and stored on this thread, one transaction per feed: the items,
-their themes and rollups, and the attempt in the fetch log are committed together or not at
-all. If that transaction fails, the feed's attempt is recorded as an error in a fresh
-transaction; one feed's failure never touches another. The next fetch time is computed before
-anything can fail, so every exit path stores one.
+each result is then read by the pure stages, handed to the update planner
+(``ingest.planner.plan_update``, which decides what happens to the feed: validators, next
+check time, error streak, disabling, URL move, whether entries are stored) and the plan is
+carried out in one transaction per feed: the items, their themes and rollups, and the attempt
+in the fetch log are committed together or not at all. If that transaction fails, the attempt
+is recorded as an error in a fresh transaction with the retry time the plan computed first,
+so every exit path stores a next check time; one feed's failure never touches another.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+import httpx
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,13 +33,14 @@ from jkwatch.errors import first_line
 from jkwatch.ingest.dedupe import StoryIndex
 from jkwatch.ingest.fetch import FetchSettings, iter_fetch
 from jkwatch.ingest.fetch_api import FetchRequest, FetchResult
-from jkwatch.ingest.language import entry_language, normalize_language
+from jkwatch.ingest.language import entry_language
 from jkwatch.ingest.normalize import FeedContext, normalize_entry
-from jkwatch.ingest.parse import ParsedFeed, ParseError, parse_feed
-from jkwatch.ingest.schedule import Observation, SchedulePolicy, next_fetch
+from jkwatch.ingest.parse import ParseError, parse_feed
+from jkwatch.ingest.planner import Processed, UpdatePlan, plan_update
+from jkwatch.ingest.schedule import SchedulePolicy
 from jkwatch.ingest.tag_values import sync_taxonomy, theme_ins
 from jkwatch.ingest.tagging import Tagger, load_taxonomy
-from jkwatch.model import EntryIn, FeedRecord, FeedUpdate, FetchOutcome, StoreResult
+from jkwatch.model import EntryIn, FeedRecord, FetchOutcome, Outcome, StoreResult
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +60,7 @@ class FeedReport:
     feed_id: int
     url: str
     name: str
-    outcome: str
+    outcome: Outcome
     http_status: int | None = None
     items_seen: int = 0
     items_new: int = 0
@@ -92,12 +96,10 @@ class RunReport:
 
 @dataclass(frozen=True)
 class _Prepared:
-    """A fetch result carried through the pure stages, ready to store."""
+    """A fetch result carried through the pure stages: entries to store, what the planner needs."""
 
-    outcome: str
     entries: tuple[EntryIn, ...] = ()
-    parsed: ParsedFeed | None = None
-    error: str | None = None
+    processed: Processed = Processed()
 
 
 class Pipeline:
@@ -109,8 +111,11 @@ class Pipeline:
         settings: PipelineSettings = PipelineSettings(),
         tagger: Tagger | None = None,
         clock: Callable[[], datetime] = utcnow,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        """``transport`` replaces the network for fetching (tests hand in canned responses)."""
         self.sessions = sessions
+        self.transport = transport
         self.settings = settings
         self.tagger = tagger if tagger is not None else Tagger(load_taxonomy())
         self.clock = clock
@@ -165,7 +170,7 @@ class Pipeline:
                 FetchRequest(feed.id, feed.url, feed.etag, feed.last_modified, feed.body_hash)
                 for feed in feeds
             ]
-            for result in iter_fetch(requests, self.settings.fetch, stop):
+            for result in iter_fetch(requests, self.settings.fetch, stop, self.transport):
                 report = self._refresh_one(by_id[result.request.feed_id], result, index)
                 reports.append(report)
                 if on_feed is not None:
@@ -173,89 +178,18 @@ class Pipeline:
         return RunReport(tuple(reports), started_at, int((time.monotonic() - began) * 1000))
 
     def _refresh_one(self, feed: FeedRecord, result: FetchResult, index: StoryIndex) -> FeedReport:
+        """Read, plan, store; a failure to store is recorded in a transaction of its own."""
         began = time.monotonic()
         now = self.clock()
-        started_at = now - timedelta(milliseconds=result.elapsed_ms)
-        # The schedule for the failure path first: whatever happens below, one gets stored.
-        error_next, _ = self._schedule(feed, result, now, "error", ())
+        prepared = self._prepare_safely(feed, result, now, index)
+        plan = plan_update(feed, result, prepared.processed, now, self.settings.policy)
+        attempt = _Attempt(now - timedelta(milliseconds=result.elapsed_ms), began, result, plan)
         try:
-            prepared = self._prepare(feed, result, now, index)
-        except Exception as exc:  # noqa: BLE001 - a bug in one feed's data must not stop the run
-            log.exception("processing failed feed_url=%s feed_id=%s", feed.url, feed.id)
-            index.forget_pending()
-            prepared = _Prepared("error", error=f"could not process the feed: {exc}")
-        publish_times = [entry.published_at for entry in prepared.entries if not entry.date_flag]
-        next_at, interval = (
-            (error_next, None)
-            if prepared.outcome == "error"
-            else self._schedule(feed, result, now, prepared.outcome, publish_times, prepared.parsed)
-        )
-        parsed = prepared.parsed
-        warning = parsed.warning if parsed else None
-        update = FeedUpdate(
-            next_fetch_at=next_at,
-            etag=result.etag,
-            last_modified=result.last_modified,
-            body_hash=result.body_hash,
-            interval_s=interval,
-            feed_ttl_s=parsed.ttl_s if parsed else None,
-            title=parsed.title if parsed else None,
-            site_url=parsed.link if parsed else None,
-            language=normalize_language(parsed.language) if parsed else None,
-            new_url=result.permanent_redirect if prepared.outcome != "error" else None,
-            disable_reason=_gone_reason(result) if prepared.outcome == "gone" else None,
-            keep_validators=prepared.outcome not in ("ok", "unchanged"),
-        )
-
-        def outcome(stored: StoreResult | None, error: str | None) -> FetchOutcome:
-            return FetchOutcome(
-                started_at=started_at,
-                duration_ms=result.elapsed_ms + int((time.monotonic() - began) * 1000),
-                outcome="error" if error else prepared.outcome,
-                http_status=result.status,
-                items_seen=len(prepared.entries),
-                items_new=stored.items_new if stored else 0,
-                items_updated=stored.items_updated if stored else 0,
-                error=error,
-                warning=warning,
-                worker=self.settings.worker,
-            )
-
-        try:
-            with self.sessions.begin() as session:
-                stored = (
-                    store_entries(session, feed, prepared.entries, now)
-                    if prepared.entries
-                    else None
-                )
-                stories = (
-                    stories_by_entry_key(session, feed.id, [e.entry_key for e in prepared.entries])
-                    if stored and stored.new_ids
-                    else {}
-                )
-                fetch_outcome = outcome(stored, prepared.error)
-                record_attempt(session, feed.id, fetch_outcome, update)
-            index.add_stored(stories)
+            recorded = self._store(feed, prepared, plan, attempt, now, index)
         except (SQLAlchemyError, OSError) as exc:
             index.forget_pending()
-            reason = f"database error: {first_line(getattr(exc, 'orig', None) or exc)}"
-            log.error("storing failed feed_url=%s feed_id=%s error=%s", feed.url, feed.id, reason)
-            fetch_outcome = outcome(None, reason)
-            self._record_failure(feed, fetch_outcome, error_next)
-        report = FeedReport(
-            feed_id=feed.id,
-            url=feed.url,
-            name=feed.display_name,
-            outcome=fetch_outcome.outcome,
-            http_status=result.status,
-            items_seen=fetch_outcome.items_seen,
-            items_new=fetch_outcome.items_new,
-            items_updated=fetch_outcome.items_updated,
-            error=fetch_outcome.error,
-            warning=fetch_outcome.warning,
-            duration_ms=fetch_outcome.duration_ms,
-            next_fetch_at=error_next if fetch_outcome.outcome == "error" else next_at,
-        )
+            recorded = self._record_failure(feed, prepared, plan, attempt, exc)
+        report = _report(feed, result, recorded, plan)
         log.info(
             "feed refreshed feed_url=%s feed_id=%s outcome=%s items_seen=%d items_new=%d error=%s",
             feed.url,
@@ -267,38 +201,58 @@ class Pipeline:
         )
         return report
 
-    def _record_failure(self, feed: FeedRecord, outcome: FetchOutcome, next_at: datetime) -> None:
+    def _prepare_safely(
+        self, feed: FeedRecord, result: FetchResult, now: datetime, index: StoryIndex
+    ) -> _Prepared:
         try:
-            with self.sessions.begin() as session:
-                record_attempt(
-                    session,
-                    feed.id,
-                    outcome,
-                    FeedUpdate(next_fetch_at=next_at, keep_validators=True),
-                )
-        except (SQLAlchemyError, OSError):
-            log.exception("could not record the failure feed_url=%s feed_id=%s", feed.url, feed.id)
+            return self._prepare(feed, result, now, index)
+        except Exception as exc:  # noqa: BLE001 - a bug in one feed's data must not stop the run
+            log.exception("processing failed feed_url=%s feed_id=%s", feed.url, feed.id)
+            index.forget_pending()
+            return _Prepared(processed=Processed(error=f"could not process the feed: {exc}"))
 
-    def _schedule(
+    def _store(
         self,
         feed: FeedRecord,
-        result: FetchResult,
+        prepared: _Prepared,
+        plan: UpdatePlan,
+        attempt: _Attempt,
         now: datetime,
-        outcome: str,
-        publish_times: Sequence[datetime],
-        parsed: ParsedFeed | None = None,
-    ) -> tuple[datetime, int]:
-        observation = Observation(
-            outcome=outcome,
-            error_count=(feed.error_count + 1) if outcome == "error" else 0,
-            publish_times=publish_times,
-            feed_ttl_s=(parsed.ttl_s if parsed else None) or feed.feed_ttl_s,
-            max_age_s=result.max_age_s,
-            retry_after_s=result.retry_after_s,
-            feed_min_interval_s=feed.min_interval_s,
-            previous_interval_s=feed.interval_s,
-        )
-        return next_fetch(now, observation, self.settings.policy, key=feed.url)
+        index: StoryIndex,
+    ) -> FetchOutcome:
+        """The feed's one transaction: its entries, their stories and the attempt, or nothing."""
+        entries = prepared.entries if plan.store_entries else ()
+        with self.sessions.begin() as session:
+            stored = store_entries(session, feed, entries, now) if entries else None
+            stories = (
+                stories_by_entry_key(session, feed.id, [e.entry_key for e in entries])
+                if stored and stored.new_ids
+                else {}
+            )
+            outcome = attempt.outcome(len(entries), stored, plan.error, self.settings.worker)
+            record_attempt(session, feed.id, outcome, plan.update)
+        index.add_stored(stories)
+        return outcome
+
+    def _record_failure(
+        self,
+        feed: FeedRecord,
+        prepared: _Prepared,
+        plan: UpdatePlan,
+        attempt: _Attempt,
+        exc: BaseException,
+    ) -> FetchOutcome:
+        """The failure path: the attempt as an error, with the retry time planned up front."""
+        reason = f"database error: {first_line(getattr(exc, 'orig', None) or exc)}"
+        log.error("storing failed feed_url=%s feed_id=%s error=%s", feed.url, feed.id, reason)
+        seen = len(prepared.entries) if plan.store_entries else 0
+        outcome = attempt.outcome(seen, None, reason, self.settings.worker)
+        try:
+            with self.sessions.begin() as session:
+                record_attempt(session, feed.id, outcome, plan.failed(feed, self.settings.policy))
+        except (SQLAlchemyError, OSError):
+            log.exception("could not record the failure feed_url=%s feed_id=%s", feed.url, feed.id)
+        return outcome
 
     # -- the pure stages ----------------------------------------------------------------
 
@@ -306,11 +260,11 @@ class Pipeline:
         self, feed: FeedRecord, result: FetchResult, now: datetime, index: StoryIndex
     ) -> _Prepared:
         if result.kind != "ok":
-            return _Prepared(result.kind, error=result.error if result.kind == "error" else None)
+            return _Prepared()
         try:
             parsed = parse_feed(result.body or b"", result.headers)
         except ParseError as exc:
-            return _Prepared("error", error=str(exc))
+            return _Prepared(processed=Processed(error=str(exc)))
         base = _absolute(parsed.link) or result.final_url or feed.url
         context = FeedContext(link=base, fetched_at=now)
         declared = feed.language or parsed.language
@@ -319,8 +273,9 @@ class Pipeline:
             replace(entry, language=entry_language(declared, entry.title, entry.summary))
             for entry in entries
         ]
-        entries = index.assign(entries)
-        return _Prepared("ok", tuple(self.tag(entry) for entry in entries), parsed)
+        tagged = tuple(self.tag(entry) for entry in index.assign(entries))
+        times = tuple(entry.published_at for entry in tagged if not entry.date_flag)
+        return _Prepared(tagged, Processed(parsed, times))
 
     def tag(self, entry: EntryIn) -> EntryIn:
         """The entry with relevance, relevant, themes and the taxonomy fingerprint filled in."""
@@ -350,5 +305,48 @@ def _absolute(url: str | None) -> str | None:
     return url if url and url.startswith(("http://", "https://")) else None
 
 
-def _gone_reason(result: FetchResult) -> str:
-    return result.error or f"HTTP {result.status or 410}: the publisher says the feed is gone"
+@dataclass(frozen=True)
+class _Attempt:
+    """When an attempt began and what it fetched, to turn into its fetch-log row."""
+
+    started_at: datetime
+    began: float
+    result: FetchResult
+    plan: UpdatePlan
+
+    def outcome(
+        self, seen: int, stored: StoreResult | None, error: str | None, worker: str | None
+    ) -> FetchOutcome:
+        spent = int((time.monotonic() - self.began) * 1000)
+        return FetchOutcome(
+            started_at=self.started_at,
+            duration_ms=self.result.elapsed_ms + spent,
+            outcome="error" if error else self.plan.outcome,
+            http_status=self.result.status,
+            items_seen=seen,
+            items_new=stored.items_new if stored else 0,
+            items_updated=stored.items_updated if stored else 0,
+            error=error,
+            warning=self.plan.warning,
+            worker=worker,
+        )
+
+
+def _report(
+    feed: FeedRecord, result: FetchResult, recorded: FetchOutcome, plan: UpdatePlan
+) -> FeedReport:
+    failed = recorded.outcome == "error"
+    return FeedReport(
+        feed_id=feed.id,
+        url=feed.url,
+        name=feed.display_name,
+        outcome=recorded.outcome,
+        http_status=result.status,
+        items_seen=recorded.items_seen,
+        items_new=recorded.items_new,
+        items_updated=recorded.items_updated,
+        error=recorded.error,
+        warning=recorded.warning,
+        duration_ms=recorded.duration_ms,
+        next_fetch_at=plan.retry_at if failed else plan.next_fetch_at,
+    )

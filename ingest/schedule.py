@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from jkwatch.model import Outcome
+
 _PERIOD_S = {
     "hourly": 3600,
     "daily": 86_400,
@@ -39,6 +41,8 @@ class SchedulePolicy:
     max_backoff_s: int = 24 * 3600
     jitter_fraction: float = 0.1
     """Spread feeds over time so a hundred feeds added together are not fetched together."""
+    disable_after_errors: int = 0
+    """Disable a feed after this many consecutive failed attempts (0: never, keep backing off)."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.min_interval_s <= self.max_interval_s:
@@ -50,13 +54,15 @@ class SchedulePolicy:
             raise ValueError("the error backoff base must not be negative or above its cap")
         if not 0 <= self.jitter_fraction < 1:
             raise ValueError("jitter_fraction must be in [0, 1)")
+        if self.disable_after_errors < 0:
+            raise ValueError("disable_after_errors must not be negative (0 means never)")
 
 
 @dataclass(frozen=True)
 class Observation:
     """What the last attempt told us about the feed."""
 
-    outcome: str  # ok | not_modified | unchanged | error | gone
+    outcome: Outcome
     error_count: int = 0
     """Consecutive errors including this attempt (0 after a success)."""
     publish_times: Sequence[datetime] = ()

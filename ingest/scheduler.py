@@ -9,6 +9,11 @@ the feed's own transaction) and, while they are in flight, a heartbeat renews th
 slow feed is not taken over from a live worker. A worker that dies stops renewing; its leases
 lapse and another worker claims the feeds.
 
+A cleanup task runs beside the rounds (like Miniflux's): about once per ``cleanup_every`` the
+worker prunes the fetch log to the last ``fetch_log_keep_days`` days. The last prune time is
+claimed in the database, so however many workers (or cron runs of ``jkwatch ingest``) share
+it, one of them prunes per period; a failed cleanup is logged and retried, never fatal.
+
 Shutdown (``stop()``, wired to SIGINT/SIGTERM by the CLI) stops claiming, lets the pipeline
 finish or roll back the feed in flight, gives back the leases on feeds not processed, and
 returns. Clock and sleeper are injectable so tests drive the loop without waiting.
@@ -24,14 +29,18 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from jkwatch.clock import utcnow
 from jkwatch.db import leases
+from jkwatch.db.feeds import prune_fetch_log
 from jkwatch.db.leases import claim_due_feeds
-from jkwatch.model import FeedRecord
+from jkwatch.model import FeedRecord, Outcome
+
+if TYPE_CHECKING:
+    from jkwatch.ingest.pipeline import FeedReport
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +56,7 @@ class Refresher(Protocol):
         self,
         feeds: Sequence[FeedRecord],
         stop: threading.Event | None = None,
-        on_feed: Callable[[Any], None] | None = None,
+        on_feed: Callable[[FeedReport], None] | None = None,
     ) -> Any: ...
 
 
@@ -62,6 +71,38 @@ def wait_on_event(seconds: float, stop: threading.Event) -> None:
 
 
 @dataclass(frozen=True)
+class Cleanup:
+    """Fetch-log housekeeping: how many days of attempts to keep, and how often to prune."""
+
+    fetch_log_keep_days: int = 30
+    """0 keeps the fetch log forever."""
+    every: timedelta = timedelta(hours=1)
+
+    def __post_init__(self) -> None:
+        if self.fetch_log_keep_days < 0:
+            raise ValueError("fetch_log_keep_days must not be negative (0 keeps everything)")
+        if self.every <= timedelta(0):
+            raise ValueError("the cleanup period must be positive")
+
+
+def clean_up(sessions: sessionmaker[Session], cleanup: Cleanup, now: datetime) -> int | None:
+    """Run the cleanup task once if it is due for the whole database; rows pruned, or None.
+
+    None means nothing was due (someone pruned within ``cleanup.every``) or pruning is off.
+    Database errors propagate: the scheduler logs them, ``jkwatch ingest`` reports them.
+    """
+    if not cleanup.fetch_log_keep_days:
+        return None
+    with sessions.begin() as session:
+        pruned = prune_fetch_log(
+            session, cleanup.fetch_log_keep_days, now, at_most_every=cleanup.every
+        )
+    if pruned is not None:
+        log.info("fetch log pruned rows=%d keep_days=%d", pruned, cleanup.fetch_log_keep_days)
+    return pruned
+
+
+@dataclass(frozen=True)
 class SchedulerSettings:
     batch_size: int = 20
     """Feeds claimed per round (the pipeline fetches a round's feeds in parallel)."""
@@ -73,6 +114,8 @@ class SchedulerSettings:
     """Never loop faster than this while waiting for feeds to fall due."""
     error_sleep_s: float = 30.0
     """Pause after a round failed as a whole (database unreachable): retry, do not exit."""
+    cleanup: Cleanup = Cleanup()
+    """The fetch-log cleanup task (keep 30 days, prune hourly)."""
 
     def __post_init__(self) -> None:
         if self.batch_size < 1:
@@ -90,7 +133,9 @@ class SchedulerStats:
     errors: int = 0
     items_new: int = 0
     failed_rounds: int = 0
-    outcomes: dict[str, int] = field(default_factory=dict)
+    outcomes: dict[Outcome, int] = field(default_factory=dict)
+    fetch_log_pruned: int = 0
+    """Fetch-log rows this worker's cleanup task removed."""
 
 
 class Scheduler:
@@ -104,7 +149,7 @@ class Scheduler:
         worker: str | None = None,
         clock: Clock = utcnow,
         sleeper: Sleeper = wait_on_event,
-        on_feed: Callable[[Any], None] | None = None,
+        on_feed: Callable[[FeedReport], None] | None = None,
     ) -> None:
         self.sessions = sessions
         self.pipeline = pipeline
@@ -115,6 +160,7 @@ class Scheduler:
         self.on_feed = on_feed
         self.stats = SchedulerStats()
         self._stop = threading.Event()
+        self._next_cleanup_at: datetime | None = None
 
     # -- control --------------------------------------------------------------------------
 
@@ -137,6 +183,7 @@ class Scheduler:
         log.info("scheduler started worker=%s once=%s", self.worker, once)
         try:
             while not self.stopping:
+                self.clean_up_if_due()
                 try:
                     if self.run_round():
                         continue  # more may be due right away
@@ -160,6 +207,17 @@ class Scheduler:
             )
         return self.stats
 
+    def clean_up_if_due(self) -> None:
+        """The cleanup task: at most once per ``cleanup.every`` here, once per period overall."""
+        now = self.clock()
+        if self._next_cleanup_at is not None and now < self._next_cleanup_at:
+            return
+        self._next_cleanup_at = now + self.settings.cleanup.every
+        try:
+            self.stats.fetch_log_pruned += clean_up(self.sessions, self.settings.cleanup, now) or 0
+        except Exception:  # noqa: BLE001 - housekeeping never stops ingestion
+            log.exception("fetch-log cleanup failed worker=%s", self.worker)
+
     def run_round(self) -> int:
         """Claim one batch of due feeds and refresh it; returns how many feeds were claimed."""
         if self.stopping:
@@ -175,7 +233,7 @@ class Scheduler:
         log.info("claimed feeds worker=%s count=%d", self.worker, len(feeds))
         reported: set[int] = set()
 
-        def on_feed(report: Any) -> None:
+        def on_feed(report: FeedReport) -> None:
             reported.add(report.feed_id)
             self._count(report)
             if self.on_feed is not None:
@@ -227,13 +285,13 @@ class Scheduler:
         if released:
             log.info("released leases worker=%s count=%d", self.worker, released)
 
-    def _count(self, report: Any) -> None:
+    def _count(self, report: FeedReport) -> None:
         self.stats.feeds += 1
-        outcome = str(getattr(report, "outcome", "?"))
+        outcome: Outcome = report.outcome
         self.stats.outcomes[outcome] = self.stats.outcomes.get(outcome, 0) + 1
         if outcome == "error":
             self.stats.errors += 1
-        self.stats.items_new += int(getattr(report, "items_new", 0) or 0)
+        self.stats.items_new += report.items_new
 
 
 class _Heartbeat:

@@ -9,13 +9,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 RELEVANCE_THRESHOLD = 0.5
 """An item is *relevant* when its relevance is at least this (documented in the README)."""
 
 UNKNOWN_LANGUAGE = "und"
 FEED_KINDS = ("general", "topic", "import")
+
+Outcome = Literal["ok", "not_modified", "unchanged", "gone", "error"]
+"""How one fetch or refresh attempt ended; the same words in fetch results, plans, the fetch log
+and reports:
+
+* ``ok``: a new body was fetched (and, for a refresh, parsed and stored);
+* ``not_modified``: HTTP 304, nothing to parse;
+* ``unchanged``: 200 but byte-identical to the last body, nothing to parse;
+* ``gone``: HTTP 410, the feed is disabled;
+* ``error``: anything else; the attempt's ``error`` says what in user words.
+"""
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
+NO_NEW_BODY: frozenset[Outcome] = frozenset({"not_modified", "unchanged"})
+"""Outcomes that mean "the feed answered, but there is nothing new to read"."""
 
 
 def relevance_bucket(relevance: float) -> int:
@@ -57,7 +71,7 @@ class FeedRecord:
     feed_ttl_s: int | None
     error_count: int
     last_error: str | None
-    last_status: str | None
+    last_status: Outcome | None
     last_http_status: int | None
     last_fetch_at: datetime | None
     last_success_at: datetime | None
@@ -141,8 +155,7 @@ class FetchOutcome:
 
     started_at: datetime
     duration_ms: int
-    outcome: str
-    """``ok``, ``not_modified``, ``unchanged``, ``error``, ``gone``."""
+    outcome: Outcome
     http_status: int | None = None
     items_seen: int = 0
     items_new: int = 0
@@ -167,6 +180,8 @@ class FeedUpdate:
     language: str | None = None
     new_url: str | None = None
     disable_reason: str | None = None
+    error_count: int | None = None
+    """The error streak after this attempt, as the planner decided (None: count it here)."""
     keep_validators: bool = False
     """True when the attempt did not see a body (304, error): keep the stored validators."""
 

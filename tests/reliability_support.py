@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from jkwatch.db.feeds import upsert_feed
@@ -81,10 +82,13 @@ def add_feeds(sessions: sessionmaker[Session], urls: Sequence[str]) -> list[Feed
 
 
 def run_pipeline(
-    sessions: sessionmaker[Session], feeds: Sequence[FeedRecord], **fetch: object
+    sessions: sessionmaker[Session],
+    feeds: Sequence[FeedRecord],
+    transport: httpx.AsyncBaseTransport | None = None,
+    **fetch: object,
 ) -> RunReport:
     settings = PipelineSettings(fetch=fetch_settings(**fetch))
-    return Pipeline(sessions, settings, tagger=tagger()).refresh(feeds)
+    return Pipeline(sessions, settings, tagger=tagger(), transport=transport).refresh(feeds)
 
 
 def reset_peak_rss() -> None:

@@ -39,7 +39,9 @@ PURE_STAGES = [
         "language.py",
         "parse.py",
         "schedule.py",
+        "planner.py",
         "fetch.py",
+        "fetch_api.py",
         "fetch_http.py",
         "tagging",
     )

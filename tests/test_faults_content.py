@@ -1,7 +1,8 @@
 """Hostile feed content through the real pipeline: sizes, counts, dates, missing fields, bytes.
 
-Each test serves a generated feed from the local server and asserts what was stored on both
-databases (PostgreSQL rejects NUL in text, so control characters must be gone before storage).
+Each test serves a generated feed through the fake web (``tests/fakefeeds.py``: the real
+fetcher on canned responses, no server) and asserts what was stored on both databases
+(PostgreSQL rejects NUL in text, so control characters must be gone before storage).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from jkwatch.db.models import Feed, Item
 from jkwatch.ingest.normalize import TITLE_MAX
 from jkwatch.ingest.parse import MAX_ENTRIES
-from tests.feedserver import FeedServer, Response
+from tests.fakefeeds import FakeFeeds
 from tests.reliability_support import add_feeds, peak_rss_kib, reset_peak_rss, rss, run_pipeline
 
 
@@ -23,14 +24,14 @@ def _ingest(
     sessions: sessionmaker[Session], body: bytes, runs: int = 1, **fetch: object
 ) -> list[Item]:
     """Serve ``body`` as one feed and refresh it ``runs`` times; returns the stored items."""
-    with FeedServer() as server:
-        url = server.route("/feed.xml", Response(body=body))
-        for _ in range(runs):
-            with sessions.begin() as session:  # due again, and the body must be re-read
-                session.execute(update(Feed).values(body_hash=None, etag=None))
-            report = run_pipeline(sessions, add_feeds(sessions, [url]), **fetch)
-            (feed_report,) = report.feeds
-            assert feed_report.outcome == "ok", feed_report.error
+    web = FakeFeeds()
+    url = web.feed("https://content.example.com/feed.xml").serves(body, content_type=None)
+    for _ in range(runs):
+        with sessions.begin() as session:  # due again, and the body must be re-read
+            session.execute(update(Feed).values(body_hash=None, etag=None))
+        report = run_pipeline(sessions, add_feeds(sessions, [url]), web.transport, **fetch)
+        (feed_report,) = report.feeds
+        assert feed_report.outcome == "ok", feed_report.error
     with sessions() as session:
         return list(session.scalars(select(Item).order_by(Item.id)))
 

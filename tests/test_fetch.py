@@ -383,3 +383,25 @@ def test_a_failed_dns_lookup_names_the_host() -> None:
     except httpx.ConnectError as exc:
         message = network_error(exc, "https://news.example.invalid/rss", 10, 20, False)
     assert message == "DNS lookup failed for news.example.invalid"
+
+
+def test_a_transport_replaces_the_network_for_every_hop_of_a_fetch() -> None:
+    """What pipeline tests rely on: redirects, validators and gzip run unchanged on a transport."""
+    seen: list[tuple[str, str | None]] = []
+
+    def publisher(request: httpx.Request) -> httpx.Response:
+        seen.append((str(request.url), request.headers.get("if-none-match")))
+        if request.url.path == "/old.rss":
+            return httpx.Response(301, headers={"Location": "/new.rss"})
+        body = httpx.ByteStream(gzip.compress(RSS))
+        headers = {**XML, "Content-Encoding": "gzip", "ETag": '"v2"'}
+        return httpx.Response(200, headers=headers, stream=body)
+
+    request = FetchRequest(1, "https://pub.example/old.rss", etag='"v1"')
+    result = fetch_one(request, FAST, transport=httpx.MockTransport(publisher))
+    assert (result.kind, result.body, result.etag) == ("ok", RSS, '"v2"')
+    assert result.permanent_redirect == "https://pub.example/new.rss"
+    assert seen == [
+        ("https://pub.example/old.rss", '"v1"'),
+        ("https://pub.example/new.rss", '"v1"'),
+    ]

@@ -1,17 +1,17 @@
-"""The pipeline end to end: real HTTP (local server), real feedparser, real tagger, both backends.
+"""The pipeline end to end: real fetcher, real feedparser, real tagger, both backends.
 
-Each test serves fixture feeds from ``tests/feedserver.py`` and asserts what the database holds
-afterwards: items, themes, stories, and the feed's health and schedule.
+Each test serves fixture feeds through the fake web of ``tests/fakefeeds.py`` (canned responses
+on an ``httpx.MockTransport``, so no server and no waiting) and asserts what the database holds
+afterwards: items, themes, stories, and the feed's health and schedule. HTTP itself is tested
+against a real local server in ``test_fetch.py`` and ``test_faults_network.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from feedserver import FeedServer, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,12 +20,14 @@ from jkwatch.db.feeds import fetch_log, get_feed, upsert_feed
 from jkwatch.db.models import Item, ItemTheme
 from jkwatch.ingest.fetch import FetchSettings
 from jkwatch.ingest.pipeline import Pipeline, PipelineSettings
+from jkwatch.ingest.schedule import SchedulePolicy
 from jkwatch.ingest.tagging import DEFAULT_PATH, Tagger, TaxonomyError, load_taxonomy
 from jkwatch.model import FeedRecord, FeedSpec
+from tests.fakefeeds import FakeFeeds
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
-RSS = {"Content-Type": "application/rss+xml; charset=utf-8"}
+WEB = "https://news.example"
 FAST = FetchSettings(connect_timeout_s=2, read_timeout_s=1, total_timeout_s=3)
 
 
@@ -47,17 +49,22 @@ def tagger() -> Tagger:
 
 
 @pytest.fixture
-def server() -> Iterator[FeedServer]:
-    with FeedServer() as srv:
-        yield srv
+def web() -> FakeFeeds:
+    return FakeFeeds()
 
 
 def fixture(name: str) -> bytes:
     return (FEEDS / name).read_bytes()
 
 
-def make_pipeline(sessions: sessionmaker[Session], tagger: Tagger, **kw: object) -> Pipeline:
-    return Pipeline(sessions, PipelineSettings(fetch=FAST), tagger=tagger, clock=lambda: NOW, **kw)
+def make_pipeline(sessions: sessionmaker[Session], tagger: Tagger, web: FakeFeeds) -> Pipeline:
+    return Pipeline(
+        sessions,
+        PipelineSettings(fetch=FAST),
+        tagger=tagger,
+        clock=lambda: NOW,
+        transport=web.transport,
+    )
 
 
 def add_feeds(sessions: sessionmaker[Session], *urls: str, **spec: object) -> list[FeedRecord]:
@@ -91,16 +98,16 @@ def by_title(rows: list[Item], start: str) -> Item:
 
 
 def test_feeds_in_three_formats_and_languages_are_stored_tagged_and_clustered(
-    sessions: sessionmaker[Session], tagger: Tagger, server: FeedServer
+    sessions: sessionmaker[Session], tagger: Tagger, web: FakeFeeds
 ) -> None:
     urls = [
-        server.route("/wire.rss", Response(body=fixture("yonhap_like.rss"), headers=RSS)),
-        server.route("/kyodo.atom", Response(body=fixture("kyodo_like_ja.atom"))),
-        server.route("/hanbando.rdf", Response(body=fixture("nk_rdf_ko.rdf"))),
-        server.route("/herald.rss", Response(body=fixture("outlet_b.rss"), headers=RSS)),
+        web.feed(f"{WEB}/wire.rss").serves(fixture("yonhap_like.rss")),
+        web.feed(f"{WEB}/kyodo.atom").serves(fixture("kyodo_like_ja.atom"), content_type=None),
+        web.feed(f"{WEB}/hanbando.rdf").serves(fixture("nk_rdf_ko.rdf"), content_type=None),
+        web.feed(f"{WEB}/herald.rss").serves(fixture("outlet_b.rss")),
     ]
     feeds = add_feeds(sessions, *urls)
-    run = make_pipeline(sessions, tagger).refresh(feeds)
+    run = make_pipeline(sessions, tagger, web).refresh(feeds)
 
     assert {r.outcome for r in run.feeds} == {"ok"}
     wire = next(r for r in run.feeds if r.url.endswith("/wire.rss"))
@@ -140,12 +147,12 @@ def test_feeds_in_three_formats_and_languages_are_stored_tagged_and_clustered(
 def test_rerun_of_an_unchanged_feed_stores_nothing_and_parses_nothing(
     sessions: sessionmaker[Session],
     tagger: Tagger,
-    server: FeedServer,
+    web: FakeFeeds,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    url = server.route("/wire.rss", Response(body=fixture("yonhap_like.rss"), headers=RSS))
+    url = web.feed(f"{WEB}/wire.rss").serves(fixture("yonhap_like.rss"))
     feeds = add_feeds(sessions, url)
-    pipeline = make_pipeline(sessions, tagger)
+    pipeline = make_pipeline(sessions, tagger, web)
     assert pipeline.refresh(feeds).items_new == 4
     before = len(items(sessions))
 
@@ -161,13 +168,13 @@ def test_rerun_of_an_unchanged_feed_stores_nothing_and_parses_nothing(
 
 
 def test_changed_body_with_the_same_entries_updates_nothing_and_adds_nothing(
-    sessions: sessionmaker[Session], tagger: Tagger, server: FeedServer
+    sessions: sessionmaker[Session], tagger: Tagger, web: FakeFeeds
 ) -> None:
-    url = server.route("/wire.rss", Response(body=fixture("yonhap_like.rss"), headers=RSS))
+    url = web.feed(f"{WEB}/wire.rss").serves(fixture("yonhap_like.rss"))
     feeds = add_feeds(sessions, url)
-    pipeline = make_pipeline(sessions, tagger)
+    pipeline = make_pipeline(sessions, tagger, web)
     pipeline.refresh(feeds)
-    server.route("/wire.rss", Response(body=fixture("yonhap_like.rss") + b"\n", headers=RSS))
+    web.feed(f"{WEB}/wire.rss").serves(fixture("yonhap_like.rss") + b"\n")
     (report,) = pipeline.refresh(reload(sessions, feeds)).feeds
     assert report.outcome == "ok" and report.items_seen == 5
     assert (report.items_new, report.items_updated) == (0, 0)
@@ -176,18 +183,12 @@ def test_changed_body_with_the_same_entries_updates_nothing_and_adds_nothing(
 def test_not_modified_costs_no_parsing(
     sessions: sessionmaker[Session],
     tagger: Tagger,
-    server: FeedServer,
+    web: FakeFeeds,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    body = fixture("outlet_b.rss")
-
-    def conditional(request: Request) -> Response:
-        if request.headers.get("if-none-match") == '"v1"':
-            return Response(304, headers={"ETag": '"v1"'})
-        return Response(body=body, headers={**RSS, "ETag": '"v1"'})
-
-    feeds = add_feeds(sessions, server.route("/b.rss", conditional))
-    pipeline = make_pipeline(sessions, tagger)
+    url = web.feed(f"{WEB}/b.rss").serves(fixture("outlet_b.rss"), etag='"v1"')
+    feeds = add_feeds(sessions, url)
+    pipeline = make_pipeline(sessions, tagger, web)
     pipeline.refresh(feeds)
     assert reload(sessions, feeds)[0].etag == '"v1"'
     calls = []
@@ -200,21 +201,18 @@ def test_not_modified_costs_no_parsing(
 
 
 def test_failures_are_recorded_in_words_with_a_growing_streak_and_do_not_stop_other_feeds(
-    sessions: sessionmaker[Session], tagger: Tagger, server: FeedServer
+    sessions: sessionmaker[Session], tagger: Tagger, web: FakeFeeds
 ) -> None:
     urls = [
-        server.route("/missing.rss", Response(404, b"nope")),
-        server.route("/broken.rss", Response(500, b"oops")),
-        server.route("/slow.rss", Response(body=fixture("outlet_b.rss"), delay_s=2.5)),
-        server.route("/invalid.xml", Response(body=fixture("invalid.xml"))),
-        server.route(
-            "/page.html",
-            Response(body=fixture("html_page.html"), headers={"Content-Type": "text/html"}),
-        ),
-        server.route("/good.rss", Response(body=fixture("outlet_b.rss"), headers=RSS)),
+        web.feed(f"{WEB}/missing.rss").fails(404, b"nope"),
+        web.feed(f"{WEB}/broken.rss").fails(500, b"oops"),
+        web.feed(f"{WEB}/slow.rss").times_out(),
+        web.feed(f"{WEB}/invalid.xml").serves(fixture("invalid.xml"), content_type=None),
+        web.feed(f"{WEB}/page.html").serves(fixture("html_page.html"), content_type="text/html"),
+        web.feed(f"{WEB}/good.rss").serves(fixture("outlet_b.rss")),
     ]
     feeds = add_feeds(sessions, *urls)
-    pipeline = make_pipeline(sessions, tagger)
+    pipeline = make_pipeline(sessions, tagger, web)
     run = pipeline.refresh(feeds)
     reports = {r.url.rsplit("/", 1)[1]: r for r in run.feeds}
     assert reports["good.rss"].outcome == "ok" and reports["good.rss"].items_new == 2
@@ -238,36 +236,36 @@ def test_failures_are_recorded_in_words_with_a_growing_streak_and_do_not_stop_ot
 
 
 def test_permanent_redirect_updates_the_stored_url(
-    sessions: sessionmaker[Session], tagger: Tagger, server: FeedServer
+    sessions: sessionmaker[Session], tagger: Tagger, web: FakeFeeds
 ) -> None:
-    new = server.route("/new.rss", Response(body=fixture("outlet_b.rss"), headers=RSS))
-    old = server.route("/old.rss", Response(301, headers={"Location": new}))
+    new = web.feed(f"{WEB}/new.rss").serves(fixture("outlet_b.rss"))
+    old = web.feed(f"{WEB}/old.rss").moved_to(new)
     feeds = add_feeds(sessions, old)
-    (report,) = make_pipeline(sessions, tagger).refresh(feeds).feeds
+    (report,) = make_pipeline(sessions, tagger, web).refresh(feeds).feeds
     assert report.outcome == "ok" and report.items_new == 2
     assert reload(sessions, feeds)[0].url == new
 
 
 def test_gone_feed_is_disabled(
-    sessions: sessionmaker[Session], tagger: Tagger, server: FeedServer
+    sessions: sessionmaker[Session], tagger: Tagger, web: FakeFeeds
 ) -> None:
-    feeds = add_feeds(sessions, server.route("/gone.rss", Response(410, b"gone")))
-    (report,) = make_pipeline(sessions, tagger).refresh(feeds).feeds
+    feeds = add_feeds(sessions, web.feed(f"{WEB}/gone.rss").fails(410, b"gone"))
+    (report,) = make_pipeline(sessions, tagger, web).refresh(feeds).feeds
     assert report.outcome == "gone"
     feed = reload(sessions, feeds)[0]
     assert not feed.enabled and "410" in (feed.disabled_reason or "")
 
 
 def test_encoding_problems_and_missing_dates_are_handled(
-    sessions: sessionmaker[Session], tagger: Tagger, server: FeedServer
+    sessions: sessionmaker[Session], tagger: Tagger, web: FakeFeeds
 ) -> None:
     urls = [
-        server.route("/sjis.rss", Response(body=fixture("japanese_sjis_wrong.rss"), headers=RSS)),
-        server.route("/euckr.rss", Response(body=fixture("korean_euckr.rss"))),
-        server.route("/undated.rss", Response(body=fixture("missing_dates.rss"))),
+        web.feed(f"{WEB}/sjis.rss").serves(fixture("japanese_sjis_wrong.rss")),
+        web.feed(f"{WEB}/euckr.rss").serves(fixture("korean_euckr.rss"), content_type=None),
+        web.feed(f"{WEB}/undated.rss").serves(fixture("missing_dates.rss"), content_type=None),
     ]
     feeds = add_feeds(sessions, *urls)
-    run = make_pipeline(sessions, tagger).refresh(feeds)
+    run = make_pipeline(sessions, tagger, web).refresh(feeds)
     sjis = next(r for r in run.feeds if r.url.endswith("/sjis.rss"))
     assert sjis.outcome == "ok" and "wrong declared encoding" in (sjis.warning or "")
     stored = items(sessions)
@@ -300,14 +298,14 @@ class _FailingTagger:
 
 
 def test_database_failure_mid_feed_rolls_back_that_feed_only(
-    sessions: sessionmaker[Session], tagger: Tagger, server: FeedServer
+    sessions: sessionmaker[Session], tagger: Tagger, web: FakeFeeds
 ) -> None:
     urls = [
-        server.route("/herald.rss", Response(body=fixture("outlet_b.rss"), headers=RSS)),
-        server.route("/kyodo.atom", Response(body=fixture("kyodo_like_ja.atom"))),
+        web.feed(f"{WEB}/herald.rss").serves(fixture("outlet_b.rss")),
+        web.feed(f"{WEB}/kyodo.atom").serves(fixture("kyodo_like_ja.atom"), content_type=None),
     ]
     feeds = add_feeds(sessions, *urls)
-    pipeline = make_pipeline(sessions, _FailingTagger(tagger))  # type: ignore[arg-type]
+    pipeline = make_pipeline(sessions, _FailingTagger(tagger), web)  # type: ignore[arg-type]
     run = pipeline.refresh(feeds)
     herald = next(r for r in run.feeds if r.url.endswith("/herald.rss"))
     assert herald.outcome == "error" and herald.error.startswith("database error")
@@ -320,17 +318,17 @@ def test_database_failure_mid_feed_rolls_back_that_feed_only(
 
 
 def test_story_index_carries_across_runs_so_a_later_copy_joins_the_stored_story(
-    sessions: sessionmaker[Session], tagger: Tagger, server: FeedServer
+    sessions: sessionmaker[Session], tagger: Tagger, web: FakeFeeds
 ) -> None:
     first = add_feeds(
-        sessions, server.route("/wire.rss", Response(body=fixture("yonhap_like.rss")))
+        sessions, web.feed(f"{WEB}/wire.rss").serves(fixture("yonhap_like.rss"), content_type=None)
     )
-    pipeline = make_pipeline(sessions, tagger)
+    pipeline = make_pipeline(sessions, tagger, web)
     pipeline.refresh(first)
     second = add_feeds(
-        sessions, server.route("/herald.rss", Response(body=fixture("outlet_b.rss")))
+        sessions, web.feed(f"{WEB}/herald.rss").serves(fixture("outlet_b.rss"), content_type=None)
     )
-    make_pipeline(sessions, tagger).refresh(second)
+    make_pipeline(sessions, tagger, web).refresh(second)
     stored = items(sessions)
     lead = by_title(stored, "N. Korea fires ballistic missile")
     copy = by_title(stored, "North Korea fires ballistic missile into East Sea, says JCS")
@@ -338,24 +336,46 @@ def test_story_index_carries_across_runs_so_a_later_copy_joins_the_stored_story(
 
 
 def test_configured_feed_language_wins_over_the_feed_declaration(
-    sessions: sessionmaker[Session], tagger: Tagger, server: FeedServer
+    sessions: sessionmaker[Session], tagger: Tagger, web: FakeFeeds
 ) -> None:
     feeds = add_feeds(
-        sessions, server.route("/b.rss", Response(body=fixture("outlet_b.rss"))), language="en"
+        sessions,
+        web.feed(f"{WEB}/b.rss").serves(fixture("outlet_b.rss"), content_type=None),
+        language="en",
     )
-    make_pipeline(sessions, tagger).refresh(feeds)
+    make_pipeline(sessions, tagger, web).refresh(feeds)
     assert {row.language for row in items(sessions)} == {"en"}
 
 
 def test_on_feed_callback_sees_every_report(
-    sessions: sessionmaker[Session], tagger: Tagger, server: FeedServer
+    sessions: sessionmaker[Session], tagger: Tagger, web: FakeFeeds
 ) -> None:
     feeds = add_feeds(
         sessions,
-        server.route("/a.rss", Response(body=fixture("outlet_b.rss"))),
-        server.route("/x.rss", Response(404)),
+        web.feed(f"{WEB}/a.rss").serves(fixture("outlet_b.rss"), content_type=None),
+        web.feed(f"{WEB}/x.rss").fails(404),
     )
     seen = []
-    run = make_pipeline(sessions, tagger).refresh(feeds, on_feed=seen.append)
+    run = make_pipeline(sessions, tagger, web).refresh(feeds, on_feed=seen.append)
     assert sorted(r.feed_id for r in seen) == sorted(f.id for f in feeds)
     assert run.feeds == tuple(seen)
+
+
+def test_a_feed_failing_as_often_as_the_policy_allows_is_disabled_with_the_reason(
+    sessions: sessionmaker[Session], tagger: Tagger, web: FakeFeeds
+) -> None:
+    feeds = add_feeds(sessions, web.feed(f"{WEB}/dead.rss").fails(404, b"nope"))
+    policy = SchedulePolicy(disable_after_errors=2)
+    pipeline = Pipeline(
+        sessions,
+        PipelineSettings(fetch=FAST, policy=policy),
+        tagger=tagger,
+        clock=lambda: NOW,
+        transport=web.transport,
+    )
+    pipeline.refresh(feeds)
+    assert reload(sessions, feeds)[0].enabled
+    pipeline.refresh(reload(sessions, feeds))
+    feed = reload(sessions, feeds)[0]
+    assert not feed.enabled and feed.error_count == 2
+    assert feed.disabled_reason == "disabled after 2 failed attempts in a row"

@@ -1,4 +1,8 @@
-"""The scheduler loop against real feeds (a local HTTP server) and real databases.
+"""The scheduler loop against real feeds and real databases.
+
+Feeds come from the fake web of ``tests/fakefeeds.py`` (the real fetcher on canned responses)
+where timing does not matter, and from a real local HTTP server where it does (slow feeds,
+shutdown mid-fetch, subprocesses).
 
 Covers the loop itself (claim, refresh through the real pipeline, next due times, sleeping
 until the next feed falls due), graceful shutdown, the SQLite single-writer lock, and the
@@ -37,10 +41,12 @@ from jkwatch.ingest.pipeline import Pipeline, PipelineSettings
 from jkwatch.ingest.scheduler import Scheduler, SchedulerSettings, make_worker_id
 from jkwatch.ingest.tagging import TaxonomyError, load_taxonomy
 from jkwatch.model import FeedSpec
+from tests.fakefeeds import FakeFeeds, response
 from tests.feedserver import FeedServer, Response
 
 ROOT = Path(__file__).resolve().parent.parent
 RSS_TYPE = {"Content-Type": "application/rss+xml; charset=utf-8"}
+WEB = "https://feeds.example"
 
 
 def rss(name: str, count: int = 3, start: datetime | None = None) -> bytes:
@@ -93,9 +99,17 @@ def add_feeds(sessions: sessionmaker[Session], urls: list[str]) -> list[int]:
         return [feed_store.upsert_feed(session, FeedSpec(url=url))[0].id for url in urls]
 
 
-def make_scheduler(sessions, clock=None, sleeper=None, **settings) -> Scheduler:
+@pytest.fixture
+def web() -> FakeFeeds:
+    return FakeFeeds()
+
+
+def make_scheduler(sessions, clock=None, sleeper=None, web=None, **settings) -> Scheduler:
+    """A scheduler over the real pipeline; with ``web`` it fetches from the fake web."""
     worker = make_worker_id()
     pipeline_kwargs = {"clock": clock} if clock else {}
+    if web is not None:
+        pipeline_kwargs["transport"] = web.transport
     pipeline = Pipeline(sessions, PipelineSettings(worker=worker), **pipeline_kwargs)
     kwargs = {"clock": clock} if clock else {}
     if sleeper:
@@ -103,13 +117,11 @@ def make_scheduler(sessions, clock=None, sleeper=None, **settings) -> Scheduler:
     return Scheduler(sessions, pipeline, SchedulerSettings(**settings), worker=worker, **kwargs)
 
 
-def test_the_loop_ingests_due_feeds_and_schedules_their_next_fetch(sessions, server):
-    urls = [
-        server.route(f"/f{i}.xml", Response(body=rss(f"f{i}"), headers=RSS_TYPE)) for i in range(5)
-    ]
+def test_the_loop_ingests_due_feeds_and_schedules_their_next_fetch(sessions, web):
+    urls = [web.feed(f"{WEB}/f{i}.xml").serves(rss(f"f{i}")) for i in range(5)]
     add_feeds(sessions, urls)
     before = datetime.now(UTC)
-    scheduler = make_scheduler(sessions, batch_size=2)
+    scheduler = make_scheduler(sessions, web=web, batch_size=2)
     stats = scheduler.run(once=True)
     assert stats.feeds == 5 and stats.rounds == 3 and stats.items_new == 15
     with sessions() as session:
@@ -121,11 +133,11 @@ def test_the_loop_ingests_due_feeds_and_schedules_their_next_fetch(sessions, ser
         assert feed.last_status == "ok" and feed.error_count == 0
         assert feed.lease_owner is None and feed.lease_expires_at is None
         assert feed.next_fetch_at >= before + timedelta(minutes=10)
-    assert all(len(server.hits(f"/f{i}.xml")) == 1 for i in range(5))
+    assert all(web.hits(url) == 1 for url in urls)
 
 
-def test_the_loop_sleeps_until_the_next_feed_is_due_then_fetches_it_again(sessions, server):
-    url = server.route("/hourly.xml", Response(body=rss("hourly", 6), headers=RSS_TYPE))
+def test_the_loop_sleeps_until_the_next_feed_is_due_then_fetches_it_again(sessions, web):
+    url = web.feed(f"{WEB}/hourly.xml").serves(rss("hourly", 6))
     add_feeds(sessions, [url])
     clock = FakeClock()
     sleeps: list[float] = []
@@ -137,11 +149,11 @@ def test_the_loop_sleeps_until_the_next_feed_is_due_then_fetches_it_again(sessio
         if len(sleeps) == 30:
             scheduler.stop()
 
-    scheduler = make_scheduler(sessions, clock=clock, sleeper=sleeper, max_sleep_s=600)
+    scheduler = make_scheduler(sessions, clock=clock, sleeper=sleeper, web=web, max_sleep_s=600)
     scheduler.run()
     # Hourly posts: polled every 30 to 33 minutes (jitter), slept in steps of at most 10 min.
     assert max(sleeps) == 600
-    fetched = len(server.hits("/hourly.xml"))
+    fetched = web.hits(url)
     simulated = sum(sleeps)
     assert simulated / 2100 <= fetched <= simulated / 1800 + 1
     with sessions() as session:
@@ -150,18 +162,18 @@ def test_the_loop_sleeps_until_the_next_feed_is_due_then_fetches_it_again(sessio
     assert runs[0] == "ok" and set(runs[1:]) == {"unchanged"}
 
 
-def test_a_failing_feed_is_retried_with_growing_delays_and_recovers(sessions, server):
+def test_a_failing_feed_is_retried_with_growing_delays_and_recovers(sessions, web):
     state = {"fail": True}
 
     def flaky(_request):
         if state["fail"]:
-            return Response(503, b"busy")
-        return Response(body=rss("flaky"), headers=RSS_TYPE)
+            return response(503, b"busy")
+        return response(200, rss("flaky"), RSS_TYPE)
 
-    url = server.route("/flaky.xml", flaky)
+    url = web.feed(f"{WEB}/flaky.xml").answers(flaky)
     (feed_id,) = add_feeds(sessions, [url])
     clock = FakeClock()
-    scheduler = make_scheduler(sessions, clock=clock)
+    scheduler = make_scheduler(sessions, clock=clock, web=web)
     delays = []
     for _ in range(4):
         clock.now += timedelta(days=2)
@@ -412,14 +424,14 @@ def test_dashboard_queries_keep_working_while_the_scheduler_ingests(sqlite_url, 
 # -- status --------------------------------------------------------------------------------
 
 
-def test_status_shows_each_feeds_last_attempt_next_due_time_and_error_streak(sqlite_url, server):
+def test_status_shows_each_feeds_last_attempt_next_due_time_and_error_streak(sqlite_url, web):
     engine = make_engine(sqlite_url)
     upgrade(engine)
     sessions = make_sessionmaker(engine)
-    good = server.route("/good.xml", Response(body=rss("good"), headers=RSS_TYPE))
-    bad = server.route("/bad.xml", Response(500, b"oops"))
+    good = web.feed(f"{WEB}/good.xml").serves(rss("good"))
+    bad = web.feed(f"{WEB}/bad.xml").fails(500, b"oops")
     add_feeds(sessions, [good, bad])
-    make_scheduler(sessions).run(once=True)
+    make_scheduler(sessions, web=web).run(once=True)
     runner = CliRunner()
     result = runner.invoke(cli, ["--db", sqlite_url, "status"])
     assert result.exit_code == 0, result.output

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import click
@@ -25,6 +25,9 @@ from jkwatch.clock import utcnow
 from jkwatch.csv_safe import LINE_TERMINATOR, escape_text
 from jkwatch.errors import first_line
 from jkwatch.model import FeedRecord, ItemRow
+
+if TYPE_CHECKING:
+    from jkwatch.ingest.pipeline import FeedReport
 
 EXPORT_KEYS = (
     "id",
@@ -68,7 +71,7 @@ def _feeds_from_file(app: AppContext, path: Path) -> list[FeedRecord]:
         return [upsert_feed(session, spec)[0] for spec in specs]
 
 
-def _summary_line(report: Any) -> str:
+def _summary_line(report: FeedReport) -> str:
     if report.outcome == "error":
         detail = clean(report.error) or "failed"
     elif report.outcome in ("not_modified", "unchanged"):
@@ -91,8 +94,21 @@ def _summary_line(report: Any) -> str:
 )
 @click.option("--all", "all_feeds", is_flag=True, help="Refresh every enabled feed, due or not.")
 @click.option("--once", is_flag=True, help="Run once and exit (the default; accepted for cron).")
+@click.option(
+    "--keep-fetch-log-days",
+    type=click.IntRange(min=0),
+    default=30,
+    show_default=True,
+    help="Prune fetch-log entries older than this (at most hourly across all runs; 0: never).",
+)
 @click.pass_obj
-def ingest_command(app: AppContext, feeds_file: Path | None, all_feeds: bool, once: bool) -> None:
+def ingest_command(
+    app: AppContext,
+    feeds_file: Path | None,
+    all_feeds: bool,
+    once: bool,
+    keep_fetch_log_days: int,
+) -> None:
     """Fetch feeds once and store new items (due feeds by default)."""
     from jkwatch.db.feeds import due_feeds
     from jkwatch.ingest.pipeline import Pipeline
@@ -107,11 +123,12 @@ def ingest_command(app: AppContext, feeds_file: Path | None, all_feeds: bool, on
                 feeds = due_feeds(session, utcnow(), include_not_due=all_feeds)
         if not feeds:
             click.echo("no feeds due (use --all to refresh every enabled feed)")
+            _prune(app, keep_fetch_log_days)
             return
         total = len(feeds)
         done = 0
 
-        def progress(report: Any) -> None:
+        def progress(report: FeedReport) -> None:
             nonlocal done
             done += 1
             click.echo(
@@ -130,6 +147,20 @@ def ingest_command(app: AppContext, feeds_file: Path | None, all_feeds: bool, on
         f"{len(run.feeds)} feeds, {run.items_new} new items, {run.items_updated} updated, "
         f"{run.errors} errors in {run.duration_ms / 1000:.1f} s"
     )
+    _prune(app, keep_fetch_log_days)
+
+
+def _prune(app: AppContext, keep_days: int) -> None:
+    """Cron users have no scheduler: each run does its housekeeping (once per hour overall)."""
+    from jkwatch.ingest.scheduler import Cleanup, clean_up
+
+    try:
+        pruned = clean_up(app.sessions(), Cleanup(fetch_log_keep_days=keep_days), utcnow())
+    except SQLAlchemyError as exc:
+        click.echo(f"warning: could not prune the fetch log: {_database_error(exc)}", err=True)
+        return
+    if pruned:
+        click.echo(f"pruned {pruned} fetch-log rows older than {keep_days} days")
 
 
 def _parse_date(value: str | None, option: str) -> date | None:

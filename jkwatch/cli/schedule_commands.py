@@ -29,7 +29,7 @@ from jkwatch.cli.terminal import clean
 from jkwatch.db.engine import describe_url
 from jkwatch.ingest.locks import LockHeld, writer_lock
 from jkwatch.ingest.schedule import SchedulePolicy
-from jkwatch.ingest.scheduler import Scheduler, SchedulerSettings, make_worker_id
+from jkwatch.ingest.scheduler import Cleanup, Scheduler, SchedulerSettings, make_worker_id
 
 # -- shared options ------------------------------------------------------------------------
 
@@ -64,6 +64,13 @@ def _scheduler_options(command: Callable[..., Any]) -> Callable[..., Any]:
             default=SchedulePolicy.max_interval_s / 3600,
             show_default=True,
             help="Fetch every healthy feed at least this often.",
+        ),
+        click.option(
+            "--keep-fetch-log-days",
+            type=click.IntRange(min=0),
+            default=Cleanup.fetch_log_keep_days,
+            show_default=True,
+            help="Prune fetch-log entries older than this, hourly (0: keep them forever).",
         ),
         click.option(
             "--max-sleep-seconds",
@@ -104,6 +111,7 @@ def _settings(opts: dict[str, Any]) -> SchedulerSettings:
         max_sleep_s=max_sleep,
         min_sleep_s=min(1.0, max_sleep),
         error_sleep_s=min(30.0, max(max_sleep, 1.0)),
+        cleanup=Cleanup(fetch_log_keep_days=opts["keep_fetch_log_days"]),
     )
 
 
