@@ -6,7 +6,9 @@ import signal
 import socket
 import subprocess
 
-from tests.test_dashboard_browser import _free_port, _wait_healthy, start_dashboard
+from tests.processes import free_port as _free_port
+from tests.processes import start_dashboard
+from tests.processes import wait_healthy as _wait_healthy
 
 
 def test_sigterm_to_jkwatch_dashboard_stops_the_server_and_frees_its_port(tmp_path):
