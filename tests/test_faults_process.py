@@ -92,6 +92,7 @@ def test_kill_9_at_several_points_of_an_ingest_loses_and_duplicates_nothing(
     assert sorted(per_feed) == [ITEMS_PER_FEED] * FEEDS
 
 
+@pytest.mark.slow
 def test_a_write_blocked_by_another_writer_rolls_back_and_is_retried_later(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

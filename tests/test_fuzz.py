@@ -12,6 +12,7 @@ import time
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -173,6 +174,7 @@ def feed_documents(draw: st.DrawFn) -> tuple[bytes, dict[str, str]]:
     return (prolog + doc).encode(encoding, errors="replace"), headers
 
 
+@pytest.mark.slow
 @FUZZ
 @given(feed_documents())
 def test_random_feed_structures_in_random_encodings_only_ever_yield_recorded_errors(

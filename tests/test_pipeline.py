@@ -182,6 +182,7 @@ def test_not_modified_costs_no_parsing(
     assert feed.etag == '"v1"' and feed.last_status == "not_modified"
 
 
+@pytest.mark.slow
 def test_failures_are_recorded_in_words_with_a_growing_streak_and_do_not_stop_other_feeds(
     sessions: sessionmaker[Session], tagger: Tagger, server: FeedServer
 ) -> None:

@@ -146,6 +146,7 @@ def test_every_corpus_file_is_ingested_in_one_run_as_its_manifest_says(db_url: s
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_a_second_run_over_the_corpus_stores_nothing_new(sqlite_url: str) -> None:
     engine = make_engine(sqlite_url)
     upgrade(engine)

@@ -177,6 +177,7 @@ def test_stopping_during_a_round_finishes_cleanly_and_gives_back_unfinished_feed
     assert slow_feed.next_fetch_at <= datetime.now(UTC)
 
 
+@pytest.mark.slow
 def test_a_live_worker_renews_the_lease_of_a_slow_feed(sessions, server):
     slow = server.route("/slow.xml", Response(body=rss("slow"), headers=RSS_TYPE, delay_s=3))
     (slow_id,) = add_feeds(sessions, [slow])
