@@ -15,6 +15,7 @@ writable state between them: each test has its own files (``tmp_path``), schemas
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -63,9 +64,27 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("pg_url"))
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite file migrated once per test process by the real ``upgrade``."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    eng = make_engine(f"sqlite:///{path}")
+    upgrade(eng)
+    eng.dispose()  # the last connection checkpoints the WAL: the file alone is the database
+    return path
+
+
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    """A migrated, empty database on each backend."""
+def engine(db_url: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """A migrated, empty database on each backend.
+
+    On SQLite a byte copy of a file the real ``upgrade`` made once (migrating costs more than
+    most tests); ``upgrade`` then finds it at head and does nothing. PostgreSQL migrates each
+    fresh schema.
+    """
+    if db_url.startswith("sqlite:///"):
+        template: Path = request.getfixturevalue("migrated_sqlite_template")
+        shutil.copyfile(template, db_url.removeprefix("sqlite:///"))
     eng = make_engine(db_url)
     upgrade(eng)
     yield eng
