@@ -30,6 +30,7 @@ def _chromium() -> str:
 
 @pytest.fixture(scope="module")
 def dashboard(seeded_url) -> Iterator[str]:
+    _chromium()  # skip before paying for a Streamlit server that no browser would load
     port = free_port()
     proc = start_dashboard(seeded_url("sqlite"), port)
     base = f"http://127.0.0.1:{port}"
