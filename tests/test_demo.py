@@ -8,16 +8,15 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from jkwatch.cli.main import cli
 from jkwatch.db.engine import make_engine, make_sessionmaker
 from jkwatch.db.models import DailyThemeCount, DailyTotal, Item, ItemTheme
 from jkwatch.db.search import search_text
 from jkwatch.db.themes import get_meta
 from jkwatch.demo.corpus import OUTLETS, generate
 from jkwatch.demo.server import render_corpus
+from tests.processes import invoke
 
 END = date(2025, 6, 30)
 REPO = Path(__file__).resolve().parents[1]
@@ -73,7 +72,7 @@ def test_a_small_demo_run_stores_tagged_items_in_its_own_database_only(
     user_db = tmp_path / "user" / "jkwatch.db"
     monkeypatch.setenv("JKWATCH_DATABASE_URL", f"sqlite:///{user_db}")
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["demo", "--items", "200", "--no-dashboard"])
+    result = invoke(None, "demo", "--items", "200", "--no-dashboard")
     assert result.exit_code == 0, result.output
     assert "synthetic" in result.output.lower()
     demo_db = tmp_path / "demo-data" / "demo.db"
@@ -94,7 +93,7 @@ def test_the_demo_refuses_to_run_on_the_users_database(
 ) -> None:
     user_url = f"sqlite:///{tmp_path / 'jkwatch.db'}"
     monkeypatch.setenv("JKWATCH_DATABASE_URL", user_url)
-    result = CliRunner().invoke(cli, ["demo", "--items", "60", "--no-dashboard", "--db", user_url])
+    result = invoke(None, "demo", "--items", "60", "--no-dashboard", "--db", user_url)
     assert result.exit_code == 2
     assert "database of its own" in result.output
 
