@@ -123,7 +123,11 @@ class FeedServer:
         self._httpd.daemon_threads = True
         self.host = host
         self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        # serve_forever checks for shutdown every poll interval; the default (0.5 s) would make
+        # every test that stops a server wait half a second for nothing.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     def route(self, path: str, handler: Handler) -> str:
         """Serve ``handler`` at ``path``; returns the full URL."""
@@ -151,3 +155,4 @@ class FeedServer:
     def __exit__(self, *exc: object) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+        self._thread.join(timeout=5)

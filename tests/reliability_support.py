@@ -1,60 +1,23 @@
-"""Shared helpers for the reliability suite (corpus, faults, hostile input, fuzz).
+"""Helpers of the reliability suite (corpus, faults, hostile input, fuzz).
 
-Small on purpose: a tagger that works whether or not ``config/themes.toml`` exists yet, an
-RSS builder for generated feeds, memory readings from ``/proc``, and a one-call pipeline run.
+Small on purpose: fetch settings with short timeouts, a one-call pipeline run, and memory
+readings from ``/proc``. Feed documents and stored feeds come from ``tests.factories``.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
-from jkwatch.db.feeds import upsert_feed
 from jkwatch.ingest.fetch import FetchSettings
 from jkwatch.ingest.pipeline import Pipeline, PipelineSettings, RunReport
-from jkwatch.ingest.tagging import DEFAULT_PATH, Tagger, TaxonomyError, load_taxonomy
-from jkwatch.model import FeedRecord, FeedSpec
+from jkwatch.model import FeedRecord
+from tests.factories import shared_tagger
 
 FIXTURES = Path(__file__).parent / "fixtures" / "robustness"
-
-
-@functools.cache
-def tagger() -> Tagger:
-    """The real taxonomy when present, else a minimal valid one (tagging is not under test)."""
-    try:
-        return Tagger(load_taxonomy(DEFAULT_PATH))
-    except TaxonomyError:  # absent or being edited: a valid stand-in keeps these tests honest
-        return Tagger(load_taxonomy(FIXTURES / "themes_minimal.toml"))
-
-
-def rss(items: Iterable[tuple[str, str, str]], title: str = "Feed") -> bytes:
-    """An RSS 2.0 document from ``(guid, title, link)`` triples."""
-    body = "".join(
-        f'<item><guid isPermaLink="false">{escape(g)}</guid><title>{escape(t)}</title>'
-        f"<link>{escape(link)}</link><pubDate>Mon, 02 Nov 2026 09:00:00 GMT</pubDate></item>\n"
-        for g, t, link in items
-    )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
-        f"<title>{escape(title)}</title><link>https://example.com/</link>"
-        f"<description>d</description>\n{body}</channel></rss>\n"
-    ).encode()
-
-
-def healthy_feed(tag: str, count: int = 3) -> bytes:
-    """A small valid feed whose links live on their own host (no cross-feed dedupe)."""
-    return rss(
-        (
-            (f"{tag}-{n}", f"{tag} story {n}", f"https://{tag}.example.net/{n}")
-            for n in range(count)
-        ),
-        title=tag,
-    )
 
 
 def rss_kib() -> int:
@@ -76,11 +39,6 @@ def fetch_settings(**overrides: object) -> FetchSettings:
     return FetchSettings(**values)  # type: ignore[arg-type]
 
 
-def add_feeds(sessions: sessionmaker[Session], urls: Sequence[str]) -> list[FeedRecord]:
-    with sessions.begin() as session:
-        return [upsert_feed(session, FeedSpec(url=url))[0] for url in urls]
-
-
 def run_pipeline(
     sessions: sessionmaker[Session],
     feeds: Sequence[FeedRecord],
@@ -88,7 +46,7 @@ def run_pipeline(
     **fetch: object,
 ) -> RunReport:
     settings = PipelineSettings(fetch=fetch_settings(**fetch))
-    return Pipeline(sessions, settings, tagger=tagger(), transport=transport).refresh(feeds)
+    return Pipeline(sessions, settings, tagger=shared_tagger(), transport=transport).refresh(feeds)
 
 
 def reset_peak_rss() -> None:

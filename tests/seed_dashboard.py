@@ -7,15 +7,12 @@ the plain description of every item, from which tests compute expected numbers o
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from urllib.parse import quote
 
-from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from jkwatch.db import feeds as feed_store
@@ -25,6 +22,7 @@ from jkwatch.db.migrate import upgrade
 from jkwatch.db.themes import ThemeInfo, set_meta, sync_themes
 from jkwatch.ingest.tagging import THEME_IDS as TAXONOMY_THEME_IDS
 from jkwatch.model import FeedUpdate, FetchOutcome
+from tests.databases import postgres_schema
 from tests.factories import entry, feed_spec
 
 THEME_IDS = TAXONOMY_THEME_IDS  # the fixed ids the dashboard relies on
@@ -153,33 +151,18 @@ def week_of(day: date) -> date:
 
 @contextmanager
 def seeded_database(backend: str, directory: Path, synthetic: bool = False) -> Iterator[str]:
-    """A migrated database holding ``corpus()``, shared by a module's read-only tests.
+    """A migrated database holding ``corpus()``, for read-only tests to share.
 
     The per-test ``db_url`` fixture would re-seed for every test; the queries never write, so
-    one copy per backend and module is enough (and keeps the suite fast).
+    one copy per backend is enough (``conftest.seeded_url`` keeps one per test process).
     """
-    from tests.conftest import pg_base_url, require_postgres
-
-    schema = None
-    admin = None
-    if backend == "sqlite":
-        url = f"sqlite:///{directory / 'seeded.db'}"
-    else:
-        require_postgres()
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(pg_base_url())
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        separator = "&" if "?" in pg_base_url() else "?"
-        url = f"{pg_base_url()}{separator}options={quote(f'-csearch_path={schema}')}"
-    engine = make_engine(url)
-    try:
+    with ExitStack() as stack:
+        if backend == "sqlite":
+            url = f"sqlite:///{directory / 'seeded.db'}"
+        else:
+            url = stack.enter_context(postgres_schema())
+        engine = make_engine(url)
+        stack.callback(engine.dispose)
         upgrade(engine)
         seed(make_sessionmaker(engine), synthetic=synthetic)
         yield url
-    finally:
-        engine.dispose()
-        if admin is not None:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.seed_dashboard import seeded_database
+from tests.databases import IN_CI
+from tests.processes import free_port, start_dashboard, stop, wait_healthy
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def _chromium() -> str:
@@ -33,56 +28,17 @@ def _chromium() -> str:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(base: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"jkwatch dashboard exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise AssertionError("the dashboard did not become healthy in time")
-
-
-def start_dashboard(url: str, port: int, output: int | None) -> subprocess.Popen:
-    """`jkwatch dashboard` on ``url`` and ``port`` as a child process (stdout to ``output``)."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    env.pop("JKWATCH_DATABASE_URL", None)
-    return subprocess.Popen(
-        [sys.executable, "-m", "jkwatch.cli.main", "--db", url, "dashboard", "--port", str(port)],
-        cwd=REPO,
-        env=env,
-        stdout=output,
-        stderr=subprocess.STDOUT,
-    )
-
-
 @pytest.fixture(scope="module")
-def dashboard(tmp_path_factory) -> Iterator[str]:
-    directory = tmp_path_factory.mktemp("browser")
-    with seeded_database("sqlite", directory) as url:
-        port = _free_port()
-        proc = start_dashboard(url, port, subprocess.PIPE)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait_healthy(base, proc)
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+def dashboard(seeded_url) -> Iterator[str]:
+    _chromium()  # skip before paying for a Streamlit server that no browser would load
+    port = free_port()
+    proc = start_dashboard(seeded_url("sqlite"), port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base, proc)
+        yield base
+    finally:
+        stop(proc)
 
 
 def _chrome(url: str, profile: Path, *extra: str) -> str:

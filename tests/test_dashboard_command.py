@@ -6,9 +6,14 @@ import signal
 import socket
 import subprocess
 
-from tests.test_dashboard_browser import _free_port, _wait_healthy, start_dashboard
+import pytest
+
+from tests.processes import free_port as _free_port
+from tests.processes import start_dashboard
+from tests.processes import wait_healthy as _wait_healthy
 
 
+@pytest.mark.slow
 def test_sigterm_to_jkwatch_dashboard_stops_the_server_and_frees_its_port(tmp_path):
     port = _free_port()
     proc = start_dashboard(f"sqlite:///{tmp_path / 'd.db'}", port, subprocess.DEVNULL)

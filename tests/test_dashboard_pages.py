@@ -23,16 +23,10 @@ PAGES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def seeded_url(tmp_path_factory):
-    with seeded_database("sqlite", tmp_path_factory.mktemp("pages")) as url:
-        yield url
-
-
 @pytest.fixture
 def app(seeded_url, monkeypatch):
-    """A fresh AppTest on the seeded database, with Streamlit's caches cleared."""
-    monkeypatch.setenv("JKWATCH_DATABASE_URL", seeded_url)
+    """A fresh AppTest on the shared seeded database, with Streamlit's caches cleared."""
+    monkeypatch.setenv("JKWATCH_DATABASE_URL", seeded_url("sqlite"))
     st.cache_data.clear()
     st.cache_resource.clear()
     return AppTest.from_file(APP, default_timeout=30)
@@ -126,7 +120,8 @@ def test_the_items_behind_a_number_are_listed_on_trends(app):
     at.selectbox(key="drill_period").set_value(week).run()
     _no_errors(at)
     expected = sum(
-        week_of(it.day) == week and "nk_weapons" in it.themes and it.relevance >= 0.5 for it in items
+        week_of(it.day) == week and "nk_weapons" in it.themes and it.relevance >= 0.5
+        for it in items
     )
     listed = at.dataframe[1].value
     assert len(listed) == expected

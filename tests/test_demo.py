@@ -8,28 +8,18 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from jkwatch.cli.main import cli
 from jkwatch.db.engine import make_engine, make_sessionmaker
 from jkwatch.db.models import DailyThemeCount, DailyTotal, Item, ItemTheme
 from jkwatch.db.search import search_text
 from jkwatch.db.themes import get_meta
 from jkwatch.demo.corpus import OUTLETS, generate
 from jkwatch.demo.server import render_corpus
+from tests.processes import invoke
 
 END = date(2025, 6, 30)
-STANDIN_THEMES = Path(__file__).parent / "fixtures" / "feeds" / "standin_themes.toml"
 REPO = Path(__file__).resolve().parents[1]
-REAL_THEMES = REPO / "config" / "themes.toml"
-
-
-@pytest.fixture
-def taxonomy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The real taxonomy when it exists, else the ingest tests' stand-in."""
-    if not REAL_THEMES.exists():
-        monkeypatch.setenv("JKWATCH_THEMES", str(STANDIN_THEMES))
 
 
 def test_the_same_seed_gives_the_same_corpus_and_another_seed_a_different_one() -> None:
@@ -77,12 +67,12 @@ def test_feed_documents_hold_each_outlets_whole_history_and_escape_the_text() ->
 
 
 def test_a_small_demo_run_stores_tagged_items_in_its_own_database_only(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, taxonomy: None
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     user_db = tmp_path / "user" / "jkwatch.db"
     monkeypatch.setenv("JKWATCH_DATABASE_URL", f"sqlite:///{user_db}")
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["demo", "--items", "600", "--no-dashboard"])
+    result = invoke(None, "demo", "--items", "200", "--no-dashboard")
     assert result.exit_code == 0, result.output
     assert "synthetic" in result.output.lower()
     demo_db = tmp_path / "demo-data" / "demo.db"
@@ -91,7 +81,7 @@ def test_a_small_demo_run_stores_tagged_items_in_its_own_database_only(
     engine = make_engine(f"sqlite:///{demo_db}")
     try:
         with make_sessionmaker(engine)() as session:
-            assert session.scalar(select(func.count()).select_from(Item)) == 600
+            assert session.scalar(select(func.count()).select_from(Item)) == 200
             assert session.scalar(select(func.count()).select_from(ItemTheme)) > 0
             assert get_meta(session, "synthetic") == "true"
     finally:
@@ -103,7 +93,7 @@ def test_the_demo_refuses_to_run_on_the_users_database(
 ) -> None:
     user_url = f"sqlite:///{tmp_path / 'jkwatch.db'}"
     monkeypatch.setenv("JKWATCH_DATABASE_URL", user_url)
-    result = CliRunner().invoke(cli, ["demo", "--items", "60", "--no-dashboard", "--db", user_url])
+    result = invoke(None, "demo", "--items", "60", "--no-dashboard", "--db", user_url)
     assert result.exit_code == 2
     assert "database of its own" in result.output
 
@@ -114,13 +104,13 @@ def test_the_bench_loader_writes_rollups_equal_to_its_items_and_themes(
     monkeypatch.syspath_prepend(str(REPO))  # bench/ is not an installed package
     from bench.load import load
 
-    result = load(db_url, items=2000, feeds=6, seed=3)
+    result = load(db_url, items=500, feeds=6, seed=3)
     engine = make_engine(db_url)
     try:
         with make_sessionmaker(engine)() as session:
             items = session.scalar(select(func.count()).select_from(Item))
             themed = session.scalar(select(func.count()).select_from(ItemTheme))
-            assert items == 2000 and themed == result.item_themes > 0
+            assert items == 500 and themed == result.item_themes > 0
             assert session.scalar(select(func.sum(DailyTotal.items))) == items
             assert session.scalar(select(func.sum(DailyThemeCount.items))) == themed
             leads = session.scalar(select(func.count()).where(Item.story_id == Item.id))

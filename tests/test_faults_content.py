@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from jkwatch.db.models import Feed, Item
 from jkwatch.ingest.normalize import TITLE_MAX
 from jkwatch.ingest.parse import MAX_ENTRIES
+from tests.factories import add_feeds, rss
 from tests.fakefeeds import FakeFeeds
-from tests.reliability_support import add_feeds, peak_rss_kib, reset_peak_rss, rss, run_pipeline
+from tests.reliability_support import peak_rss_kib, reset_peak_rss, run_pipeline
 
 
 def _ingest(

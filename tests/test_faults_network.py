@@ -24,14 +24,9 @@ from jkwatch.clock import utcnow
 from jkwatch.db.engine import make_engine, make_sessionmaker
 from jkwatch.db.migrate import upgrade
 from jkwatch.db.models import Feed, Item
+from tests.factories import add_feeds, healthy_feed
 from tests.feedserver import FeedServer, Request, Response
-from tests.reliability_support import (
-    add_feeds,
-    healthy_feed,
-    peak_rss_kib,
-    reset_peak_rss,
-    run_pipeline,
-)
+from tests.reliability_support import peak_rss_kib, reset_peak_rss, run_pipeline
 
 MIB = 1024 * 1024
 CAP = 1 * MIB

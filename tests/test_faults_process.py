@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
@@ -27,33 +25,15 @@ from jkwatch.db.engine import make_engine, make_sessionmaker
 from jkwatch.db.migrate import upgrade
 from jkwatch.db.models import Feed, FetchRun, Item
 from jkwatch.ingest.pipeline import Pipeline, PipelineSettings
-from jkwatch.ingest.tagging import DEFAULT_PATH, TaxonomyError, load_taxonomy
+from tests.factories import add_feeds, healthy_feed, rss
+from tests.factories import shared_tagger as tagger
 from tests.feedserver import FeedServer, Response
-from tests.reliability_support import FIXTURES, add_feeds, fetch_settings, healthy_feed, rss, tagger
+from tests.processes import start_jkwatch as _cli
+from tests.reliability_support import fetch_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 FEEDS = 12
 ITEMS_PER_FEED = 150
-
-
-def _cli_env() -> dict[str, str]:
-    env = dict(os.environ, NO_PROXY="*", no_proxy="*", PYTHONUNBUFFERED="1")
-    try:
-        load_taxonomy(DEFAULT_PATH)
-    except TaxonomyError:
-        env["JKWATCH_THEMES"] = str(FIXTURES / "themes_minimal.toml")
-    return env
-
-
-def _cli(db_url: str, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "jkwatch.cli.main", "--db", db_url, *args],
-        cwd=ROOT,
-        env=_cli_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def _serve_slow_feeds(server: FeedServer) -> list[str]:
@@ -112,6 +92,7 @@ def test_kill_9_at_several_points_of_an_ingest_loses_and_duplicates_nothing(
     assert sorted(per_feed) == [ITEMS_PER_FEED] * FEEDS
 
 
+@pytest.mark.slow
 def test_a_write_blocked_by_another_writer_rolls_back_and_is_retried_later(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -202,7 +183,7 @@ def _terminate_backends_of(pid: int) -> int:
     """``pg_terminate_backend`` for the scheduler's connections only (other tests share the server)."""
     from sqlalchemy import create_engine, text
 
-    from tests.conftest import pg_base_url
+    from tests.databases import pg_base_url
 
     ports = _client_ports(pid)
     if not ports:

@@ -12,13 +12,14 @@ import time
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jkwatch.ingest.language import entry_language
 from jkwatch.ingest.normalize import FeedContext, normalize_entry
 from jkwatch.ingest.parse import ParsedFeed, ParseError, RawEntry, parse_feed
-from tests.reliability_support import tagger
+from tests.factories import shared_tagger
 
 FUZZ = settings(
     max_examples=150,
@@ -99,7 +100,7 @@ def _pipeline_stages(body: bytes, headers: dict[str, str] | None = None) -> None
     for raw in parsed.entries:
         entry = normalize_entry(raw, CONTEXT)
         language = entry_language(parsed.language, entry.title, entry.summary)
-        result = tagger().tag(entry.title, entry.summary, entry.body or "", lang=language)
+        result = shared_tagger().tag(entry.title, entry.summary, entry.body or "", lang=language)
         assert 0.0 <= result.relevance <= 1.0
         assert "\x00" not in entry.title + entry.summary
         assert entry.title, "every entry gets a displayable title"
@@ -173,6 +174,7 @@ def feed_documents(draw: st.DrawFn) -> tuple[bytes, dict[str, str]]:
     return (prolog + doc).encode(encoding, errors="replace"), headers
 
 
+@pytest.mark.slow
 @FUZZ
 @given(feed_documents())
 def test_random_feed_structures_in_random_encodings_only_ever_yield_recorded_errors(
@@ -238,5 +240,5 @@ def test_normalising_any_raw_entry_never_raises_and_yields_clean_text(
     lang=st.one_of(st.none(), st.sampled_from(["en", "ja", "ko", "ko-KR", "zz", ""])),
 )
 def test_tagging_any_text_never_raises(title: str, summary: str, lang: str | None) -> None:
-    result = tagger().tag(title, summary, "", lang=lang)
+    result = shared_tagger().tag(title, summary, "", lang=lang)
     assert 0.0 <= result.relevance <= 1.0

@@ -12,11 +12,9 @@ import io
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from jkwatch.cli.main import cli
 from jkwatch.dashboard.safe import safe_link
 from jkwatch.db.feeds import upsert_feed
 from jkwatch.db.items import store_entries
@@ -26,6 +24,7 @@ from jkwatch.db.search import search_items
 from jkwatch.ingest.normalize import FeedContext, normalize_entry
 from jkwatch.ingest.parse import RawEntry
 from tests.factories import entry, feed_spec
+from tests.processes import invoke
 
 HOSTILE_QUERIES = [
     "x' OR '1'='1",
@@ -127,7 +126,7 @@ def test_csv_export_neutralises_cells_that_would_start_a_formula(sqlite_url: str
             ],
         )
     engine.dispose()
-    result = CliRunner().invoke(cli, ["--db", sqlite_url, "export", "--format", "csv"])
+    result = invoke(sqlite_url, "export", "--format", "csv")
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) == len(FORMULAS)
@@ -148,7 +147,7 @@ BAD_URLS = [
 
 @pytest.mark.parametrize("url", BAD_URLS)
 def test_feeds_add_refuses_non_http_urls_with_a_clear_message(sqlite_url: str, url: str) -> None:
-    result = CliRunner().invoke(cli, ["--db", sqlite_url, "feeds", "add", url])
+    result = invoke(sqlite_url, "feeds", "add", url)
     assert result.exit_code == 2, result.output
     assert "http" in result.stderr.lower()
     assert "Traceback" not in result.output
@@ -156,7 +155,7 @@ def test_feeds_add_refuses_non_http_urls_with_a_clear_message(sqlite_url: str, u
 
 @pytest.mark.parametrize("url", BAD_URLS)
 def test_import_refuses_non_http_urls_with_a_clear_message(sqlite_url: str, url: str) -> None:
-    result = CliRunner().invoke(cli, ["--db", sqlite_url, "import", url])
+    result = invoke(sqlite_url, "import", url)
     assert result.exit_code == 2, result.output
     message = result.stderr.lower()
     assert "http" in message or "no such file" in message, result.stderr
@@ -170,7 +169,7 @@ def test_ingest_feeds_file_refuses_non_http_urls_with_a_clear_message(
     feeds_file.write_text(
         "".join(f'[[feeds]]\nurl = "{url}"\n\n' for url in BAD_URLS[:3]), encoding="utf-8"
     )
-    result = CliRunner().invoke(cli, ["--db", sqlite_url, "ingest", "--feeds", str(feeds_file)])
+    result = invoke(sqlite_url, "ingest", "--feeds", str(feeds_file))
     assert result.exit_code == 2, result.output
     assert "http" in result.stderr.lower()
     from jkwatch.db.engine import make_engine, make_sessionmaker
@@ -267,7 +266,7 @@ def test_opml_import_skips_non_http_outlines_with_a_warning(
         f"<body>{outlines}</body></opml>",
         encoding="utf-8",
     )
-    result = CliRunner().invoke(cli, ["--db", sqlite_url, "feeds", "import-opml", str(opml)])
+    result = invoke(sqlite_url, "feeds", "import-opml", str(opml))
     assert result.exit_code == 0, result.output
     assert result.stderr.count("only http and https") == 3
     from jkwatch.db.engine import make_engine, make_sessionmaker

@@ -6,15 +6,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from feedserver import FeedServer, Response
 from sqlalchemy import select
 
-from jkwatch.cli.main import cli
 from jkwatch.db.engine import make_engine, make_sessionmaker
 from jkwatch.db.models import Feed, Item, ItemTheme
 from jkwatch.ingest.documents import DocumentError, document_entry, read_document
-from jkwatch.ingest.tagging import DEFAULT_PATH, ENV_VAR, TaxonomyError, load_taxonomy
+from tests.feedserver import FeedServer, Response
+from tests.processes import invoke as run
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 
@@ -41,22 +39,10 @@ year to discuss extended deterrence.</p>
 <script>track()</script></body></html>"""
 
 
-@pytest.fixture(autouse=True)
-def usable_taxonomy(monkeypatch: pytest.MonkeyPatch) -> None:
-    try:
-        load_taxonomy(DEFAULT_PATH)
-    except TaxonomyError:
-        monkeypatch.setenv(ENV_VAR, str(FEEDS / "standin_themes.toml"))
-
-
 @pytest.fixture
 def server() -> Iterator[FeedServer]:
     with FeedServer() as srv:
         yield srv
-
-
-def run(db_url: str, *args: str) -> object:
-    return CliRunner().invoke(cli, ["--db", db_url, *args], catch_exceptions=False)
 
 
 def stored(db_url: str) -> list[tuple[Item, Feed, list[str]]]:

@@ -9,11 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from feedserver import FeedServer, Response
 
-from jkwatch.cli.main import cli
-from jkwatch.ingest.tagging import DEFAULT_PATH, ENV_VAR, TaxonomyError, load_taxonomy
+from tests.feedserver import FeedServer, Response
+from tests.processes import invoke as run
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 EXPORT_KEYS = {
@@ -29,15 +27,6 @@ EXPORT_KEYS = {
     "relevance",
     "themes",
 }
-
-
-@pytest.fixture(autouse=True)
-def usable_taxonomy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Use the stand-in taxonomy while config/themes.toml is missing or mid-edit."""
-    try:
-        load_taxonomy(DEFAULT_PATH)
-    except TaxonomyError:
-        monkeypatch.setenv(ENV_VAR, str(FEEDS / "standin_themes.toml"))
 
 
 @pytest.fixture
@@ -56,10 +45,6 @@ def feeds_toml(tmp_path: Path, *urls: str) -> Path:
         "utf-8",
     )
     return path
-
-
-def run(db_url: str, *args: str) -> object:
-    return CliRunner().invoke(cli, ["--db", db_url, *args], catch_exceptions=False)
 
 
 def test_ingest_with_a_feeds_file_adds_and_ingests_exactly_those_feeds(

@@ -21,7 +21,7 @@ from jkwatch.db.models import Item, ItemTheme
 from jkwatch.ingest.fetch import FetchSettings
 from jkwatch.ingest.pipeline import Pipeline, PipelineSettings
 from jkwatch.ingest.schedule import SchedulePolicy
-from jkwatch.ingest.tagging import DEFAULT_PATH, Tagger, TaxonomyError, load_taxonomy
+from jkwatch.ingest.tagging import Tagger
 from jkwatch.model import FeedRecord, FeedSpec
 from tests.fakefeeds import FakeFeeds
 
@@ -29,23 +29,6 @@ FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 WEB = "https://news.example"
 FAST = FetchSettings(connect_timeout_s=2, read_timeout_s=1, total_timeout_s=3)
-
-
-def load_tagger() -> Tagger:
-    """The real taxonomy when it loads, else the small stand-in kept beside the fixtures.
-
-    (config/themes.toml is another engineer's work in progress; these tests are about the
-    pipeline, so a broken or missing taxonomy must not hide pipeline failures.)
-    """
-    try:
-        return Tagger(load_taxonomy(DEFAULT_PATH))
-    except TaxonomyError:
-        return Tagger(load_taxonomy(FEEDS / "standin_themes.toml"))
-
-
-@pytest.fixture(scope="module")
-def tagger() -> Tagger:
-    return load_tagger()
 
 
 @pytest.fixture

@@ -17,19 +17,16 @@ from tests.seed_dashboard import (
     SEARCH_TITLES,
     XSS_TITLE,
     corpus,
-    seeded_database,
     week_of,
 )
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def seeded(request, tmp_path_factory):
-    """One seeded database per backend for the whole module: these queries only read."""
-    directory = tmp_path_factory.mktemp("queries")
-    with seeded_database(request.param, directory) as url:
-        engine = make_engine(url, read_only=True)
-        yield make_sessionmaker(engine), corpus()
-        engine.dispose()
+def seeded(request, seeded_url):
+    """One seeded database per backend, shared: these queries only read."""
+    engine = make_engine(seeded_url(request.param), read_only=True)
+    yield make_sessionmaker(engine), corpus()
+    engine.dispose()
 
 
 def _expected_weekly(items, keep) -> Counter:

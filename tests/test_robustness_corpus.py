@@ -23,8 +23,9 @@ from jkwatch.db.migrate import upgrade
 from jkwatch.db.models import Feed, FetchRun, Item
 from jkwatch.ingest.parse import parse_feed
 from jkwatch.ingest.pipeline import RunReport
+from tests.factories import add_feeds
 from tests.feedserver import FeedServer, Response
-from tests.reliability_support import add_feeds, run_pipeline
+from tests.reliability_support import run_pipeline
 
 CORPUS = Path(__file__).parent / "fixtures" / "robustness"
 MANIFEST: list[dict[str, Any]] = tomllib.loads((CORPUS / "MANIFEST.toml").read_text("utf-8"))[
@@ -145,6 +146,7 @@ def test_every_corpus_file_is_ingested_in_one_run_as_its_manifest_says(db_url: s
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_a_second_run_over_the_corpus_stores_nothing_new(sqlite_url: str) -> None:
     engine = make_engine(sqlite_url)
     upgrade(engine)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,7 +21,6 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -39,45 +37,16 @@ from jkwatch.db.models import Feed, FetchRun, Item
 from jkwatch.ingest.locks import LockHeld, WriterLock, writer_lock
 from jkwatch.ingest.pipeline import Pipeline, PipelineSettings
 from jkwatch.ingest.scheduler import Scheduler, SchedulerSettings, make_worker_id
-from jkwatch.ingest.tagging import TaxonomyError, load_taxonomy
 from jkwatch.model import FeedSpec
+from tests.factories import RSS_TYPE
+from tests.factories import news_feed as rss
 from tests.fakefeeds import FakeFeeds, response
 from tests.feedserver import FeedServer, Response
+from tests.processes import free_port as _free_port
+from tests.processes import start_jkwatch as _cli
 
 ROOT = Path(__file__).resolve().parent.parent
-RSS_TYPE = {"Content-Type": "application/rss+xml; charset=utf-8"}
 WEB = "https://feeds.example"
-
-
-def rss(name: str, count: int = 3, start: datetime | None = None) -> bytes:
-    """An RSS 2.0 feed with ``count`` hourly items whose links are unique to ``name``."""
-    start = start or datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-    items = "".join(
-        f"<item><title>{name} report {i}: Seoul and Tokyo discuss missile defence</title>"
-        f"<link>https://news.example/{name}/{i}</link><guid>{name}-{i}</guid>"
-        f"<description>Story {i} from {name}.</description>"
-        f"<pubDate>{format_datetime(start - timedelta(hours=i))}</pubDate></item>"
-        for i in range(count)
-    )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-        f"<title>{name}</title><link>https://news.example/{name}</link>"
-        f"<description>test feed</description>{items}</channel></rss>"
-    ).encode()
-
-
-def use_a_loadable_taxonomy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The real taxonomy when it loads, else the minimal test one (subprocesses inherit it)."""
-    try:
-        load_taxonomy()
-    except TaxonomyError:
-        minimal = ROOT / "tests" / "fixtures" / "robustness" / "themes_minimal.toml"
-        monkeypatch.setenv("JKWATCH_THEMES", str(minimal))
-
-
-@pytest.fixture(autouse=True)
-def taxonomy(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_a_loadable_taxonomy(monkeypatch)
 
 
 class FakeClock:
@@ -220,6 +189,7 @@ def test_stopping_during_a_round_finishes_cleanly_and_gives_back_unfinished_feed
     assert slow_feed.next_fetch_at <= datetime.now(UTC)
 
 
+@pytest.mark.slow
 def test_a_live_worker_renews_the_lease_of_a_slow_feed(sessions, server):
     slow = server.route("/slow.xml", Response(body=rss("slow"), headers=RSS_TYPE, delay_s=3))
     (slow_id,) = add_feeds(sessions, [slow])
@@ -276,17 +246,6 @@ def test_a_second_writer_lock_on_the_same_sqlite_file_is_refused(tmp_path):
 
 def test_postgresql_needs_no_writer_lock(pg_url):
     assert writer_lock(pg_url) is None
-
-
-def _cli(url: str, *args: str, **kwargs) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "jkwatch.cli.main", "--db", url, *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        **kwargs,
-    )
 
 
 def _wait_for_lock_holder(lock_file: Path, timeout: float = 20) -> int:
@@ -462,12 +421,6 @@ def test_status_never_prints_control_characters_from_feed_text(sqlite_url):
 
 
 # -- jkwatch run -----------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _answers_http(port: int) -> bool:

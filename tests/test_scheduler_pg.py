@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,8 +29,10 @@ from jkwatch.db.engine import make_engine, make_sessionmaker
 from jkwatch.db.migrate import upgrade
 from jkwatch.db.models import Feed, FetchRun, Item
 from jkwatch.model import FeedSpec
+from tests.factories import RSS_TYPE
+from tests.factories import news_feed as rss
 from tests.feedserver import FeedServer, Request, Response
-from tests.test_scheduler import RSS_TYPE, rss, use_a_loadable_taxonomy
+from tests.processes import wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -40,11 +42,6 @@ ITEMS_PER_FEED = 3
 WORKER_OPTIONS = ("--max-feeds-per-round", "20", "--max-sleep-seconds", "0.3")
 SHORT_LEASE_MINUTES = "0.05"
 """3 s: a dead worker's feeds come back quickly (renewed every second while alive)."""
-
-
-@pytest.fixture(autouse=True)
-def taxonomy(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_a_loadable_taxonomy(monkeypatch)
 
 
 @pytest.fixture
@@ -116,13 +113,6 @@ def workers(pg_url: str, tmp_path: Path) -> Iterator[Workers]:
         yield pool
     finally:
         pool.kill_all()
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
 
 
 def serve_feeds(servers: list[FeedServer], count: int) -> list[tuple[FeedServer, str, str]]:

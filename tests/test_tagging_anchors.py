@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from jkwatch.ingest.tagging import THEME_IDS, Tagger, TaxonomyError, load_taxonomy, parse_taxonomy
+from tests.factories import shared_tagger
 
 HEADER = """
 version = 1
@@ -168,4 +169,4 @@ def test_the_real_taxonomy_gates_generic_words_of_the_four_contextual_themes() -
 def test_the_real_taxonomy_does_not_read_generic_words_as_their_theme_without_context(
     title: str, lang: str, absent: str
 ) -> None:
-    assert absent not in Tagger(load_taxonomy()).tag(title, lang=lang).theme_ids
+    assert absent not in shared_tagger().tag(title, lang=lang).theme_ids

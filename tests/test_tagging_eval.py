@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from jkwatch.ingest.tagging import THEME_IDS, Tagger, load_taxonomy
+from jkwatch.ingest.tagging import THEME_IDS
 from jkwatch.ingest.tagging.evaluation import (
     PRF,
     EvalReport,
@@ -21,6 +21,7 @@ from jkwatch.ingest.tagging.evaluation import (
     format_report,
     parse_labelled,
 )
+from tests.factories import shared_tagger
 
 DATA = Path(__file__).resolve().parent / "data"
 TARGET_RELEVANCE_F1 = 0.95
@@ -42,7 +43,7 @@ def report_for(name: str) -> EvalReport:
     if not path.exists():
         pytest.skip(f"{path} is not written yet: the labelled set comes from the eval-data issue")
     items = parse_labelled(path.read_text(encoding="utf-8").splitlines())
-    return evaluate(Tagger(load_taxonomy()), items)
+    return evaluate(shared_tagger(), items)
 
 
 @pytest.fixture(scope="module", params=sorted(FLOORS))
@@ -87,7 +88,7 @@ def test_predicted_themes_of_an_item_judged_irrelevant_do_not_count() -> None:
         '{"id": "b", "lang": "en", "title": "North Korea fires ballistic missile, JCS says",'
         ' "summary": "", "relevant": true, "themes": ["nk_weapons"]}',
     ]
-    report = evaluate(Tagger(load_taxonomy()), parse_labelled(lines))
+    report = evaluate(shared_tagger(), parse_labelled(lines))
     assert report.relevance == PRF(1, 0, 0)
     assert report.themes["nk_weapons"] == PRF(1, 0, 0)
     assert report.themes["collective_security"] == PRF(0, 0, 0)
@@ -99,7 +100,7 @@ def test_a_miss_lists_missing_and_extra_themes() -> None:
         '{"id": "m1", "title": "North Korea fires ballistic missile", "relevant": true,'
         ' "themes": ["russia_nk"]}'
     )
-    report = evaluate(Tagger(load_taxonomy()), parse_labelled([line]))
+    report = evaluate(shared_tagger(), parse_labelled([line]))
     (miss,) = report.misses
     assert miss.missing == ("russia_nk",) and miss.extra == ("nk_weapons",)
     text = format_report(report)
@@ -119,7 +120,7 @@ def test_a_bad_labelled_line_names_its_line_number() -> None:
 
 
 def test_the_report_has_a_row_per_theme() -> None:
-    report = evaluate(Tagger(load_taxonomy()), [])
+    report = evaluate(shared_tagger(), [])
     text = format_report(report)
     assert all(theme_id in text for theme_id in THEME_IDS)
     assert "relevance" in text and "micro" in text and "macro" in text

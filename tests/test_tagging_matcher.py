@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jkwatch.ingest.tagging import THEME_IDS, Tagger, TagResult, load_taxonomy, parse_taxonomy
+from jkwatch.ingest.tagging import THEME_IDS, Tagger, TagResult, parse_taxonomy
 from jkwatch.ingest.tagging.text import english_variants, normalize
 
 TINY_HEADER = """
@@ -32,11 +32,6 @@ def tiny_tagger(nato_terms: str = '"NATO:3"', exclude: str = "") -> Tagger:
             f'[themes.terms]\nen = [{en}]\nja = ["日米豪印:3"]\nko = ["쿼드:3"]\n{extra}'
         )
     return Tagger(parse_taxonomy(TINY_HEADER + "\n".join(blocks)))
-
-
-@pytest.fixture(scope="module")
-def tagger() -> Tagger:
-    return Tagger(load_taxonomy())
 
 
 def themes(result: TagResult) -> set[str]:

@@ -1,0 +1,1 @@
+"""The test suite, one package: every helper module has exactly one import path (``tests.*``)."""
