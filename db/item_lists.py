@@ -110,14 +110,7 @@ def items_behind(
     """
     start = max(period_start, filters.start) if filters.start else period_start
     end = min(period_end, filters.end) if filters.end else period_end
-    scoped = Filters(
-        start=start,
-        end=end,
-        languages=filters.languages,
-        feeds=filters.feeds,
-        min_bucket=filters.min_bucket,
-        stories=filters.stories,
-    )
+    scoped = replace(filters, start=start, end=end, themes=())
     where = [ItemTheme.theme_id == theme_id, *conditions(ItemTheme, scoped, with_themes=False)]
     if filters.stories:
         where.append(ItemTheme.story_lead.is_(True))

@@ -8,7 +8,7 @@ into weeks or months here, in Python: cheaper on SQLite than a date function per
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from sqlalchemy import case, func, select
@@ -154,15 +154,7 @@ def spikes(
         *[(model.day >= anchor - timedelta(days=7 * k + 6), k) for k in range(BASELINE_WEEKS + 1)],
         else_=BASELINE_WEEKS + 1,
     ).label("window")
-    scoped = Filters(
-        start=first,
-        end=anchor,
-        themes=filters.themes,
-        languages=filters.languages,
-        feeds=filters.feeds,
-        min_bucket=filters.min_bucket,
-        stories=filters.stories,
-    )
+    scoped = replace(filters, start=first, end=anchor)
     rows = session.execute(
         select(model.theme_id, window, func.sum(unit))
         .where(*conditions(model, scoped))
