@@ -154,3 +154,24 @@ def add_feeds(sessions: sessionmaker[Session], urls: Iterable[str]) -> list[Feed
 def shared_tagger() -> Tagger:
     """The shipped taxonomy's tagger, built once per test process (tagging never mutates it)."""
     return Tagger(load_taxonomy())
+
+
+def mixed_entries(
+    prefix: str, n: int, start: datetime, second_theme: str = "jk_cooperation"
+) -> list[EntryIn]:
+    """``n`` entries that exercise every rollup dimension: three days, two languages, a
+    relevant/borderline/irrelevant cycle, zero, one or two themes, and every fourth entry a
+    copy of the one before it (a story that is not its own lead)."""
+    return [
+        entry(
+            f"{prefix}-{i}",
+            title=f"Headline {prefix} {i}",
+            published=start + timedelta(days=i % 3, hours=i),
+            themes=(("nk_weapons",), ("nk_weapons", second_theme), ())[i % 3],
+            relevance=(0.9, 0.62, 0.2)[i % 3],
+            language=("en", "ja")[i % 2],
+            story_of_entry=f"{prefix}-{i - 1}" if i % 4 == 1 else None,
+        )
+        for i in range(n)
+    ]
+

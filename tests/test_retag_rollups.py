@@ -25,7 +25,7 @@ from jkwatch.db.models import (
 )
 from jkwatch.db.themes import ThemeInfo, sync_themes
 from jkwatch.model import ThemeIn
-from tests.factories import entry, feed_spec
+from tests.factories import feed_spec, mixed_entries
 
 THEMES = [
     ThemeInfo("nk_weapons", "NK weapons", "", 0),
@@ -43,18 +43,7 @@ def _store(sessions, n: int = 12) -> list[int]:  # type: ignore[no-untyped-def]
         feeds = [feed_store.upsert_feed(s, feed_spec(i))[0] for i in (1, 2)]
     ids: list[int] = []
     for f, feed in enumerate(feeds):
-        batch = [
-            entry(
-                f"f{f}-{i}",
-                title=f"Headline {f} {i}",
-                published=START + timedelta(days=i % 3, hours=i),
-                themes=(("nk_weapons",), ("nk_weapons", "history"), ())[i % 3],
-                relevance=(0.9, 0.62, 0.2)[i % 3],
-                language=("en", "ja")[i % 2],
-                story_of_entry=f"f{f}-{i - 1}" if i % 4 == 1 else None,
-            )
-            for i in range(n // 2)
-        ]
+        batch = mixed_entries(f"f{f}", n // 2, START, second_theme="history")
         with sessions.begin() as s:
             ids.extend(item_store.store_entries(s, feed, batch).new_ids)
     return sorted(ids)

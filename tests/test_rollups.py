@@ -28,8 +28,8 @@ from jkwatch.db.models import (
 from jkwatch.db.themes import ThemeInfo, sync_themes
 from jkwatch.ingest.tag_values import sync_taxonomy
 from jkwatch.ingest.tagging import load_taxonomy
-from jkwatch.model import ThemeIn
-from tests.factories import entry, feed_spec
+from jkwatch.model import EntryIn, ThemeIn
+from tests.factories import entry, feed_spec, mixed_entries
 
 START = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 TABLES = {
@@ -85,19 +85,8 @@ def _assert_exact(sessions) -> None:  # type: ignore[no-untyped-def]
     assert all(cell != (0, 0) for table in stored.values() for cell in table.values())
 
 
-def _batch(prefix: str, n: int) -> list:  # type: ignore[type-arg]
-    return [
-        entry(
-            f"{prefix}-{i}",
-            title=f"Headline {prefix} {i}",
-            published=START + timedelta(days=i % 3, hours=i),
-            themes=(("nk_weapons",), ("nk_weapons", "jk_cooperation"), ())[i % 3],
-            relevance=(0.9, 0.62, 0.2)[i % 3],
-            language=("en", "ja")[i % 2],
-            story_of_entry=f"{prefix}-{i - 1}" if i % 4 == 1 else None,
-        )
-        for i in range(n)
-    ]
+def _batch(prefix: str, n: int) -> list[EntryIn]:
+    return mixed_entries(prefix, n, START)
 
 
 def test_every_kind_of_write_leaves_each_rollup_equal_to_a_recount(sessions, tmp_path: Path):
