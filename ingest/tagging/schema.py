@@ -7,8 +7,12 @@ tagger compile from live apart from the hand-edited file's validation rules.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from jkwatch.config import shipped
+
+if TYPE_CHECKING:  # learned.py imports this module for TaxonomyError
+    from jkwatch.ingest.tagging.learned import LearnedModel
 
 __all__ = [
     "DEFAULT_PATH",
@@ -124,6 +128,8 @@ class Taxonomy:
     scoring: ScoringConfig
     fingerprint: str
     source: str = "themes.toml"
+    # The learned layer (`[learned]` in the file; see `learned.py`), when one is configured.
+    learned: LearnedModel | None = None
 
     @property
     def theme_ids(self) -> tuple[str, ...]:

@@ -245,9 +245,16 @@ class Scorer:
     # -- the result -----------------------------------------------------------------------
 
     def result(
-        self, raw: list[float], opened: tuple[int, ...], hits: list[Hit]
+        self, raw: list[float], opened: tuple[int, ...], hits: list[Hit], li: int = 0
     ) -> TagResult:
-        """Relevance and assigned themes (with evidence) from raw evidence and theme hits."""
+        """Relevance and assigned themes (with evidence) from raw evidence and theme hits.
+
+        `li` is the text's language index (0 English): strong theme evidence stands in for a
+        missing actor only in Japanese and Korean copy, whose readers are the actor. In English
+        it can strengthen a named actor but not replace one: English copy about Japan or Korea
+        names them (or their own systems and places, which are actors), and English defence
+        news that does not (a Pentagon reshuffle, Patriots sent to the Gulf) is about someone
+        else."""
         # One pass over the themes: the strongest, the best stand-in for an actor, and the
         # candidates that may reach the threshold (in slot order; the rounded score decides).
         # Plain loops throughout: on lists this short they beat comprehensions and map().
@@ -263,6 +270,8 @@ class Scorer:
                     bonus = shares[slot] * value
                 if value >= near:
                     candidates.append(slot)
+        if not li and not raw[self._actor_slot]:
+            bonus = 0.0
         relevance = self._relevance(raw, top, bonus, candidates)
         if not candidates:  # most items: no theme, nothing to build
             return self.bare(relevance)
@@ -332,6 +341,12 @@ class Scorer:
             if gslot in slots:
                 slots.add(self._gated_theme[gslot])
         return slots
+
+    def theme_evidence(
+        self, hits: list[Hit], slot: int, opened: tuple[int, ...]
+    ) -> tuple[Evidence, ...]:
+        """A theme's keyword evidence, for themes assigned outside `result` (the learned layer)."""
+        return self._evidence(hits, slot, opened)
 
     def _evidence(
         self, hits: list[Hit], slot: int, opened: tuple[int, ...]

@@ -24,10 +24,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from jkwatch.ingest.tagging.learned import model_text
 from jkwatch.ingest.tagging.matcher import Matcher, term_keys
-from jkwatch.ingest.tagging.results import Evidence, TagResult
+from jkwatch.ingest.tagging.results import (
+    Evidence,
+    TagResult,
+    build_tag_result,
+    build_theme_score,
+)
 from jkwatch.ingest.tagging.schema import LANGS, Taxonomy
-from jkwatch.ingest.tagging.scoring import Layout, Scorer
+from jkwatch.ingest.tagging.scoring import Hit, Layout, Scorer, round3
 from jkwatch.ingest.tagging.text import detect_lang, normalize
 
 __all__ = ["Explanation", "Tagger", "tag_many"]
@@ -109,6 +115,8 @@ class Tagger:
             (_OFF_TOPIC, off_slot),
         )
         self._nothing = scorer.nothing
+        self._theme_ids = theme_ids
+        self._learned = taxonomy.learned
         # Language hints seen so far -> automaton index, when the hint settles it (ja, ko).
         self._hinted = _HintIndex()
 
@@ -137,11 +145,52 @@ class Tagger:
         for counts in fields:
             if counts:
                 # Plain positional arguments, not *args: CPython 3.11 then runs the callee in
-                # the same interpreter loop instead of a nested one. Compiled, these calls
-                # go straight to the C methods (tagger.pxd).
+                # the same interpreter loop instead of a nested one.
                 raw, opened, hits = self._scorer.raw(fields, li)
-                return self._scorer.result(raw, opened, hits)
+                result = self._scorer.result(raw, opened, hits, li)
+                if self._learned is not None and result.relevant:
+                    return self._with_learned(result, raw, opened, hits, texts)
+                return result
         return self._nothing  # no term matched anywhere: relevance 0, no themes
+
+    def _with_learned(
+        self,
+        result: TagResult,
+        raw: list[float],
+        opened: tuple[int, ...],
+        hits: list[Hit],
+        texts: tuple[str | None, ...],
+    ) -> TagResult:
+        """Add the themes the learned layer confirms: not assigned by the keywords, but with
+        some keyword evidence, and a model probability at or above its threshold."""
+        model = self._learned
+        assert model is not None
+        assigned = result.theme_ids
+        theme_ids = self._theme_ids
+        candidates = [
+            slot for slot, value in enumerate(raw[: len(theme_ids)])
+            if value > 0 and theme_ids[slot] not in assigned
+        ]
+        if not candidates:
+            return result
+        summary = texts[1] if len(texts) > 1 else None
+        vector = model.vector(model_text(texts[0] or "", summary or ""))
+        added = []
+        for slot in candidates:
+            theme_id = theme_ids[slot]
+            probability = model.probability(theme_id, vector)
+            if probability >= model.threshold:
+                note = Evidence(
+                    f"learned {probability:.2f}: " + ", ".join(model.strongest(theme_id, vector)),
+                    "model",
+                    1,
+                )
+                evidence = self._scorer.theme_evidence(hits, slot, opened) + (note,)
+                added.append(build_theme_score(theme_id, round3(probability), evidence))
+        if not added:
+            return result
+        themes = sorted(result.themes + tuple(added), key=lambda theme: -theme.score)
+        return build_tag_result(result.relevance, result.relevant, tuple(themes))
 
     def tag_many(self, items: Iterable[Mapping[str, Any]]) -> list[TagResult]:
         """Tag mappings with title/summary/body/lang keys (missing ones count as empty)."""
@@ -180,7 +229,9 @@ class Tagger:
             for name, value in zip(self._slot_names, raw, strict=True)
             if value
         }
-        result = self._scorer.result(raw, opened, hits)
+        result = self._scorer.result(raw, opened, hits, li)
+        if self._learned is not None and result.relevant:
+            result = self._with_learned(result, raw, opened, hits, texts)
         return Explanation(result, lang_code, named_raw, signals)
 
 

@@ -14,10 +14,12 @@ from __future__ import annotations
 import hashlib
 import math
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from jkwatch.config import config_file
+from jkwatch.ingest.tagging.learned import LearnedModel, load_model
 from jkwatch.ingest.tagging.schema import (
     ENV_VAR,
     LANGS,
@@ -34,7 +36,7 @@ from jkwatch.ingest.tagging.text import normalize
 __all__ = ["load_taxonomy", "parse_taxonomy"]
 
 
-_TOP_KEYS = {"version", "relevance", "scoring", "themes"}
+_TOP_KEYS = {"version", "relevance", "scoring", "themes", "learned"}
 _THEME_KEYS = {"id", "label", "description", "terms", "exclude", "actor_share", "anchors"}
 _TERM_LISTS = ("actors", "security", "off_topic")
 _RELEVANCE_NUMBERS = {
@@ -69,16 +71,47 @@ def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         raise TaxonomyError(f"{path.name}: file is not valid UTF-8 ({err.reason})") from err
-    return parse_taxonomy(text, source=path.name)
+    return parse_taxonomy(text, source=path.name, directory=path.parent)
 
 
-def parse_taxonomy(text: str, source: str = "themes.toml") -> Taxonomy:
-    """Parse and validate taxonomy TOML text; `source` prefixes error messages."""
+def parse_taxonomy(
+    text: str, source: str = "themes.toml", directory: Path | None = None
+) -> Taxonomy:
+    """Parse and validate taxonomy TOML text; `source` prefixes error messages. A `[learned]`
+    model path is read relative to `directory` (the taxonomy file's folder; default: cwd)."""
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise TaxonomyError(f"{source}: invalid TOML: {err}") from err
-    return _Validator(source).taxonomy(doc, hashlib.sha256(text.encode("utf-8")).hexdigest())
+    digest = hashlib.sha256(text.encode("utf-8"))
+    taxonomy = _Validator(source).taxonomy(doc, digest.hexdigest())
+    learned = doc.get("learned")
+    if learned is None:
+        return taxonomy
+    model, model_bytes = _learned(learned, source, directory or Path.cwd(), taxonomy)
+    digest.update(model_bytes)  # a retrained model changes the fingerprint: retag notices
+    return replace(taxonomy, learned=model, fingerprint=digest.hexdigest())
+
+
+def _learned(
+    table: Any, source: str, directory: Path, taxonomy: Taxonomy
+) -> tuple[LearnedModel, bytes]:
+    """The `[learned]` section: `model` (a path, relative to the taxonomy file) and an optional
+    `threshold` that overrides the one stored at training."""
+    if not isinstance(table, dict) or not isinstance(table.get("model"), str):
+        raise TaxonomyError(f"{source}: learned: needs model = \"path/to/model.json.gz\"")
+    unknown = sorted(set(table) - {"model", "threshold"})
+    if unknown:
+        raise TaxonomyError(f"{source}: learned: unknown field '{unknown[0]}'")
+    model, data = load_model(directory / table["model"], taxonomy.theme_ids)
+    threshold = table.get("threshold")
+    if threshold is not None:
+        if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+            raise TaxonomyError(f"{source}: learned.threshold: must be a number")
+        if not 0 < threshold < 1:
+            raise TaxonomyError(f"{source}: learned.threshold: must be between 0 and 1")
+        model = replace(model, threshold=float(threshold))
+    return model, data
 
 
 class _Validator:

@@ -113,6 +113,7 @@ def _register() -> None:
         demo_commands,
         feed_commands,
         ingest_commands,
+        model_commands,
         retag_commands,
         schedule_commands,
         tag_commands,
@@ -125,6 +126,7 @@ def _register() -> None:
     cli.add_command(ingest_commands.export_command)
     cli.add_command(tag_commands.tag_command)
     cli.add_command(tag_commands.eval_command)
+    cli.add_command(model_commands.model_group)
     cli.add_command(retag_commands.retag_command)
     cli.add_command(schedule_commands.schedule_command)
     cli.add_command(schedule_commands.run_command)

@@ -20,7 +20,7 @@ from jkwatch.cli.errors import UserError
 from jkwatch.ingest.tagging import Tagger, Taxonomy, TaxonomyError, load_taxonomy
 from jkwatch.ingest.tagging.evaluation import evaluate, format_report, parse_labelled
 
-_THEMES_OPTION = click.option(
+THEMES_OPTION = click.option(
     "--themes",
     "themes_path",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -28,7 +28,8 @@ _THEMES_OPTION = click.option(
 )
 
 
-def _taxonomy(path: Path | None) -> Taxonomy:
+def load_cli_taxonomy(path: Path | None) -> Taxonomy:
+    """The taxonomy for a command, its problems as one-line user errors."""
     try:
         return load_taxonomy(path)
     except TaxonomyError as err:
@@ -80,7 +81,7 @@ def run_tag(tagger: Tagger, source: Iterable[str], out: BinaryIO, err: TextIO) -
 
 
 @click.command("tag")
-@_THEMES_OPTION
+@THEMES_OPTION
 def tag_command(themes_path: Path | None) -> None:
     """Tag JSON Lines from stdin; write one JSON line per input to stdout.
 
@@ -94,7 +95,7 @@ def tag_command(themes_path: Path | None) -> None:
     A malformed line produces {"id": null, "line": N, "error": "..."} in its place on stdout
     and a message on stderr; tagging continues and the exit code stays 0.
     """
-    tagger = Tagger(_taxonomy(themes_path))
+    tagger = Tagger(load_cli_taxonomy(themes_path))
     # Bytes in and out, decoded and encoded as UTF-8 whatever the locale says.
     stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
     run_tag(tagger, stdin, sys.stdout.buffer, sys.stderr)
@@ -109,7 +110,7 @@ def tag_command(themes_path: Path | None) -> None:
     type=click.IntRange(0),
     help="How many misses to list.",
 )
-@_THEMES_OPTION
+@THEMES_OPTION
 def eval_command(file: Path, misses: int, themes_path: Path | None) -> None:
     """Score the tagger on a labelled JSON Lines FILE.
 
@@ -117,7 +118,7 @@ def eval_command(file: Path, misses: int, themes_path: Path | None) -> None:
     per-theme precision/recall/F1, micro and macro F1, relevance precision/recall/F1, and the
     items the tagger got wrong with the raw evidence behind its verdict.
     """
-    tagger = Tagger(_taxonomy(themes_path))
+    tagger = Tagger(load_cli_taxonomy(themes_path))
     try:
         items = parse_labelled(file.read_text(encoding="utf-8").splitlines())
     except (OSError, UnicodeDecodeError, ValueError) as err:

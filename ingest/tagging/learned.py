@@ -1,0 +1,177 @@
+"""The learned layer: a linear model per theme that adds secondary themes the keywords half-saw.
+
+Why: the keyword taxonomy is precise but learns its authors' phrasing; on text by other writers it
+misses secondary themes (a trilateral radar link aimed at Pyongyang is also about North Korea's
+weapons). A logistic regression per theme over character n-grams of the headline and lede, trained
+on the labelled sets (`jkwatch model train`), recognises phrasings nobody listed.
+
+How it is combined, so every tag still shows why:
+- it runs only on items the keywords found relevant, and only for themes the keywords did not
+  assign but found *some* evidence for (a matched term, however weak);
+- such a theme is added when the model's probability reaches `threshold`; its evidence is the
+  matched keyword terms plus one `model` entry naming the probability and the n-grams that
+  pushed hardest, e.g. ``learned 0.71: 레이더, 경보``.
+So the model can only confirm a theme the text already points at, and never decides relevance.
+
+Inference is plain Python over a stored model (vocabulary, idf, one weight vector per theme): no
+scikit-learn at run time. `features` is the one definition of the n-grams, used by training too,
+and the arithmetic reproduces scikit-learn's TfidfVectorizer (sublinear tf, smooth idf, l2 norm)
+followed by LogisticRegression's decision function; a test pins the two together.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jkwatch.ingest.tagging.schema import TaxonomyError
+
+__all__ = ["FORMAT", "LearnedModel", "features", "load_model", "model_text"]
+
+FORMAT = "jkwatch-theme-model/1"
+_NGRAMS = (2, 3, 4)
+_TOP_FEATURES = 3
+
+
+def model_text(title: str, summary: str) -> str:
+    """What the model reads: the normalised title twice (headlines carry the subject) and the
+    summary. Bodies are left out: the model was trained on headline and lede."""
+    return f"{title} {title} {summary}" if summary else f"{title} {title}"
+
+
+def features(text: str) -> list[str]:
+    """Character 2–4-grams inside each word, the word padded with a space on both sides (so
+    " 北" and "ン " mark a word's edges). `text` is normalised (see `text.normalize`)."""
+    grams: list[str] = []
+    append = grams.append
+    for word in text.split():
+        padded = f" {word} "
+        size = len(padded)
+        for n in _NGRAMS:
+            if n > size:
+                break
+            for start in range(size - n + 1):
+                append(padded[start : start + n])
+    return grams
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeWeights:
+    intercept: float
+    weights: Mapping[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class LearnedModel:
+    """A trained model: idf per n-gram, and per theme an intercept and n-gram weights."""
+
+    threshold: float
+    idf: Mapping[str, float]
+    themes: Mapping[str, ThemeWeights]
+    trained_on: tuple[str, ...] = ()
+
+    def vector(self, text: str) -> dict[str, float]:
+        """The l2-normalised tf-idf vector of a normalised text (only known n-grams)."""
+        idf = self.idf
+        counts = Counter(gram for gram in features(text) if gram in idf)
+        vector = {gram: (1.0 + math.log(count)) * idf[gram] for gram, count in counts.items()}
+        norm = math.sqrt(sum(value * value for value in vector.values()))
+        if norm:
+            for gram in vector:
+                vector[gram] /= norm
+        return vector
+
+    def probability(self, theme_id: str, vector: Mapping[str, float]) -> float:
+        """P(theme | text) for a vector from `vector`; 0 for a theme the model does not know."""
+        theme = self.themes.get(theme_id)
+        if theme is None:
+            return 0.0
+        weights = theme.weights
+        z = theme.intercept
+        for gram, value in vector.items():
+            weight = weights.get(gram)
+            if weight is not None:
+                z += weight * value
+        return 1.0 / (1.0 + math.exp(-z)) if z > -500 else 0.0
+
+    def strongest(self, theme_id: str, vector: Mapping[str, float]) -> list[str]:
+        """The n-grams that pushed `theme_id` up the most, for the evidence line."""
+        weights = self.themes[theme_id].weights
+        pushes = sorted(
+            ((weights.get(gram, 0.0) * value, gram) for gram, value in vector.items()),
+            reverse=True,
+        )
+        return [gram.strip() for push, gram in pushes[:_TOP_FEATURES] if push > 0]
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored form: one vocabulary list, and weights aligned with it per theme."""
+        vocab = sorted(self.idf)
+        return {
+            "format": FORMAT,
+            "threshold": self.threshold,
+            "trained_on": list(self.trained_on),
+            "vocabulary": vocab,
+            "idf": [round(self.idf[gram], 6) for gram in vocab],
+            "themes": {
+                theme_id: {
+                    "intercept": round(theme.intercept, 6),
+                    "weights": [round(theme.weights.get(gram, 0.0), 6) for gram in vocab],
+                }
+                for theme_id, theme in sorted(self.themes.items())
+            },
+        }
+
+
+def parse_model(doc: Any, source: str, known_themes: Iterable[str]) -> LearnedModel:
+    """Validate a stored model; problems name the file and the field."""
+
+    def fail(problem: str) -> TaxonomyError:
+        return TaxonomyError(f"{source}: {problem}")
+
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise fail(f"not a theme model (expected format '{FORMAT}')")
+    vocab, idf = doc.get("vocabulary"), doc.get("idf")
+    if not isinstance(vocab, list) or not isinstance(idf, list) or len(vocab) != len(idf):
+        raise fail("vocabulary and idf must be lists of the same length")
+    threshold = doc.get("threshold")
+    if not isinstance(threshold, int | float) or not 0 < threshold < 1:
+        raise fail("threshold must be a number between 0 and 1")
+    known = set(known_themes)
+    themes = {}
+    for theme_id, table in (doc.get("themes") or {}).items():
+        if theme_id not in known:
+            continue  # a theme removed from the taxonomy since training: ignored
+        weights = table.get("weights") if isinstance(table, dict) else None
+        if not isinstance(weights, list) or len(weights) != len(vocab):
+            raise fail(f"themes.{theme_id}: weights must align with the vocabulary")
+        themes[theme_id] = ThemeWeights(
+            float(table.get("intercept", 0.0)),
+            {gram: float(w) for gram, w in zip(vocab, weights, strict=True) if w},
+        )
+    return LearnedModel(
+        float(threshold),
+        {str(gram): float(value) for gram, value in zip(vocab, idf, strict=True)},
+        themes,
+        tuple(str(name) for name in doc.get("trained_on") or ()),
+    )
+
+
+def load_model(path: Path, known_themes: Iterable[str]) -> tuple[LearnedModel, bytes]:
+    """Read a model file (JSON, gzipped when it ends in .gz) and its bytes (for the taxonomy's
+    fingerprint, so `retag` notices a retrained model)."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise TaxonomyError(f"{path}: cannot read theme model: {err.strerror or err}") from err
+    try:
+        raw = gzip.decompress(data) if path.suffix == ".gz" else data
+        doc = json.loads(raw.decode("utf-8"))
+    except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise TaxonomyError(f"{path.name}: unreadable theme model: {err}") from err
+    return parse_model(doc, path.name, known_themes), data
