@@ -8,7 +8,9 @@ on the labelled sets (`jkwatch model train`), recognises phrasings nobody listed
 How it is combined, so every tag still shows why:
 - it runs only on items the keywords found relevant, and only for themes the keywords did not
   assign but found *some* evidence for (a matched term, however weak);
-- such a theme is added when the model's probability reaches `threshold`; its evidence is the
+- such a theme is added when the model's probability reaches `threshold` (or, for a relevant
+  item the keywords left with no theme at all, when it is the best one at `ORPHAN_THRESHOLD`);
+  its evidence is the
   matched keyword terms plus one `model` entry naming the probability and the n-grams that
   pushed hardest, e.g. ``learned 0.71: 레이더, 경보``.
 So the model can only confirm a theme the text already points at, and never decides relevance.
@@ -32,9 +34,12 @@ from typing import Any
 
 from jkwatch.ingest.tagging.schema import TaxonomyError
 
-__all__ = ["FORMAT", "LearnedModel", "features", "load_model", "model_text"]
+__all__ = ["FORMAT", "ORPHAN_THRESHOLD", "LearnedModel", "features", "load_model", "model_text"]
 
 FORMAT = "jkwatch-theme-model/1"
+# A relevant item the keywords left without any theme takes the model's best theme (one with
+# keyword evidence) from this probability on, below the usual threshold.
+ORPHAN_THRESHOLD = 0.4
 _NGRAMS = (2, 3, 4)
 _TOP_FEATURES = 3
 

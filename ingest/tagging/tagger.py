@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jkwatch.ingest.tagging.learned import model_text
+from jkwatch.ingest.tagging.learned import ORPHAN_THRESHOLD, model_text
 from jkwatch.ingest.tagging.matcher import Matcher, term_keys
 from jkwatch.ingest.tagging.results import (
     Evidence,
@@ -168,7 +168,8 @@ class Tagger:
         assigned = result.theme_ids
         theme_ids = self._theme_ids
         candidates = [
-            slot for slot, value in enumerate(raw[: len(theme_ids)])
+            slot
+            for slot, value in enumerate(raw[: len(theme_ids)])
             if value > 0 and theme_ids[slot] not in assigned
         ]
         if not candidates:
@@ -176,10 +177,20 @@ class Tagger:
         summary = texts[1] if len(texts) > 1 else None
         vector = model.vector(model_text(texts[0] or "", summary or ""))
         added = []
+        # A relevant item with no theme at all is the case the guide says should not happen:
+        # there the model's best guess among the themes with evidence needs less to be taken.
+        orphan = not assigned
+        best = (
+            max((model.probability(theme_ids[slot], vector), slot) for slot in candidates)
+            if orphan
+            else (0.0, -1)
+        )
         for slot in candidates:
             theme_id = theme_ids[slot]
             probability = model.probability(theme_id, vector)
-            if probability >= model.threshold:
+            if probability >= model.threshold or (
+                slot == best[1] and probability >= ORPHAN_THRESHOLD
+            ):
                 note = Evidence(
                     f"learned {probability:.2f}: " + ", ".join(model.strongest(theme_id, vector)),
                     "model",
