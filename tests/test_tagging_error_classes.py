@@ -20,14 +20,24 @@ def tagger() -> Tagger:
 
 # -- US-only and other third-party defence news: no Japan/Korea/North Korea link ---------------
 US_ONLY = [
-    ("en", "Pentagon folds two acquisition agencies into one in sweeping reorganisation",
-     "The defense secretary said the merger would get weapons to troops faster."),
+    (
+        "en",
+        "Pentagon folds two acquisition agencies into one in sweeping reorganisation",
+        "The defense secretary said the merger would get weapons to troops faster.",
+    ),
     ("en", "US Army fires upgraded Precision Strike Missile in New Mexico test", ""),
-    ("en", "US sends more Patriot batteries and a THAAD unit to the Middle East",
-     "Officials said the deployment would shield American bases from Iranian missile and drone "
-     "attacks."),
+    (
+        "en",
+        "US sends more Patriot batteries and a THAAD unit to the Middle East",
+        "Officials said the deployment would shield American bases from Iranian missile and drone "
+        "attacks.",
+    ),
     ("ko", "[속보] 美 국방부, 조직 대개편 발표…차관급 3명 교체", ""),
-    ("ko", "美 해군, 중동에 항공모함 1척 추가 배치", "미 국방부는 이란의 위협에 대응하기 위한 조치라고 밝혔다."),
+    (
+        "ko",
+        "美 해군, 중동에 항공모함 1척 추가 배치",
+        "미 국방부는 이란의 위협에 대응하기 위한 조치라고 밝혔다.",
+    ),
     ("ja", "米国防総省、極超音速ミサイルの発射試験に成功と発表", ""),
     ("ja", "米国防長官、欧州の同盟国に国防費の大幅増額を要求", ""),
 ]
@@ -53,10 +63,18 @@ def test_the_same_news_with_a_stated_korea_link_is_relevant(tagger: Tagger) -> N
 
 # -- Japan–Korea news that is not about security ----------------------------------------------
 NOT_SECURITY = [
-    ("ko", "한일 젊은 외교관들, 수교 60주년 맞아 서울서 교류 행사", "양국 외교부 소속 20~30대 외교관 30여 명이 참석했다."),
+    (
+        "ko",
+        "한일 젊은 외교관들, 수교 60주년 맞아 서울서 교류 행사",
+        "양국 외교부 소속 20~30대 외교관 30여 명이 참석했다.",
+    ),
     ("ja", "日本製鉄と韓国ポスコ、豪州の鉱山開発で提携", ""),
     ("en", "Japan, South Korea agree on common romanisation of names in official documents", ""),
-    ("ja", "韓国の若手外交官が訪日　国交正常化60年で交流", "外務省によりますと、一行は東京と京都を訪れる予定です。"),
+    (
+        "ja",
+        "韓国の若手外交官が訪日　国交正常化60年で交流",
+        "外務省によりますと、一行は東京と京都を訪れる予定です。",
+    ),
     ("ko", "한일 철강업계, 탄소중립 공동 연구 협약 체결", ""),
     ("ko", "韓日 항공 노선 주 1500편 넘어…코로나 이전 수준 회복", ""),
 ]
@@ -74,15 +92,17 @@ def test_japan_korea_civil_and_business_news_is_not_relevant(
 SHORT = [
     ("en", "Trump says he'll meet Kim Jong Un 'sometime'", "inter_korean"),
     pytest.param(
-        "en", "Trump: I'd sit down with Kim again 'at the right time'", None,
+        "en",
+        "Trump: I'd sit down with Kim again 'at the right time'",
+        None,
         marks=pytest.mark.xfail(
             strict=True,
             reason="known gap: a bare 'Kim' beside Trump is not yet read as North Korea's leader",
         ),
     ),
-    ("ko", "트럼프 \"언젠가 김정은 만날 것\"", "inter_korean"),
+    ("ko", '트럼프 "언젠가 김정은 만날 것"', "inter_korean"),
     ("ja", "トランプ氏「金正恩氏とまた会いたい」", "inter_korean"),
-    ("ko", "김정은 \"中과 한반도 문제 긴밀히 조율\"", "china_pressure"),
+    ("ko", '김정은 "中과 한반도 문제 긴밀히 조율"', "china_pressure"),
     ("ja", "金正恩氏、中国と半島情勢で緊密連携を確認", "china_pressure"),
     ("ko", "北, 동해상으로 탄도미사일 발사", "nk_weapons"),
     ("ja", "北朝鮮が弾道ミサイル　EEZ外に落下か", "nk_weapons"),
@@ -102,16 +122,31 @@ def test_short_headlines_carrying_the_subject_in_one_name(
 
 # -- Secondary themes: every theme the item is about ------------------------------------------
 SECONDARY = [
-    ("en", "Japan, US, South Korea switch on trilateral radar link to track North Korean missiles",
-     {"nk_weapons", "missile_defense", "us_alliance"}),
-    ("ja", "日米韓、北朝鮮ミサイルの警戒データ即時共有を本格運用",
-     {"nk_weapons", "missile_defense", "us_alliance", "jk_cooperation"}),
-    ("ko", "한미일, 北 미사일 경보정보 실시간 공유 본격 가동",
-     {"nk_weapons", "missile_defense", "us_alliance", "jk_cooperation"}),
-    ("en", "Japan's new defence strategy names China as its greatest strategic challenge",
-     {"defense_buildup", "china_pressure"}),
-    ("en", "Japan, Philippines sign defence pact with China in mind",
-     {"collective_security", "china_pressure"}),
+    (
+        "en",
+        "Japan, US, South Korea switch on trilateral radar link to track North Korean missiles",
+        {"nk_weapons", "missile_defense", "us_alliance"},
+    ),
+    (
+        "ja",
+        "日米韓、北朝鮮ミサイルの警戒データ即時共有を本格運用",
+        {"nk_weapons", "missile_defense", "us_alliance", "jk_cooperation"},
+    ),
+    (
+        "ko",
+        "한미일, 北 미사일 경보정보 실시간 공유 본격 가동",
+        {"nk_weapons", "missile_defense", "us_alliance", "jk_cooperation"},
+    ),
+    (
+        "en",
+        "Japan's new defence strategy names China as its greatest strategic challenge",
+        {"defense_buildup", "china_pressure"},
+    ),
+    (
+        "en",
+        "Japan, Philippines sign defence pact with China in mind",
+        {"collective_security", "china_pressure"},
+    ),
 ]
 
 

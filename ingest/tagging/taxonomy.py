@@ -99,7 +99,7 @@ def _learned(
     """The `[learned]` section: `model` (a path, relative to the taxonomy file) and an optional
     `threshold` that overrides the one stored at training."""
     if not isinstance(table, dict) or not isinstance(table.get("model"), str):
-        raise TaxonomyError(f"{source}: learned: needs model = \"path/to/model.json.gz\"")
+        raise TaxonomyError(f'{source}: learned: needs model = "path/to/model.json.gz"')
     unknown = sorted(set(table) - {"model", "threshold"})
     if unknown:
         raise TaxonomyError(f"{source}: learned: unknown field '{unknown[0]}'")
