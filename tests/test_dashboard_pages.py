@@ -185,6 +185,9 @@ def test_theme_detail_shows_volume_sources_and_terms(app):
     assert _metric(at, "Jk Cooperation") == f"{expected:,}"
     terms = at.dataframe[0].value
     assert terms.iloc[0]["term"] == "missile" and terms.iloc[0]["items"] == expected
+    guide = [e for e in at.expander if "Labelling guide" in e.label]
+    assert guide, "the theme's entry of the labelling guide is one click away"
+    assert any("Covers:" in m.value for m in guide[0].markdown)
 
 
 def test_sources_page_shows_the_failing_feed_and_output(app):

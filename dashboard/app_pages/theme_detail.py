@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from jkwatch.dashboard import charts, data, view
+from jkwatch.dashboard import charts, data, guide, view
 
 st.title("Theme detail")
 url = data.database_url()
@@ -31,6 +31,14 @@ detail = data.theme_detail(
 )
 if detail.theme is not None:
     st.text(detail.theme.description or "No description.")
+section = guide.theme_section(theme_id)
+if section:
+    with st.expander("Labelling guide: what this theme covers and does not"):
+        st.markdown(section)
+        st.caption(
+            "From the labelling guide (docs/themes.md). Tag every theme an item is about, not one "
+            "that is only backdrop; correct a tag with `jkwatch label`."
+        )
 unit = current.unit
 
 volume = pd.DataFrame(
