@@ -19,8 +19,10 @@ matches (`_root_friendly`): a miss then costs a few comparisons, not hundreds.
 
 Matching rules. English keys are padded (" missile ") and scanned against padded, punctuation-free
 text (see `text.normalize`), so they only match whole words; plural and -ed/-ing forms are
-generated at build time. Japanese and Korean keys are bare substrings (particles attach to nouns)
-and only apply to text in their language. English keys apply to every text (THAAD, GSOMIA in CJK
+generated at build time. Japanese and Korean keys are bare (particles attach to nouns) and only
+apply to text in their language; a match counts only where it is a word or a run of words
+(`segment`): one with a space at both ends is (nearly all), and only a field holding another is
+analysed, then counted by positions without the matches that fall inside a word (`_count_words`). English keys apply to every text (THAAD, GSOMIA in CJK
 copy), except that a term listed in both English and the text's language is matched by the latter
 only, so it is not counted twice. An `exclude` phrase masks the matches it overlaps ("security
 guard" hides "security"); a theme's own exclusions only mask that theme's terms. Texts containing
@@ -334,13 +336,13 @@ class Matcher:
         None when every match is a word (or run of words) of the field and counts stand.
 
         Matches with a space (a word edge of the normalised text) at both ends need no
-        analyser (`text` is padded, so `start - 2` is at worst the last character, a space); only when one does not is the field analysed (`segment.word_edges`), and only
-        if the analysis rejects a match are the counts rebuilt from positions (the exclusion
+        analyser (`text` is padded, so `start - 2` is at worst the last character, a space);
+        for any other, the words around it are analysed (`segment.word_edges`), and only if
+        the analysis rejects a match are the counts rebuilt from positions (the exclusion
         path). Exclusion phrases still mask as substrings.
         """
-        rows, bare = self._key_rows[li], self._bare
+        rows, bare, lang = self._key_rows[li], self._bare, LANGS[li]
         found = list(self._positional[li](text))
-        edges = None
         rejected: set[tuple[int, int]] = set()
         for end, key in found:
             if not bare[key]:
@@ -350,10 +352,15 @@ class Matcher:
             # 日 in "5 日朝" is the day counter of "5日朝" (the morning of the 5th).
             if text[start - 1] == " " and text[stop] == " " and not text[start - 2].isdigit():
                 continue
-            if edges is None:
-                edges = word_edges(LANGS[li], text)
-            starts, ends = edges
-            if start not in starts or stop not in ends:
+            # Analyse the words around the match, one more on each side for context: analysis
+            # costs by the character (Kiwi: about 5 us each), and short windows recur, so the
+            # cache in `segment` serves most of them.
+            left = text.rfind(" ", 0, text.rfind(" ", 0, start))
+            right = text.find(" ", text.find(" ", stop) + 1)
+            left = max(left, 0)
+            right = len(text) if right < 0 else right + 1
+            starts, ends = word_edges(lang, text[left:right])
+            if start - left not in starts or stop - left not in ends:
                 rejected.add((end, key))
         if not rejected:
             return None
