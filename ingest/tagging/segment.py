@@ -26,7 +26,9 @@ Analysers, each loaded lazily once per process (kiwi takes about 2 s and 100 MB)
   segmentation this rule wants (sudachi's default mode C keeps 防衛費 whole, which would hide
   防衛). Install size is similar (unidic-lite 250 MB, sudachidict-core 195 MB).
 
-Recently analysed fields are cached: syndicated copy repeats titles and summaries verbatim.
+The matcher passes the words around a questionable match (one more on each side for context),
+not the whole field: analysis costs by the character, and short windows recur ("북한이 동해상으로
+탄도미사일을"), so the cache of recent windows below serves most calls.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ _analysers: dict[str, Callable[[str], Edges]] = {}
 
 
 def word_edges(lang: str, text: str) -> Edges:
-    """Where a term may start and end in `text` (normalised Japanese or Korean copy)."""
+    """Where a term may start and end in `text` (normalised Japanese or Korean copy, a field
+    or the words around a match), as offsets into `text`."""
     return _cached(lang, text)
 
 
