@@ -19,8 +19,10 @@ matches (`_root_friendly`): a miss then costs a few comparisons, not hundreds.
 
 Matching rules. English keys are padded (" missile ") and scanned against padded, punctuation-free
 text (see `text.normalize`), so they only match whole words; plural and -ed/-ing forms are
-generated at build time. Japanese and Korean keys are bare substrings (particles attach to nouns)
-and only apply to text in their language. English keys apply to every text (THAAD, GSOMIA in CJK
+generated at build time. Japanese and Korean keys are bare (particles attach to nouns) and only
+apply to text in their language; a match counts only where it is a word or a run of words
+(`segment`): one with a space at both ends is (nearly all), and only a field holding another is
+analysed, then counted by positions without the matches that fall inside a word (`_count_words`). English keys apply to every text (THAAD, GSOMIA in CJK
 copy), except that a term listed in both English and the text's language is matched by the latter
 only, so it is not counted twice. An `exclude` phrase masks the matches it overlaps ("security
 guard" hides "security"); a theme's own exclusions only mask that theme's terms. Texts containing
@@ -33,13 +35,14 @@ the theme only when every anchor slot of the theme matched.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
 import ahocorasick
 
 from jkwatch.ingest.tagging.schema import LANGS, Taxonomy, Term
+from jkwatch.ingest.tagging.segment import word_edges
 from jkwatch.ingest.tagging.text import english_variants, normalize, strip_cjk_spaces
 
 try:  # the C helper behind Counter.update: counts an iterable into a dict without Python code
@@ -178,6 +181,7 @@ class Matcher:
         self._key_ids = tuple(tuple(ids) for ids in key_ids)
         self._key_masks = tuple(tuple(m) for m in key_masks)
         self._spans = tuple(spans)
+        self._bare = tuple(not key.startswith(" ") for key in ordered)  # Japanese/Korean keys
         self._positional = tuple(automaton.iter for automaton in automata)
         # Per language and key: (start offset, stop offset, entry ids, masked slots) in one row,
         # so the masked path looks a match up once.
@@ -257,6 +261,10 @@ class Matcher:
             counts: dict[int, int] = {}
             if text is not None:
                 _count_elements(counts, map(_second, scan(text)))
+                if counts and li:
+                    words = self._count_words(li, text)
+                    if words is not None:
+                        counts = words
                 if counts and max(counts) >= n:
                     special = True
             out.append(counts)
@@ -290,6 +298,11 @@ class Matcher:
             counts: dict[int, int] = {}
             if text is not None:
                 _count_elements(counts, map(_second, scan(text)))
+                if counts and li:
+                    words = self._count_words(li, text)
+                    if words is not None:
+                        out.append(words)
+                        continue
                 if not exact_only.isdisjoint(counts):
                     counts = self._expand(li, text, counts)
             out.append(counts)
@@ -318,15 +331,59 @@ class Matcher:
                 counts[eid] = counts.get(eid, 0) + hits
         return counts
 
-    def _count_masked(self, li: int, text: str) -> dict[int, int]:
-        """The slow path, only for texts containing an exclusion phrase: compare positions."""
+    def _count_words(self, li: int, text: str) -> dict[int, int] | None:
+        """Entry counts for a Japanese or Korean field where a term matched inside a word, or
+        None when every match is a word (or run of words) of the field and counts stand.
+
+        Matches with a space (a word edge of the normalised text) at both ends need no
+        analyser (`text` is padded, so `start - 2` is at worst the last character, a space);
+        for any other, the words around it are analysed (`segment.word_edges`), and only if
+        the analysis rejects a match are the counts rebuilt from positions (the exclusion
+        path). Exclusion phrases still mask as substrings.
+        """
+        rows, bare, lang = self._key_rows[li], self._bare, LANGS[li]
+        found = list(self._positional[li](text))
+        rejected: set[tuple[int, int]] = set()
+        for end, key in found:
+            if not bare[key]:
+                continue
+            start, stop = end - rows[key][0], end + 1  # the match is text[start:stop]
+            # A space is a word edge, unless `normalize` put it between a number and CJK:
+            # 日 in "5 日朝" is the day counter of "5日朝" (the morning of the 5th).
+            if text[start - 1] == " " and text[stop] == " " and not text[start - 2].isdigit():
+                continue
+            # Analyse the words around the match, one more on each side for context: analysis
+            # costs by the character (Kiwi: about 5 us each), and short windows recur, so the
+            # cache in `segment` serves most of them.
+            left = text.rfind(" ", 0, text.rfind(" ", 0, start))
+            right = text.find(" ", text.find(" ", stop) + 1)
+            left = max(left, 0)
+            right = len(text) if right < 0 else right + 1
+            starts, ends = word_edges(lang, text[left:right])
+            if start - left not in starts or stop - left not in ends:
+                rejected.add((end, key))
+        if not rejected:
+            return None
+        return self._count_masked(li, text, found, rejected)
+
+    def _count_masked(
+        self,
+        li: int,
+        text: str,
+        found: Iterable[tuple[int, int]] | None = None,
+        rejected: Container[tuple[int, int]] = (),
+    ) -> dict[int, int]:
+        """The slow path, for texts containing an exclusion phrase or a term that matched
+        inside a word: compare positions. `found` are the field's (end, key) matches (scanned
+        here if not given); `rejected` ones count for nothing but still mask what they overlap.
+        """
         rows = self._key_rows[li]
         located = []
         masks = []
-        for end, key in self._positional[li](text):
+        for end, key in self._positional[li](text) if found is None else found:
             back, front, ids, slots = rows[key]
             start, stop = end - back, end - front
-            if ids:
+            if ids and (end, key) not in rejected:
                 located.append((start, stop, ids))
             for slot in slots:
                 masks.append((start, stop, slot))

@@ -5,8 +5,8 @@ by construction: NFKC folds full-/half-width forms (ＧＳＯＭＩＡ, ｶﾀ�
 and every run of punctuation, symbols or whitespace becomes one space. The result is padded with a
 space on each side, which lets English terms be stored as " term " keys: the automaton then only
 reports English matches on word boundaries ("NATO" never fires inside "Donato"), with no per-match
-boundary check. Japanese and Korean terms are stored unpadded and match as substrings, because
-particles attach to nouns (北朝鮮が, 북한이).
+boundary check. Japanese and Korean terms are stored unpadded, because particles attach to nouns
+(北朝鮮が, 북한이); the matcher checks their word edges with an analyser (see `segment`).
 
 Normalisation is a large share of tagging time, so it is two passes at most: pure ASCII goes
 through one `bytes.translate` and `split`; other text gets NFKC only when a quick check says it is

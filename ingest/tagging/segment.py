@@ -1,0 +1,119 @@
+"""Word edges of Japanese and Korean text, from real morphological analysers.
+
+A Japanese or Korean taxonomy term counts only where it is a word (or a run of whole words) of
+the field, not any run of characters: 일제 inside the adverb 일제히 ("all at once") is not
+imperial Japan, 팬 inside 팬데믹 is not a fan, 日朝 in "5日朝" (the morning of the 5th) is not
+Japan-North Korea. `word_edges(lang, text)` returns where a term may start and where it may end
+in `text`; the matcher asks only for fields where the answer can change (a CJK match whose ends
+are not at a space), so English copy and most fields never reach this module.
+
+Edges. A match may span several tokens (日米韓 is 日米|韓, 북한이 is 북한|이 and keeps 북한), so
+every token end is an end, and every token start is a start, except tokens that cannot begin a
+word: in Korean suffixes, particles, endings and predicate stems (XS*, J*, E*, V*), which
+rejects 배우 (actor) in the verb 배우고 (learning); in Japanese particles, auxiliaries and
+counters (助詞, 助動詞, 接尾辞 of the 助数詞 kind), which rejects 日朝 where 日 is the day counter
+of "5日朝". Other Japanese suffixes may start a term: UniDic tags 海 in 中国海警局 as one, and
+海警 must still count there. Kiwi keeps a run of hanja as one SH token (北美, 韓美日); Korean
+headlines use each hanja as a word of its own (北·美·日·中), so every character edge inside an
+SH token counts.
+
+Analysers, each loaded lazily once per process (kiwi takes about 2 s and 100 MB):
+- Korean: kiwipiepy (Kiwi, with its model package from PyPI).
+- Japanese: fugashi with unidic-lite (MeCab and UniDic short units). Measured against sudachipy
+  0.7 + sudachidict-core in split mode A, which segments every homograph test the same way:
+  fugashi takes about half the time per field (12 us against 26 us for a 60-character
+  sentence), loads in milliseconds (sudachi: 40 ms), and its short units are the fine
+  segmentation this rule wants (sudachi's default mode C keeps 防衛費 whole, which would hide
+  防衛). Install size is similar (unidic-lite 250 MB, sudachidict-core 195 MB).
+
+The matcher passes the words around a questionable match (one more on each side for context),
+not the whole field: analysis costs by the character, and short windows recur ("북한이 동해상으로
+탄도미사일을"), so the cache of recent windows below serves most calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+__all__ = ["Edges", "word_edges"]
+
+# (starts, ends): character offsets where a term may start and where it may end.
+Edges = tuple[frozenset[int], frozenset[int]]
+
+_KO_NO_START = ("XS", "J", "E", "V")  # suffixes, particles, endings, predicate stems
+_JA_NO_START = frozenset({"助詞", "助動詞"})
+_JA_COUNTER = ("接尾辞", "助数詞")  # (pos1, pos3) of a counter suffix: 日 in 5日, 人 in 3人
+
+_analysers: dict[str, Callable[[str], Edges]] = {}
+
+
+def word_edges(lang: str, text: str) -> Edges:
+    """Where a term may start and end in `text` (normalised Japanese or Korean copy, a field
+    or the words around a match), as offsets into `text`."""
+    return _cached(lang, text)
+
+
+@lru_cache(maxsize=8192)
+def _cached(lang: str, text: str) -> Edges:
+    analyse = _analysers.get(lang)
+    if analyse is None:
+        analyse = _analysers[lang] = _load(lang)
+    return analyse(text)
+
+
+def _load(lang: str) -> Callable[[str], Edges]:
+    if lang == "ko":
+        return _korean()
+    if lang == "ja":
+        return _japanese()
+    raise ValueError(f"no word analyser for language {lang!r}")
+
+
+def _korean() -> Callable[[str], Edges]:
+    from kiwipiepy import Kiwi
+
+    kiwi = Kiwi()
+
+    def edges(text: str) -> Edges:
+        starts: set[int] = set()
+        ends: set[int] = set()
+        for token in kiwi.tokenize(text):
+            start, stop, tag = token.start, token.start + token.len, token.tag
+            ends.add(stop)
+            if tag == "SH":  # a run of hanja: each character is a headline word (北美, 韓美日)
+                starts.update(range(start, stop))
+                ends.update(range(start + 1, stop))
+            elif not tag.startswith(_KO_NO_START):
+                starts.add(start)
+        return frozenset(starts), frozenset(ends)
+
+    return edges
+
+
+def _japanese() -> Callable[[str], Edges]:
+    import fugashi
+
+    tagger: Any = fugashi.Tagger()
+
+    def edges(text: str) -> Edges:
+        starts: set[int] = set()
+        ends: set[int] = set()
+        position = 0
+        for word in tagger(text):
+            surface = word.surface
+            # MeCab drops the spaces between tokens; find each surface from where the last
+            # one ended, so offsets stay right whatever it skipped.
+            found = text.find(surface, position)
+            if found < 0 or not surface:
+                continue
+            position = found + len(surface)
+            ends.add(position)
+            feature = word.feature
+            pos1 = feature.pos1
+            if pos1 not in _JA_NO_START and (pos1, feature.pos3) != _JA_COUNTER:
+                starts.add(found)
+        return frozenset(starts), frozenset(ends)
+
+    return edges
