@@ -168,3 +168,25 @@ def test_english_theme_evidence_alone_does_not_make_an_actor(tagger: Tagger) -> 
     english = tagger.tag("Army fields new Patriot interceptors and upgraded radar", lang="en")
     assert korean.relevant
     assert not english.relevant
+
+
+# -- A homograph that is a whole word in both senses: 일제 ("all at once" / imperial Japan) -----
+@pytest.mark.parametrize(
+    "title",
+    [
+        "구청, 불법 주정차 일제 단속",
+        "[속보] 경찰, 전국 음주운전 일제 점검 돌입",
+        "교육청, 관내 학교 석면 일제 조사",
+    ],
+)
+def test_iljje_meaning_all_at_once_is_no_history_dispute(tagger: Tagger, title: str) -> None:
+    result = tagger.tag(title, lang="ko")
+    assert not result.relevant
+    assert "history_disputes" not in result.theme_ids  # not even among the stored themes
+
+
+def test_iljje_in_a_historical_phrase_still_counts(tagger: Tagger) -> None:
+    result = tagger.tag("일제 강점기 강제동원 피해자 유족, 日 기업 상대 추가 소송", lang="ko")
+    assert result.relevant and "history_disputes" in result.theme_ids
+    evidence = {e.term for t in result.themes for e in t.evidence}
+    assert "일제 강점기" in evidence
