@@ -1,10 +1,10 @@
 """Regression floors on the labelled sets, and the evaluation arithmetic itself.
 
 The floors pin the quality the tagger reaches today (see `jkwatch eval`); a taxonomy or matcher
-change that drops below them fails here. Two sets are tuned on (dev, dev2: two writers' phrasing);
-the holdout and blind sets are only measured (the blind one was written without sight of the
-taxonomy) and must meet the issue's targets: relevance F1 >= 0.95, theme micro-F1 >= 0.85 and
-every theme's F1 >= 0.7. See tests/data/README.md.
+change that drops below them fails here. Three sets are tuned on (dev, dev2, dev3: three writers'
+phrasing; dev3 also trains the learned layer); the holdout and the two blind sets are only measured
+(the blind ones were written without sight of the taxonomy) and must meet the issue's targets:
+relevance F1 >= 0.95, theme micro-F1 >= 0.85 and every theme's F1 >= 0.7. See tests/data/README.md.
 """
 
 from __future__ import annotations
@@ -27,15 +27,18 @@ DATA = Path(__file__).resolve().parent / "data"
 TARGET_RELEVANCE_F1 = 0.95
 TARGET_MICRO_F1 = 0.85
 TARGET_THEME_F1 = 0.7
-# (relevance F1, theme micro-F1) floors: a little below today's measurements, which are
-# dev 1.000/0.968, dev2 0.994/0.899, holdout 0.987/0.869, blind 0.988/0.902.
+# (relevance F1, theme micro-F1) floors: a little below today's measurements (keywords, word
+# matching and the learned layer), which are dev 1.000/0.976, dev2 0.994/0.938, dev3 1.000/0.941,
+# holdout 0.987/0.880, blind 0.988/0.908, blind2 0.964/0.903 (bench/results/issue14/quality.txt).
 FLOORS = {
     "eval_dev.jsonl": (0.99, 0.96),
-    "eval_dev2.jsonl": (0.98, 0.88),
-    "eval_holdout.jsonl": (0.97, 0.85),
-    "eval_blind.jsonl": (0.97, 0.87),
+    "eval_dev2.jsonl": (0.98, 0.92),
+    "eval_dev3.jsonl": (0.99, 0.92),
+    "eval_holdout.jsonl": (0.97, 0.86),
+    "eval_blind.jsonl": (0.97, 0.89),
+    "eval_blind2.jsonl": (0.95, 0.88),
 }
-UNSEEN = ("eval_holdout.jsonl", "eval_blind.jsonl")
+UNSEEN = ("eval_holdout.jsonl", "eval_blind.jsonl", "eval_blind2.jsonl")
 
 
 def report_for(name: str) -> EvalReport:
