@@ -15,7 +15,13 @@ from click.testing import CliRunner
 from jkwatch.cli.main import cli
 from jkwatch.ingest.tagging import Tagger, TaxonomyError, load_taxonomy
 from jkwatch.ingest.tagging.evaluation import evaluate, parse_labelled
-from jkwatch.ingest.tagging.learned import LearnedModel, ThemeWeights, features, parse_model
+from jkwatch.ingest.tagging.learned import (
+    LearnedModel,
+    ThemeWeights,
+    document_features,
+    features,
+    parse_model,
+)
 from jkwatch.ingest.tagging.training import item_text, train_model
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -44,7 +50,7 @@ def test_inference_reproduces_scikit_learn(trained: LearnedModel) -> None:
     linear = pytest.importorskip("sklearn.linear_model")
     items = labelled("eval_dev.jsonl")
     vectorizer = sklearn_text.TfidfVectorizer(
-        analyzer=features, min_df=2, sublinear_tf=True, lowercase=False
+        analyzer=document_features, min_df=2, sublinear_tf=True, lowercase=False
     )
     matrix = vectorizer.fit_transform([item_text(item) for item in items])
     labels = [item.relevant and "nk_weapons" in item.themes for item in items]

@@ -34,20 +34,39 @@ from typing import Any
 
 from jkwatch.ingest.tagging.schema import TaxonomyError
 
-__all__ = ["FORMAT", "ORPHAN_THRESHOLD", "LearnedModel", "features", "load_model", "model_text"]
+__all__ = [
+    "FORMAT",
+    "ORPHAN_THRESHOLD",
+    "LearnedModel",
+    "document_features",
+    "features",
+    "load_model",
+    "model_text",
+]
 
 FORMAT = "jkwatch-theme-model/1"
 # A relevant item the keywords left without any theme takes the model's best theme (one with
 # keyword evidence) from this probability on, below the usual threshold.
 ORPHAN_THRESHOLD = 0.4
-_NGRAMS = (2, 3, 4)
 _TOP_FEATURES = 3
 
 
 def model_text(title: str, summary: str) -> str:
-    """What the model reads: the normalised title twice (headlines carry the subject) and the
-    summary. Bodies are left out: the model was trained on headline and lede."""
-    return f"{title} {title} {summary}" if summary else f"{title} {title}"
+    """A labelled item as the model's training document: normalised title and summary on two
+    lines (normalised text has no newline). See `document_features` for what is read."""
+    return f"{title}\n{summary}"
+
+
+def document_features(document: str) -> list[str]:
+    """What the model reads of a `model_text` document: the title's n-grams twice (headlines
+    carry the subject), then the summary's. Bodies are left out: the model was trained on
+    headline and lede. The title is cut into n-grams once and its list doubled."""
+    title, _, summary = document.partition("\n")
+    grams = features(title)
+    grams += grams
+    if summary:
+        grams += features(summary)
+    return grams
 
 
 def features(text: str) -> list[str]:
@@ -58,7 +77,7 @@ def features(text: str) -> list[str]:
     for word in text.split():
         padded = f" {word} "
         size = len(padded)
-        for n in _NGRAMS:
+        for n in (2, 3, 4):
             if n > size:
                 break
             for start in range(size - n + 1):
@@ -81,15 +100,23 @@ class LearnedModel:
     themes: Mapping[str, ThemeWeights]
     trained_on: tuple[str, ...] = ()
 
-    def vector(self, text: str) -> dict[str, float]:
-        """The l2-normalised tf-idf vector of a normalised text (only known n-grams)."""
-        idf = self.idf
-        counts = Counter(gram for gram in features(text) if gram in idf)
-        vector = {gram: (1.0 + math.log(count)) * idf[gram] for gram, count in counts.items()}
-        norm = math.sqrt(sum(value * value for value in vector.values()))
-        if norm:
+    def vector(self, document: str) -> dict[str, float]:
+        """The l2-normalised tf-idf vector of a `model_text` document (only known n-grams)."""
+        get = self.idf.get
+        vector = {}
+        squares = 0.0
+        for gram, count in Counter(
+            document_features(document)
+        ).items():  # counted in C, then each once
+            idf = get(gram)
+            if idf is not None:
+                value = idf if count == 1 else (1.0 + math.log(count)) * idf
+                vector[gram] = value
+                squares += value * value
+        if squares:
+            scale = 1.0 / math.sqrt(squares)
             for gram in vector:
-                vector[gram] /= norm
+                vector[gram] *= scale
         return vector
 
     def probability(self, theme_id: str, vector: Mapping[str, float]) -> float:

@@ -69,7 +69,6 @@ class TagResult:
         }
 
 
-
 # Fast builders for the two values the tagger creates for nearly every item. The generated
 # __init__ of a frozen dataclass sets each field through object.__setattr__; writing the slots
 # through their descriptors gives the same object (fields, equality, hash, repr) in about half

@@ -12,7 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from jkwatch.ingest.tagging.evaluation import LabelledItem
-from jkwatch.ingest.tagging.learned import LearnedModel, ThemeWeights, features, model_text
+from jkwatch.ingest.tagging.learned import (
+    LearnedModel,
+    ThemeWeights,
+    document_features,
+    model_text,
+)
 from jkwatch.ingest.tagging.schema import TaggingError
 from jkwatch.ingest.tagging.text import normalize
 
@@ -47,7 +52,7 @@ def train_model(
     if len(items) < 20:
         raise TaggingError(f"need at least 20 labelled items to train, got {len(items)}")
     vectorizer = TfidfVectorizer(
-        analyzer=features, min_df=min_df, sublinear_tf=True, lowercase=False
+        analyzer=document_features, min_df=min_df, sublinear_tf=True, lowercase=False
     )
     matrix = vectorizer.fit_transform([item_text(item) for item in items])
     vocabulary = vectorizer.get_feature_names_out()
