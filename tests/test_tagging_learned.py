@@ -58,20 +58,28 @@ def test_inference_reproduces_scikit_learn(trained: LearnedModel) -> None:
     fitted.fit(matrix, labels)
     unseen = labelled("eval_holdout.jsonl")[:40]
     expected = fitted.predict_proba(vectorizer.transform([item_text(i) for i in unseen]))[:, 1]
+    compiled = trained.compile(["nk_weapons", "ukraine_war"])
     for item, want in zip(unseen, expected, strict=True):
-        got = trained.probability("nk_weapons", trained.vector(item_text(item)))
+        got = compiled.read(item_text(item)).probabilities[0]
         assert got == pytest.approx(want, abs=1e-6), item.id
 
 
 def test_stored_form_round_trips(trained: LearnedModel) -> None:
     stored = json.loads(json.dumps(trained.to_json()))
-    again = parse_model(stored, "model.json", trained.themes)
+    theme_ids = sorted(trained.themes)
+    before = trained.compile(theme_ids)
+    after = parse_model(stored, "model.json", trained.themes).compile(theme_ids)
     for item in labelled("eval_holdout.jsonl")[:25]:
-        vector, vector2 = trained.vector(item_text(item)), again.vector(item_text(item))
-        for theme_id in trained.themes:
-            assert again.probability(theme_id, vector2) == pytest.approx(
-                trained.probability(theme_id, vector), abs=1e-5
-            )
+        got = after.read(item_text(item)).probabilities
+        want = before.read(item_text(item)).probabilities
+        assert got == pytest.approx(want, abs=1e-5)
+
+
+def test_a_theme_without_a_model_scores_zero(trained: LearnedModel) -> None:
+    compiled = trained.compile(["nk_weapons", "not_trained"])
+    reading = compiled.read(item_text(labelled("eval_holdout.jsonl")[0]))
+    assert reading.probabilities[1] == 0.0
+    assert compiled.read("").probabilities[0] > 0  # no known n-gram: the intercept alone
 
 
 def test_a_theme_the_taxonomy_dropped_is_ignored(trained: LearnedModel) -> None:

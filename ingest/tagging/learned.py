@@ -27,10 +27,12 @@ import gzip
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from jkwatch.ingest.tagging.schema import TaxonomyError
 
@@ -100,46 +102,9 @@ class LearnedModel:
     themes: Mapping[str, ThemeWeights]
     trained_on: tuple[str, ...] = ()
 
-    def vector(self, document: str) -> dict[str, float]:
-        """The l2-normalised tf-idf vector of a `model_text` document (only known n-grams)."""
-        get = self.idf.get
-        vector = {}
-        squares = 0.0
-        for gram, count in Counter(
-            document_features(document)
-        ).items():  # counted in C, then each once
-            idf = get(gram)
-            if idf is not None:
-                value = idf if count == 1 else (1.0 + math.log(count)) * idf
-                vector[gram] = value
-                squares += value * value
-        if squares:
-            scale = 1.0 / math.sqrt(squares)
-            for gram in vector:
-                vector[gram] *= scale
-        return vector
-
-    def probability(self, theme_id: str, vector: Mapping[str, float]) -> float:
-        """P(theme | text) for a vector from `vector`; 0 for a theme the model does not know."""
-        theme = self.themes.get(theme_id)
-        if theme is None:
-            return 0.0
-        weights = theme.weights
-        z = theme.intercept
-        for gram, value in vector.items():
-            weight = weights.get(gram)
-            if weight is not None:
-                z += weight * value
-        return 1.0 / (1.0 + math.exp(-z)) if z > -500 else 0.0
-
-    def strongest(self, theme_id: str, vector: Mapping[str, float]) -> list[str]:
-        """The n-grams that pushed `theme_id` up the most, for the evidence line."""
-        weights = self.themes[theme_id].weights
-        pushes = sorted(
-            ((weights.get(gram, 0.0) * value, gram) for gram, value in vector.items()),
-            reverse=True,
-        )
-        return [gram.strip() for push, gram in pushes[:_TOP_FEATURES] if push > 0]
+    def compile(self, theme_ids: Sequence[str]) -> CompiledModel:
+        """The arrays inference runs on, with one column per theme of `theme_ids`."""
+        return CompiledModel(self, theme_ids)
 
     def to_json(self) -> dict[str, Any]:
         """The stored form: one vocabulary list, and weights aligned with it per theme."""
@@ -158,6 +123,70 @@ class LearnedModel:
                 for theme_id, theme in sorted(self.themes.items())
             },
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the model made of one document: P(theme) per column, and the known n-grams' rows
+    and tf-idf values (to name the strongest n-grams of a theme it adds)."""
+
+    probabilities: np.ndarray
+    rows: np.ndarray
+    values: np.ndarray
+
+
+class CompiledModel:
+    """A `LearnedModel` as arrays: n-gram -> row, idf per row, a (rows x themes) weight matrix.
+
+    One document costs its n-grams (Python), one count (C), one dictionary lookup per distinct
+    n-gram, then a handful of numpy operations that score every theme at once. Themes the model
+    was not trained on get probability 0.
+    """
+
+    def __init__(self, model: LearnedModel, theme_ids: Sequence[str]) -> None:
+        vocabulary = sorted(model.idf)
+        self.threshold = model.threshold
+        self.theme_ids = tuple(theme_ids)
+        self._vocabulary = vocabulary
+        self._row = {gram: row for row, gram in enumerate(vocabulary)}
+        self._idf = np.array([model.idf[gram] for gram in vocabulary], dtype=np.float64)
+        self._weights = np.zeros((len(vocabulary), len(theme_ids)), dtype=np.float64)
+        self._intercepts = np.zeros(len(theme_ids), dtype=np.float64)
+        self._known = np.zeros(len(theme_ids), dtype=bool)
+        row = self._row
+        for column, theme_id in enumerate(theme_ids):
+            theme = model.themes.get(theme_id)
+            if theme is None:
+                continue
+            self._known[column] = True
+            self._intercepts[column] = theme.intercept
+            for gram, weight in theme.weights.items():
+                self._weights[row[gram], column] = weight
+
+    def read(self, document: str) -> Reading:
+        """Score a `model_text` document against every theme."""
+        get = self._row.get
+        rows = []
+        counts = []
+        for gram, count in Counter(document_features(document)).items():
+            index = get(gram)
+            if index is not None:
+                rows.append(index)
+                counts.append(count)
+        picked = np.array(rows, dtype=np.intp)
+        values = (1.0 + np.log(np.array(counts, dtype=np.float64))) * self._idf[picked]
+        norm = math.sqrt(float(values @ values))
+        if norm:
+            values /= norm
+        z = values @ self._weights[picked] + self._intercepts
+        probabilities = np.where(self._known, 1.0 / (1.0 + np.exp(-z)), 0.0)
+        return Reading(probabilities, picked, values)
+
+    def strongest(self, column: int, reading: Reading) -> list[str]:
+        """The n-grams that pushed theme `column` up the most, for the evidence line."""
+        pushes = reading.values * self._weights[reading.rows, column]
+        order = np.argsort(-pushes, kind="stable")[:_TOP_FEATURES]
+        return [self._vocabulary[reading.rows[i]].strip() for i in order if pushes[i] > 0]
 
 
 def parse_model(doc: Any, source: str, known_themes: Iterable[str]) -> LearnedModel:

@@ -116,7 +116,8 @@ class Tagger:
         )
         self._nothing = scorer.nothing
         self._theme_ids = theme_ids
-        self._learned = taxonomy.learned
+        learned = taxonomy.learned
+        self._learned = None if learned is None else learned.compile(theme_ids)
         # Language hints seen so far -> automaton index, when the hint settles it (ja, ko).
         self._hinted = _HintIndex()
 
@@ -175,29 +176,19 @@ class Tagger:
         if not candidates:
             return result
         summary = texts[1] if len(texts) > 1 else None
-        vector = model.vector(model_text(texts[0] or "", summary or ""))
+        reading = model.read(model_text(texts[0] or "", summary or ""))
+        probabilities = reading.probabilities
         added = []
         # A relevant item with no theme at all is the case the guide says should not happen:
         # there the model's best guess among the themes with evidence needs less to be taken.
-        orphan = not assigned
-        best = (
-            max((model.probability(theme_ids[slot], vector), slot) for slot in candidates)
-            if orphan
-            else (0.0, -1)
-        )
+        best = max(candidates, key=probabilities.__getitem__) if not assigned else -1
         for slot in candidates:
-            theme_id = theme_ids[slot]
-            probability = model.probability(theme_id, vector)
-            if probability >= model.threshold or (
-                slot == best[1] and probability >= ORPHAN_THRESHOLD
-            ):
-                note = Evidence(
-                    f"learned {probability:.2f}: " + ", ".join(model.strongest(theme_id, vector)),
-                    "model",
-                    1,
-                )
+            probability = float(probabilities[slot])
+            if probability >= model.threshold or (slot == best and probability >= ORPHAN_THRESHOLD):
+                strongest = ", ".join(model.strongest(slot, reading))
+                note = Evidence(f"learned {probability:.2f}: {strongest}", "model", 1)
                 evidence = self._scorer.theme_evidence(hits, slot, opened) + (note,)
-                added.append(build_theme_score(theme_id, round3(probability), evidence))
+                added.append(build_theme_score(theme_ids[slot], round3(probability), evidence))
         if not added:
             return result
         themes = sorted(result.themes + tuple(added), key=lambda theme: -theme.score)
