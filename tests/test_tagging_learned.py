@@ -196,3 +196,10 @@ def test_the_shipped_model_helps_on_the_held_out_set() -> None:
     without = evaluate(Tagger(dataclasses.replace(shipped, learned=None)), items)
     assert with_model.micro.f1 >= without.micro.f1
     assert with_model.relevance == without.relevance  # it never decides relevance
+
+
+def test_a_copied_taxonomy_without_the_model_uses_the_shipped_one(tmp_path: Path) -> None:
+    (tmp_path / "themes.toml").write_text(SHIPPED.read_text(encoding="utf-8"), encoding="utf-8")
+    copied = load_taxonomy(tmp_path / "themes.toml")
+    assert copied.learned is not None
+    assert copied.fingerprint == load_taxonomy(SHIPPED).fingerprint

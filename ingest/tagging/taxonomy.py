@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from jkwatch.config import config_file
+from jkwatch.config import config_file, shipped
 from jkwatch.ingest.tagging.learned import LearnedModel, load_model
 from jkwatch.ingest.tagging.schema import (
     ENV_VAR,
@@ -93,6 +93,15 @@ def parse_taxonomy(
     return replace(taxonomy, learned=model, fingerprint=digest.hexdigest())
 
 
+def _model_path(directory: Path, name: str) -> Path:
+    """The model beside the taxonomy file; a copy of the shipped taxonomy (in a config folder)
+    that names the shipped model without copying it uses the shipped one."""
+    path = directory / name
+    if not path.exists() and Path(name).name == name and shipped(name).exists():
+        return shipped(name)
+    return path
+
+
 def _learned(
     table: Any, source: str, directory: Path, taxonomy: Taxonomy
 ) -> tuple[LearnedModel, bytes]:
@@ -103,7 +112,7 @@ def _learned(
     unknown = sorted(set(table) - {"model", "threshold"})
     if unknown:
         raise TaxonomyError(f"{source}: learned: unknown field '{unknown[0]}'")
-    model, data = load_model(directory / table["model"], taxonomy.theme_ids)
+    model, data = load_model(_model_path(directory, table["model"]), taxonomy.theme_ids)
     threshold = table.get("threshold")
     if threshold is not None:
         if isinstance(threshold, bool) or not isinstance(threshold, int | float):
