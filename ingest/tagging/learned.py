@@ -10,15 +10,16 @@ How it is combined, so every tag still shows why:
   assign but found *some* evidence for (a matched term, however weak);
 - such a theme is added when the model's probability reaches `threshold` (or, for a relevant
   item the keywords left with no theme at all, when it is the best one at `ORPHAN_THRESHOLD`);
-  its evidence is the
-  matched keyword terms plus one `model` entry naming the probability and the n-grams that
-  pushed hardest, e.g. ``learned 0.71: 레이더, 경보``.
+  its evidence is the matched keyword terms plus one `model` entry naming the probability and
+  the n-grams that pushed hardest, e.g. ``learned 0.71: 레이더, 경보``.
 So the model can only confirm a theme the text already points at, and never decides relevance.
 
-Inference is plain Python over a stored model (vocabulary, idf, one weight vector per theme): no
-scikit-learn at run time. `features` is the one definition of the n-grams, used by training too,
-and the arithmetic reproduces scikit-learn's TfidfVectorizer (sublinear tf, smooth idf, l2 norm)
-followed by LogisticRegression's decision function; a test pins the two together.
+The stored model (`LearnedModel`: vocabulary, idf, one weight vector per theme) is compiled once
+into arrays (`CompiledModel`); one document is then one count of its n-grams and a few numpy
+operations that score every theme, with no scikit-learn at run time. `document_features` is the
+one definition of what the model reads, used by training too, and the arithmetic reproduces
+scikit-learn's TfidfVectorizer (sublinear tf, smooth idf, l2 norm) followed by
+LogisticRegression's decision function; a test pins the two together.
 """
 
 from __future__ import annotations
