@@ -199,7 +199,9 @@ def _corrected(
         tagger = Tags(u.relevance, u.relevant, u.themes)
         outputs[u.item_id] = tagger
         final = corrections.usable(apply_correction(tagger, found.correction), known)
-        out.append(replace(u, relevance=final.relevance, relevant=final.relevant, themes=final.themes))
+        out.append(
+            replace(u, relevance=final.relevance, relevant=final.relevant, themes=final.themes)
+        )
     corrections.remember_tagger_output(session, outputs)
     return out
 
