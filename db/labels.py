@@ -69,7 +69,7 @@ def _current_tags(session: Session, item_id: int, relevance: float, relevant: bo
         .where(ItemTheme.item_id == item_id)
         .order_by(ItemTheme.score.desc(), ItemTheme.theme_id)
     )
-    return Tags(float(relevance), bool(relevant), corrections.theme_ins(rows.tuples()))
+    return Tags(float(relevance), bool(relevant), corrections.theme_ins(tuple(row) for row in rows))
 
 
 def label_item(
