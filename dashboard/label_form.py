@@ -24,12 +24,20 @@ def label_form(items: Sequence[Any], labels: dict[str, str], analyst: str) -> No
     titles = {hit.id: hit.title or "(no title)" for hit in items}
     themes = list(labels)
     with st.form("label_form"):
-        item_id = st.selectbox("Item", list(titles), format_func=lambda i: f"{i}: {titles[i][:90]}")
-        relevant = st.radio("Relevant", RELEVANCE_CHOICES, horizontal=True)
-        add = st.multiselect("Add themes", themes, format_func=lambda t: labels.get(t, t))
-        remove = st.multiselect("Remove themes", themes, format_func=lambda t: labels.get(t, t))
-        note = st.text_input("Note", max_chars=NOTE_LIMIT)
-        reset = st.checkbox("Drop this item's correction (the tagger decides again)")
+        item_id = st.selectbox(
+            "Item", list(titles), format_func=lambda i: f"{i}: {titles[i][:90]}", key="label_item"
+        )
+        relevant = st.radio("Relevant", RELEVANCE_CHOICES, horizontal=True, key="label_relevant")
+        add = st.multiselect(
+            "Add themes", themes, format_func=lambda t: labels.get(t, t), key="label_add"
+        )
+        remove = st.multiselect(
+            "Remove themes", themes, format_func=lambda t: labels.get(t, t), key="label_remove"
+        )
+        note = st.text_input("Note", max_chars=NOTE_LIMIT, key="label_note")
+        reset = st.checkbox(
+            "Drop this item's correction (the tagger decides again)", key="label_reset"
+        )
         submitted = st.form_submit_button(f"Save as {analyst}")
     if not submitted or item_id is None:
         return
