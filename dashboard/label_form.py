@@ -48,11 +48,11 @@ def label_form(items: Sequence[Any], labels: dict[str, str], analyst: str) -> No
         remove=tuple(remove),
         note=note.strip() or None,
     )
-    if reset and not change.empty:
+    if reset and not (change.empty and change.note is None):
         st.error("Dropping a correction cannot be combined with other changes.")
         return
     if not reset and change.empty:
-        st.error("Nothing to change: choose relevance, themes to add or remove, or a note.")
+        st.error("Nothing to change: choose relevance or themes to add or remove.")
         return
     try:
         result = data.label(data.database_url(), int(item_id), change, reset=reset)

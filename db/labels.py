@@ -47,8 +47,12 @@ class LabelResult:
 
 
 def _check(session: Session, item_id: int, change: LabelChange | None) -> tuple:
+    # The item row stays locked to the end of the transaction (PostgreSQL; SQLite has one
+    # writer): two analysts labelling the same item merge one after the other.
     row = session.execute(
-        select(Item.relevance, Item.relevant, Item.tagged_with).where(Item.id == item_id)
+        select(Item.relevance, Item.relevant, Item.tagged_with)
+        .where(Item.id == item_id)
+        .with_for_update()
     ).first()
     if row is None:
         raise LabelError(f"no item with id {item_id}", "item")

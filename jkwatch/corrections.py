@@ -75,7 +75,8 @@ class LabelChange:
 
     @property
     def empty(self) -> bool:
-        return self.relevant is None and not self.add and not self.remove and self.note is None
+        """No change to the tags (a note alone changes nothing, so it is not a label)."""
+        return self.relevant is None and not self.add and not self.remove
 
     def conflicts(self) -> tuple[str, ...]:
         """Themes both added and removed in the same action (a usage error)."""

@@ -27,7 +27,10 @@ LAYERS = {"jkwatch.db", "jkwatch.ingest", "jkwatch.dashboard", "jkwatch.demo", "
 # Where each part's source lives in the checkout, and the jkwatch layers it may not import.
 RULES: dict[str, tuple[list[Path], set[str]]] = {
     "base": (
-        [ROOT / "jkwatch" / f"{name}.py" for name in ("model", "clock", "errors", "config", "corrections")]
+        [
+            ROOT / "jkwatch" / f"{name}.py"
+            for name in ("model", "clock", "errors", "config", "corrections")
+        ]
         + [ROOT / "config" / "__init__.py"],
         LAYERS,
     ),

@@ -3,6 +3,8 @@ and ``jkwatch eval`` reading the exported labels (with the terms behind its erro
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -89,6 +91,8 @@ def test_label_changes_the_item_and_export_shows_it_corrected(db):
     assert rows[4]["corrected"] is True and rows[4]["relevant"] is True
     assert "defense_industry" in rows[4]["themes"]
     assert rows[1]["corrected"] is False
+    csv_rows = list(csv.DictReader(io.StringIO(_run(db, "export", "--format", "csv").output)))
+    assert {int(r["id"]): r["corrected"] for r in csv_rows}[4] == "true"
     reset = _run(db, "label", "4", "--reset", "--by", "carol")
     assert reset.exit_code == 0 and "no correction" in reset.output
     assert {row["id"]: row for row in _export(db)}[4]["corrected"] is False
@@ -100,6 +104,7 @@ def test_label_changes_the_item_and_export_shows_it_corrected(db):
         (["label", "999", "--relevant", "no"], "no item with id 999"),
         (["label", "1", "--add", "no_such_theme"], "unknown theme id 'no_such_theme'"),
         (["label", "1"], "nothing to change"),
+        (["label", "1", "--note", "only a note"], "nothing to change"),
         (["label", "1", "--reset", "--relevant", "no"], "cannot be combined"),
         (["label", "1", "--relevant", "no", "--by", " "], "must not be empty"),
     ],

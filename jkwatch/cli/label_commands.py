@@ -85,12 +85,10 @@ def label_command(
         remove=tuple(dict.fromkeys(remove)),
         note=note,
     )
-    if reset and not change.empty:
+    if reset and not (change.empty and note is None):
         raise click.UsageError("--reset cannot be combined with other changes")
     if not reset and change.empty:
-        raise click.UsageError(
-            "nothing to change (give --relevant, --add, --remove, --note or --reset)"
-        )
+        raise click.UsageError("nothing to change (give --relevant, --add, --remove or --reset)")
     app: AppContext = ctx.obj
     try:
         with app.sessions().begin() as session:
