@@ -142,3 +142,9 @@ def test_labels_export_round_trips_through_eval(db, tmp_path):
     assert any(cause == "nk_weapons" for _, cause in causes)
     text = CliRunner().invoke(cli, ["eval", str(path)]).output
     assert "terms behind the errors" in text
+
+
+def test_labels_export_to_an_unwritable_place_is_one_line_exit_2(db, tmp_path):
+    result = _run(db, "labels", "export", "-o", str(tmp_path / "no" / "such" / "dir.jsonl"))
+    assert result.exit_code == 2
+    assert result.output.startswith("error: cannot write ") and len(result.output.splitlines()) == 1

@@ -18,6 +18,7 @@ from typing import TextIO
 import click
 
 from jkwatch.cli.context import AppContext
+from jkwatch.cli.errors import UserError
 from jkwatch.cli.terminal import clean
 from jkwatch.cli.usage import OneLineGroup
 from jkwatch.corrections import LabelChange, Tags
@@ -126,11 +127,17 @@ def labels_export_command(app: AppContext, output: Path | None) -> None:
     "relevant", "themes"}, with the final labels (tagger output plus corrections).
     """
     if output is None:
-        count = _write_labels(app, sys.stdout)
-    else:
+        try:
+            _write_labels(app, sys.stdout)
+        except BrokenPipeError:  # `jkwatch labels export | head` is normal use
+            sys.stderr.close()
+        return
+    try:
         with output.open("w", encoding="utf-8") as out:
             count = _write_labels(app, out)
-        click.echo(f"wrote {count} labelled items to {clean(str(output))}", err=True)
+    except OSError as exc:
+        raise UserError(f"cannot write {clean(str(output))}: {exc.strerror or exc}") from None
+    click.echo(f"wrote {count} labelled items to {clean(str(output))}", err=True)
 
 
 def _write_labels(app: AppContext, out: TextIO) -> int:
