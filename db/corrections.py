@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from jkwatch.corrections import (
@@ -102,17 +103,28 @@ def usable(tags: Tags, known: set[str]) -> Tags:
 
 
 def remember_tagger_output(session: Session, outputs: dict[int, Tags]) -> None:
-    """Store the tagger's latest output beside each item's correction."""
-    for item_id, tags in sorted(outputs.items()):
-        session.execute(
-            update(ItemCorrection)
-            .where(ItemCorrection.item_id == item_id)
-            .values(
-                tagger_relevance=tags.relevance,
-                tagger_relevant=tags.relevant,
-                tagger_themes=themes_to_json(tags.themes),
-            )
-        )
+    """Store the tagger's latest output beside each item's correction (one executemany)."""
+    if not outputs:
+        return
+    table = cast(Table, ItemCorrection.__table__)
+    session.execute(
+        update(table)
+        .where(table.c.item_id == bindparam("b_id"))
+        .values(
+            tagger_relevance=bindparam("b_relevance"),
+            tagger_relevant=bindparam("b_relevant"),
+            tagger_themes=bindparam("b_themes"),
+        ),
+        [
+            {
+                "b_id": item_id,
+                "b_relevance": tags.relevance,
+                "b_relevant": tags.relevant,
+                "b_themes": themes_to_json(tags.themes),
+            }
+            for item_id, tags in sorted(outputs.items())
+        ],
+    )
 
 
 def save_correction(
