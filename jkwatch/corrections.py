@@ -26,6 +26,8 @@ IRRELEVANT_CEILING = 0.49
 """The highest relevance stored for an item an analyst marked irrelevant (bucket 4)."""
 ADDED_SCORE = 1.0
 """Score of a theme only the analyst gave: an analyst's word is certain."""
+ANALYST_LIMIT = 200
+"""The longest analyst name stored (the width of the ``analyst`` columns)."""
 EVIDENCE_FIELD = "analyst"
 """The ``field`` of correction evidence (tagger evidence names title, summary or body)."""
 

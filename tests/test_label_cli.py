@@ -107,6 +107,7 @@ def test_label_changes_the_item_and_export_shows_it_corrected(db):
         (["label", "1", "--note", "only a note"], "nothing to change"),
         (["label", "1", "--reset", "--relevant", "no"], "cannot be combined"),
         (["label", "1", "--relevant", "no", "--by", " "], "must not be empty"),
+        (["label", "1", "--relevant", "no", "--by", "x" * 201], "longer than 200 characters"),
     ],
 )
 def test_label_usage_errors_are_one_line_exit_2_and_change_nothing(db, args, message):

@@ -21,7 +21,7 @@ from jkwatch.cli.context import AppContext
 from jkwatch.cli.errors import UserError
 from jkwatch.cli.terminal import clean
 from jkwatch.cli.usage import OneLineGroup
-from jkwatch.corrections import LabelChange, Tags
+from jkwatch.corrections import ANALYST_LIMIT, LabelChange, Tags
 
 ANALYST_ENV = "JKWATCH_ANALYST"
 
@@ -79,6 +79,8 @@ def label_command(
     analyst = (by if by is not None else default_analyst()).strip()
     if not analyst:
         raise click.BadParameter("must not be empty", param_hint="'--by'")
+    if len(analyst) > ANALYST_LIMIT:
+        raise click.BadParameter(f"longer than {ANALYST_LIMIT} characters", param_hint="'--by'")
     change = LabelChange(
         analyst=analyst,
         relevant=None if relevant is None else relevant == "yes",
