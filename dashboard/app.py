@@ -2,7 +2,8 @@
 
 Run with ``jkwatch dashboard`` (or ``streamlit run dashboard/app.py -- --db URL``). The
 shared filters live in the sidebar and in the URL (``st.query_params``), so a view can be
-shared by copying the address. The dashboard only reads the database.
+shared by copying the address. The dashboard only reads the database, except for analyst
+corrections, which only a viewer signed in with the password and a name can make.
 """
 
 from __future__ import annotations
@@ -12,33 +13,34 @@ from datetime import date
 
 import streamlit as st
 
-from jkwatch.dashboard import data, view
+from jkwatch.dashboard import auth, data, view
 from jkwatch.dashboard.filters import GRAINS, UNITS, ViewFilters, parse, restrict, to_params
 from jkwatch.db.overview import FilterOptions
 
 SHARED_KEYS = ("from", "to", "themes", "lang", "feeds", "rel", "unit", "grain", "measure")
 
 
-def _secret_password() -> str | None:
-    try:
-        value = st.secrets.get("password")
-    except Exception:  # noqa: BLE001 - no secrets file means no password configured
-        return None
-    return str(value) if value else None
-
-
 def password_gate() -> None:
-    """Stop here until the viewer gives the password from Streamlit secrets (if one is set)."""
-    expected = _secret_password()
-    if expected is None or st.session_state.get("jk_authenticated"):
+    """Stop here until the viewer gives the password from Streamlit secrets (if one is set).
+
+    The name asked beside it is recorded on the corrections this viewer makes; leaving it
+    empty signs in read-only.
+    """
+    expected = auth.secret_password()
+    if expected is None or st.session_state.get(auth.AUTHENTICATED):
         return
     st.title("jkwatch")
     with st.form("login"):
         given = st.text_input("Password", type="password")
+        name = st.text_input(
+            "Your name (to correct labels; leave empty to only read)",
+            max_chars=auth.NAME_LIMIT,
+        )
         submitted = st.form_submit_button("Sign in")
     if submitted:
         if hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
-            st.session_state["jk_authenticated"] = True
+            st.session_state[auth.AUTHENTICATED] = True
+            st.session_state[auth.ANALYST] = " ".join(name.split())
             st.rerun()
         st.error("Wrong password.")
     st.stop()
@@ -87,7 +89,11 @@ def sidebar_filters(last_day: date | None, first_day: date | None) -> ViewFilter
     )
     side.multiselect("Languages", list(options.languages), key="f_lang", placeholder="All")
     side.multiselect(
-        "Sources", list(feeds), key="f_feeds", format_func=lambda feed: feeds.get(feed, str(feed)), placeholder="All sources"
+        "Sources",
+        list(feeds),
+        key="f_feeds",
+        format_func=lambda feed: feeds.get(feed, str(feed)),
+        placeholder="All sources",
     )
     side.select_slider(
         "Minimum relevance",

@@ -1,4 +1,5 @@
-"""The dashboard's only door to the database: a cached read-only engine and cached queries.
+"""The dashboard's only door to the database: a cached read-only engine and cached queries,
+plus ``label``, the one write (an analyst's correction, behind the password).
 
 The URL comes from the script argument ``--db URL`` (what ``jkwatch dashboard`` passes),
 else ``$JKWATCH_DATABASE_URL``, else the default SQLite file. Query results are cached for
@@ -20,7 +21,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from jkwatch.db import item_lists, trends
+from jkwatch.corrections import LabelChange
+from jkwatch.db import item_lists, labels, trends
 from jkwatch.db import overview as frame
 from jkwatch.db import search as text_search
 from jkwatch.db import theme_detail as theme_reads
@@ -52,6 +54,12 @@ def database_url(argv: list[str] | None = None) -> str:
 @st.cache_resource(show_spinner=False)
 def _engine(url: str) -> Engine:
     return make_engine(url, read_only=True)
+
+
+@st.cache_resource(show_spinner=False)
+def _writer(url: str) -> Engine:
+    """The one writing engine, used only by the label form of a signed-in analyst."""
+    return make_engine(url)
 
 
 def _run(fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -174,6 +182,27 @@ def health(url: str) -> pd.DataFrame:
     rows = [asdict(h) for h in _run(feed_health, include_imports=True)]
     table = pd.DataFrame(rows, columns=list(FeedHealth.__dataclass_fields__))
     return table.sort_values(["error_streak", "id"], ascending=[False, True], ignore_index=True)
+
+
+class LabelFailed(Exception):
+    """A correction was refused (unknown id) or could not be written; nothing changed."""
+
+
+def label(url: str, item_id: int, change: LabelChange, reset: bool = False) -> labels.LabelResult:
+    """Write one analyst correction through the same ``db.labels`` action as ``jkwatch label``
+    (item, themes, rollups, correction and log in one transaction), then drop cached reads."""
+    try:
+        with make_sessionmaker(_writer(url)).begin() as session:
+            if reset:
+                result = labels.reset_item(session, item_id, change.analyst)
+            else:
+                result = labels.label_item(session, item_id, change)
+    except labels.LabelError as exc:
+        raise LabelFailed(str(exc)) from exc
+    except (DatabaseError, SQLAlchemyError) as exc:
+        raise LabelFailed(str(exc).splitlines()[0]) from exc
+    st.cache_data.clear()
+    return result
 
 
 SPIKE_METHOD = trends.SPIKE_METHOD

@@ -85,13 +85,24 @@ def items_frame(items: Any, labels: dict[str, str]) -> pd.DataFrame:
             "language": hit.language,
             "relevance": round(hit.relevance, 2),
             "themes": ", ".join(labels.get(t, t) for t in hit.themes),
+            "corrected": bool(getattr(hit, "corrected", False)),
             "id": hit.id,
         }
         for hit in items
     ]
     frame = pd.DataFrame(
         rows,
-        columns=["published", "title", "link", "source", "language", "relevance", "themes", "id"],
+        columns=[
+            "published",
+            "title",
+            "link",
+            "source",
+            "language",
+            "relevance",
+            "themes",
+            "corrected",
+            "id",
+        ],
     )
     if not frame.empty:
         published = pd.to_datetime(frame["published"], utc=True)
@@ -116,6 +127,9 @@ def show_items(frame: pd.DataFrame, key: str) -> None:
             "language": st.column_config.TextColumn("Lang"),
             "relevance": st.column_config.NumberColumn("Relevance", format="%.2f"),
             "themes": st.column_config.TextColumn("Themes"),
+            "corrected": st.column_config.CheckboxColumn(
+                "Corrected", help="An analyst corrected this item's tags."
+            ),
             "id": st.column_config.NumberColumn("Id", format="%d"),
         },
     )

@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jkwatch.db.corrections import corrected_ids
 from jkwatch.db.models import Feed, Item, ItemTheme
 from jkwatch.model import ItemRow
 
@@ -58,6 +59,7 @@ def iter_items(session: Session, filters: ExportFilter, page_size: int = 2000) -
             .order_by(ItemTheme.item_id, ItemTheme.score.desc())
         ):
             themes[item_id].append(theme_id)
+        corrected = corrected_ids(session, ids)
         for item, feed_url, feed_name, feed_title in page:
             yield ItemRow(
                 id=item.id,
@@ -76,6 +78,7 @@ def iter_items(session: Session, filters: ExportFilter, page_size: int = 2000) -
                 relevance=item.relevance,
                 relevant=item.relevant,
                 themes=tuple(themes.get(item.id, ())),
+                corrected=item.id in corrected,
             )
         session.expunge_all()
         after = ids[-1]

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, literal_column, select
 from sqlalchemy.orm import Session
 
+from jkwatch.db.corrections import corrected_ids
 from jkwatch.db.models import Feed, Item, ItemTheme, Theme
 from jkwatch.db.query_filters import Filters, conditions, theme_rollup, total_rollup
 
@@ -37,6 +38,8 @@ class ItemHit:
     relevance: float
     story_id: int | None
     themes: tuple[str, ...] = ()
+    corrected: bool = False
+    """Whether an analyst corrected the item's tags."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,7 @@ def fetch_hits(session: Session, query: Any) -> tuple[ItemHit, ...]:
         .order_by(ItemTheme.item_id, ItemTheme.score.desc(), ItemTheme.theme_id)
     ):
         themes.setdefault(item_id, []).append(theme_id)
+    corrected = corrected_ids(session, [row.id for row in rows])
     return tuple(
         ItemHit(
             id=row.id,
@@ -177,6 +181,7 @@ def fetch_hits(session: Session, query: Any) -> tuple[ItemHit, ...]:
             relevance=float(row.relevance),
             story_id=row.story_id,
             themes=tuple(themes.get(row.id, ())),
+            corrected=row.id in corrected,
         )
         for row in rows
     )

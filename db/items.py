@@ -5,13 +5,14 @@ duplicates: an entry already stored for the feed (same ``entry_key``) or anywher
 ``canonical_url``) is updated or left alone, and the unique constraints back this up even
 against a concurrent worker (``ON CONFLICT DO NOTHING``). New items are added to the
 rollups by increment; the (feed, day) cells of changed items are recounted; both through
-``db.rollups``, the one rollup writer, in the same transaction.
+``db.rollups``, the one rollup writer, in the same transaction. A changed item that an
+analyst corrected is stored with its correction applied on top (``db.corrections``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -19,7 +20,8 @@ from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from jkwatch.clock import utcnow
-from jkwatch.db import rollups
+from jkwatch.corrections import Tags, apply_correction
+from jkwatch.db import corrections, rollups
 from jkwatch.db.dialect import insert_ignore
 from jkwatch.db.models import Item, ItemTheme
 from jkwatch.db.search import search_text
@@ -263,6 +265,7 @@ def _update_changed(
 ) -> list[int]:
     if not changed:
         return []
+    changed = _with_corrections(session, changed)
     ids = [match.id for match, _ in changed]
     stories = dict(session.execute(select(Item.id, Item.story_id).where(Item.id.in_(ids))).all())
     updates = []
@@ -290,6 +293,31 @@ def _update_changed(
     if theme_rows:
         session.execute(insert(_ITEM_THEMES), theme_rows)
     return ids
+
+
+def _with_corrections(
+    session: Session, changed: Sequence[tuple[_Existing, EntryIn]]
+) -> list[tuple[_Existing, EntryIn]]:
+    """Changed entries with their items' analyst corrections on top of the tagger's output
+    (which is kept beside the correction): a second ingest keeps what the analyst said."""
+    stored = corrections.corrections_for(session, [match.id for match, _ in changed])
+    if not stored:
+        return list(changed)
+    known = corrections.known_theme_ids(session)
+    out = []
+    outputs = {}
+    for match, entry in changed:
+        found = stored.get(match.id)
+        if found is not None:
+            tagger = Tags(entry.relevance, entry.relevant, entry.themes)
+            outputs[match.id] = tagger
+            final = corrections.usable(apply_correction(tagger, found.correction), known)
+            entry = replace(
+                entry, relevance=final.relevance, relevant=final.relevant, themes=final.themes
+            )
+        out.append((match, entry))
+    corrections.remember_tagger_output(session, outputs)
+    return out
 
 
 def recent_fingerprints(

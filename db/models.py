@@ -171,6 +171,50 @@ class ItemTheme(Base):
     )
 
 
+class ItemCorrection(Base):
+    """An analyst's merged corrections of one item, kept apart from the tagger's output.
+
+    ``themes`` maps theme id -> ``{"added": bool, "by": name}``; ``relevant`` is the override
+    (None: the tagger decides). The item's own columns and ``item_themes`` hold the final
+    state (tagger output with this on top, see ``jkwatch.corrections``), so every read counts
+    it unchanged; ``tagger_relevance`` and ``tagger_themes`` keep the tagger's last output so
+    the correction can be changed or dropped without running the tagger.
+    """
+
+    __tablename__ = "item_corrections"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    relevant: Mapped[bool | None] = mapped_column(Boolean)
+    themes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    analyst: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    tagger_relevance: Mapped[float] = mapped_column(Float)
+    tagger_relevant: Mapped[bool] = mapped_column(Boolean)
+    tagger_themes: Mapped[list[Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CorrectionLog(Base):
+    """Every label action, append-only: who said what about which item, when and why."""
+
+    __tablename__ = "correction_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(Integer)
+    analyst: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(16))
+    relevant: Mapped[bool | None] = mapped_column(Boolean)
+    added: Mapped[list[Any]] = mapped_column(JSON)
+    removed: Mapped[list[Any]] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index(None, "item_id", "at"),)
+
+
 class DailyTotal(Base):
     """Exact count of all items per (day, feed, language, relevance bucket): trend denominators."""
 

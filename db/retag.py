@@ -7,18 +7,21 @@ driver returns them (JSON evidence as its stored text on SQLite, checked against
 ``json.dumps`` encoding SQLAlchemy's ``JSON`` type writes). The rollups change by the
 batch's netted differences through ``db.rollups`` (the one rollup writer). Writes go
 through the DB-API driver (``db.driver_sql``): a million items must not pay SQLAlchemy's
-per-row parameter processing.
+per-row parameter processing. Analyst corrections (``db.corrections``) are applied on top
+of the tagger's output before the diff, so a retag keeps them.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from jkwatch.corrections import Tags, apply_correction
+from jkwatch.db import corrections
 from jkwatch.db.driver_sql import fetch, fetch_in, run_many
 from jkwatch.db.rollups import RollupDelta
 from jkwatch.model import ThemeIn, relevance_bucket
@@ -64,7 +67,7 @@ class RetagUpdate:
     relevance: float
     relevant: bool
     themes: tuple[ThemeIn, ...]
-    tagged_with: str
+    tagged_with: str | None
 
 
 _ITEMS_SQL = (
@@ -165,6 +168,45 @@ class RetagPlan:
 
 
 def apply_retag(session: Session, updates: Sequence[RetagUpdate]) -> int:
+    """Store the tagger's verdicts on a batch of items, with analyst corrections on top.
+
+    Corrected items get ``jkwatch.corrections.apply_correction`` of the verdict, and the
+    verdict is kept beside their correction; then ``write_tags`` (one transaction, rollups
+    by difference). Returns how many items' tags changed.
+    """
+    if not updates:
+        return 0
+    ids = [u.item_id for u in updates]
+    stored = corrections.corrections_between(session, min(ids), max(ids))
+    if stored:
+        updates = _corrected(session, updates, stored)
+    return write_tags(session, updates)
+
+
+def _corrected(
+    session: Session,
+    updates: Sequence[RetagUpdate],
+    stored: dict[int, corrections.StoredCorrection],
+) -> list[RetagUpdate]:
+    known = corrections.known_theme_ids(session)
+    out = []
+    outputs = {}
+    for u in updates:
+        found = stored.get(u.item_id)
+        if found is None:
+            out.append(u)
+            continue
+        tagger = Tags(u.relevance, u.relevant, u.themes)
+        outputs[u.item_id] = tagger
+        final = corrections.usable(apply_correction(tagger, found.correction), known)
+        out.append(
+            replace(u, relevance=final.relevance, relevant=final.relevant, themes=final.themes)
+        )
+    corrections.remember_tagger_output(session, outputs)
+    return out
+
+
+def write_tags(session: Session, updates: Sequence[RetagUpdate]) -> int:
     """Replace the tags of a batch of items and update the rollups by difference (one transaction).
 
     Items whose relevance and themes (scores and evidence) come out the same are only

@@ -206,3 +206,5 @@ class ItemRow:
     relevance: float
     relevant: bool
     themes: tuple[str, ...] = field(default_factory=tuple)
+    corrected: bool = False
+    """Whether an analyst corrected the item's tags (``jkwatch label``)."""

@@ -14,13 +14,23 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-BASE = {"jkwatch.model", "jkwatch.clock", "jkwatch.errors", "jkwatch.config", "jkwatch.defaults"}
+BASE = {
+    "jkwatch.model",
+    "jkwatch.clock",
+    "jkwatch.errors",
+    "jkwatch.config",
+    "jkwatch.corrections",
+    "jkwatch.defaults",
+}
 LAYERS = {"jkwatch.db", "jkwatch.ingest", "jkwatch.dashboard", "jkwatch.demo", "jkwatch.cli"}
 
 # Where each part's source lives in the checkout, and the jkwatch layers it may not import.
 RULES: dict[str, tuple[list[Path], set[str]]] = {
     "base": (
-        [ROOT / "jkwatch" / f"{name}.py" for name in ("model", "clock", "errors", "config")]
+        [
+            ROOT / "jkwatch" / f"{name}.py"
+            for name in ("model", "clock", "errors", "config", "corrections")
+        ]
         + [ROOT / "config" / "__init__.py"],
         LAYERS,
     ),

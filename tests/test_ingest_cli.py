@@ -26,6 +26,7 @@ EXPORT_KEYS = {
     "relevant",
     "relevance",
     "themes",
+    "corrected",
 }
 
 
@@ -102,6 +103,7 @@ def test_export_jsonl_has_the_contract_keys_and_utc_times(
     assert missile["published_at"] == "2026-11-01T23:12:00Z"
     assert missile["feed"] == server.url("/wire.rss")
     assert missile["relevant"] is True and "nk_weapons" in missile["themes"]
+    assert not any(row["corrected"] for row in rows)  # no analyst has labelled anything
     copy = next(row for row in rows if row["title"].startswith("North Korea fires"))
     assert copy["story_id"] == missile["story_id"]
 

@@ -1,13 +1,17 @@
-"""Items: full-text search over titles and summaries, filters, pagination, and the evidence."""
+"""Items: full-text search over titles and summaries, filters, pagination, and the evidence;
+for an analyst signed in with the dashboard password and a name, the label form."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from jkwatch.dashboard import data, view
+from jkwatch.dashboard import auth, data, view
+from jkwatch.dashboard.label_form import label_form
 from jkwatch.dashboard.safe import escape_markdown, safe_link
 
 PAGE_SIZES = (25, 50, 100)
+ANALYST_FIELD = "analyst"
+"""The evidence ``field`` of an analyst's correction (``jkwatch.corrections``)."""
 
 st.title("Items")
 url = data.database_url()
@@ -18,6 +22,13 @@ if "items_q" not in st.session_state:
     st.session_state["items_q"] = str(st.query_params.get("q", ""))[:200]
     given = str(st.query_params.get("page", "1"))
     st.session_state["items_page"] = int(given) if given.isdigit() and int(given) > 0 else 1
+
+
+def _evidence_text(e: dict) -> str:
+    if e.get("field") == ANALYST_FIELD:
+        return str(e.get("term", "?"))  # "corrected by NAME"
+    count = f" ×{e['count']}" if e.get("count") else ""
+    return f"{e.get('term', '?')} in {e.get('field', '?')}{count}"
 
 
 def _first_page() -> None:
@@ -82,10 +93,12 @@ for hit in result.items:
         rows = evidence.get(hit.id, [])
         if not rows:
             st.text("No theme.")
+        if hit.corrected:
+            st.caption("Tags corrected by an analyst (see the evidence below).")
         for row in rows:
-            terms = "; ".join(
-                f"{e.get('term', '?')} in {e.get('field', '?')}"
-                + (f" ×{e['count']}" if e.get("count") else "")
-                for e in row.evidence
-            )
+            terms = "; ".join(_evidence_text(e) for e in row.evidence)
             st.text(f"[{row.label}] score {row.score:.2f}: {terms or 'no evidence recorded'}")
+
+analyst = auth.signed_in_analyst()
+if analyst:
+    label_form(result.items, labels, analyst)

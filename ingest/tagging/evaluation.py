@@ -9,13 +9,16 @@ ignored (the labels say they have none).
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from jkwatch.ingest.tagging.schema import THEME_IDS
-from jkwatch.ingest.tagging.tagger import Tagger
+from jkwatch.ingest.tagging.tagger import Explanation, Tagger
 
 __all__ = [
+    "ErrorTerm",
     "EvalReport",
     "LabelledItem",
     "Miss",
@@ -23,7 +26,11 @@ __all__ = [
     "evaluate",
     "format_report",
     "parse_labelled",
+    "report_json",
 ]
+
+RELEVANCE_CAUSE = "relevance"
+"""The ``cause`` of a term behind a false relevant verdict (others name the wrong theme)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +91,23 @@ class Miss:
 
 
 @dataclass(frozen=True, slots=True)
+class ErrorTerm:
+    """A taxonomy term behind `count` errors: a theme wrongly given (`cause` is its id) or a
+    false relevant verdict (`cause` is "relevance", the actor and security terms)."""
+
+    term: str
+    cause: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class EvalReport:
     items: int
     relevance: PRF
     themes: dict[str, PRF]
     misses: tuple[Miss, ...] = field(default=())
+    error_terms: tuple[ErrorTerm, ...] = field(default=())
+    """Terms that most often caused false positives, most frequent first."""
 
     @property
     def micro(self) -> PRF:
@@ -139,6 +158,7 @@ def evaluate(tagger: Tagger, items: Sequence[LabelledItem]) -> EvalReport:
     rel = [0, 0, 0]
     counts = {theme_id: [0, 0, 0] for theme_id in THEME_IDS}
     misses = []
+    causes: Counter[tuple[str, str]] = Counter()
     for item in items:
         explanation = tagger.explain(item.title, item.summary, lang=item.lang)
         result = explanation.result
@@ -163,8 +183,31 @@ def evaluate(tagger: Tagger, items: Sequence[LabelledItem]) -> EvalReport:
                 f"{name}={value}" for name, value in sorted(explanation.raw.items()) if value
             )
             misses.append(Miss(item, result.relevance, result.relevant, predicted, shown))
+            _count_causes(causes, explanation, gold, item.relevant)
     themes = {theme_id: PRF(*c) for theme_id, c in counts.items()}
-    return EvalReport(len(items), PRF(*rel), themes, tuple(misses))
+    ranked = sorted(causes.items(), key=lambda kv: (-kv[1], kv[0]))
+    error_terms = tuple(ErrorTerm(term, cause, n) for (term, cause), n in ranked)
+    return EvalReport(len(items), PRF(*rel), themes, tuple(misses), error_terms)
+
+
+def _count_causes(
+    causes: Counter[tuple[str, str]],
+    explanation: Explanation,
+    gold: frozenset[str],
+    labelled_relevant: bool,
+) -> None:
+    """Count the terms behind a miss's false positives, once per item and cause."""
+    result = explanation.result
+    if not result.relevant:
+        return  # a false negative: nothing matched wrongly
+    found: set[tuple[str, str]] = set()
+    for theme in result.themes:
+        if theme.theme_id not in gold:
+            found.update((e.term, theme.theme_id) for e in theme.evidence)
+    if not labelled_relevant:
+        for signal in ("actors", "security"):
+            found.update((e.term, RELEVANCE_CAUSE) for e in explanation.signals.get(signal, ()))
+    causes.update(found)
 
 
 def format_report(report: EvalReport, misses: int = 20) -> str:
@@ -196,4 +239,52 @@ def format_report(report: EvalReport, misses: int = 20) -> str:
         lines.append(f"    raw: {miss.evidence or '-'}")
     if len(report.misses) > misses:
         lines.append(f"... {len(report.misses) - misses} more (use --misses N)")
+    if report.error_terms:
+        lines += ["", "terms behind the errors (term -> wrong theme, or relevance):"]
+        for term in report.error_terms[:ERROR_TERMS_SHOWN]:
+            lines.append(f"{term.count:>5}  {term.term} -> {term.cause}")
     return "\n".join(lines)
+
+
+ERROR_TERMS_SHOWN = 15
+"""How many of the terms behind the errors the report lists."""
+
+
+def report_json(report: EvalReport, misses: int = 20) -> dict[str, Any]:
+    """The report as a JSON-ready dict (the same figures as `format_report`)."""
+
+    def prf(m: PRF) -> dict[str, Any]:
+        return {
+            "precision": round(m.precision, 4),
+            "recall": round(m.recall, 4),
+            "f1": round(m.f1, 4),
+            "tp": m.tp,
+            "fp": m.fp,
+            "fn": m.fn,
+        }
+
+    return {
+        "items": report.items,
+        "themes": {theme_id: prf(m) for theme_id, m in report.themes.items()},
+        "micro": prf(report.micro),
+        "macro_f1": round(report.macro_f1, 4),
+        "relevance": prf(report.relevance),
+        "misses": [
+            {
+                "id": miss.item.id,
+                "title": miss.item.title,
+                "relevant": miss.item.relevant,
+                "predicted_relevant": miss.predicted_relevant,
+                "relevance": miss.relevance,
+                "missing": list(miss.missing),
+                "extra": list(miss.extra),
+                "raw": miss.evidence,
+            }
+            for miss in report.misses[:misses]
+        ],
+        "misses_total": len(report.misses),
+        "error_terms": [
+            {"term": t.term, "cause": t.cause, "count": t.count}
+            for t in report.error_terms[:ERROR_TERMS_SHOWN]
+        ],
+    }

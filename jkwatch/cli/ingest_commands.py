@@ -41,6 +41,7 @@ EXPORT_KEYS = (
     "relevant",
     "relevance",
     "themes",
+    "corrected",
 )
 
 
@@ -245,6 +246,7 @@ def _row_values(row: ItemRow) -> dict[str, Any]:
         "relevant": row.relevant,
         "relevance": round(row.relevance, 4),
         "themes": list(row.themes),
+        "corrected": row.corrected,
     }
 
 

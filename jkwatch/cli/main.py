@@ -113,6 +113,7 @@ def _register() -> None:
         demo_commands,
         feed_commands,
         ingest_commands,
+        label_commands,
         model_commands,
         retag_commands,
         schedule_commands,
@@ -128,6 +129,8 @@ def _register() -> None:
     cli.add_command(tag_commands.eval_command)
     cli.add_command(model_commands.model_group)
     cli.add_command(retag_commands.retag_command)
+    cli.add_command(label_commands.label_command)
+    cli.add_command(label_commands.labels_group)
     cli.add_command(schedule_commands.schedule_command)
     cli.add_command(schedule_commands.run_command)
     cli.add_command(schedule_commands.status_command)

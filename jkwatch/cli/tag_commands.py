@@ -18,7 +18,7 @@ import click
 
 from jkwatch.cli.errors import UserError
 from jkwatch.ingest.tagging import Tagger, Taxonomy, TaxonomyError, load_taxonomy
-from jkwatch.ingest.tagging.evaluation import evaluate, format_report, parse_labelled
+from jkwatch.ingest.tagging.evaluation import evaluate, format_report, parse_labelled, report_json
 
 THEMES_OPTION = click.option(
     "--themes",
@@ -110,17 +110,24 @@ def tag_command(themes_path: Path | None) -> None:
     type=click.IntRange(0),
     help="How many misses to list.",
 )
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @THEMES_OPTION
-def eval_command(file: Path, misses: int, themes_path: Path | None) -> None:
+def eval_command(file: Path, misses: int, as_json: bool, themes_path: Path | None) -> None:
     """Score the tagger on a labelled JSON Lines FILE.
 
     Each line: {"id", "lang", "title", "summary", "relevant": bool, "themes": [ids]}. Prints
-    per-theme precision/recall/F1, micro and macro F1, relevance precision/recall/F1, and the
-    items the tagger got wrong with the raw evidence behind its verdict.
+    per-theme precision/recall/F1, micro and macro F1, relevance precision/recall/F1, the
+    items the tagger got wrong with the raw evidence behind its verdict, and the terms that
+    most often caused its false themes and false relevant verdicts. 'jkwatch labels export'
+    writes such a file from your own corrections.
     """
     tagger = Tagger(load_cli_taxonomy(themes_path))
     try:
         items = parse_labelled(file.read_text(encoding="utf-8").splitlines())
     except (OSError, UnicodeDecodeError, ValueError) as err:
         raise UserError(f"{file}: {err}") from err
-    click.echo(format_report(evaluate(tagger, items), misses=misses))
+    report = evaluate(tagger, items)
+    if as_json:
+        click.echo(json.dumps(report_json(report, misses=misses), ensure_ascii=False))
+    else:
+        click.echo(format_report(report, misses=misses))
