@@ -43,14 +43,6 @@ US_ONLY = [
 ]
 
 
-@pytest.mark.parametrize("lang, title, summary", US_ONLY)
-def test_third_party_defence_news_is_not_relevant(
-    tagger: Tagger, lang: str, title: str, summary: str
-) -> None:
-    result = tagger.tag(title, summary, lang=lang)
-    assert not result.relevant, (title, result)
-
-
 def test_the_same_news_with_a_stated_korea_link_is_relevant(tagger: Tagger) -> None:
     result = tagger.tag(
         "US to move Patriot batteries from South Korea to the Middle East",
@@ -80,8 +72,12 @@ NOT_SECURITY = [
 ]
 
 
-@pytest.mark.parametrize("lang, title, summary", NOT_SECURITY)
-def test_japan_korea_civil_and_business_news_is_not_relevant(
+@pytest.mark.parametrize(
+    "lang, title, summary",
+    [pytest.param(*case, id=f"third-party-{i}") for i, case in enumerate(US_ONLY)]
+    + [pytest.param(*case, id=f"jk-civil-{i}") for i, case in enumerate(NOT_SECURITY)],
+)
+def test_third_party_defence_and_japan_korea_civil_news_are_not_relevant(
     tagger: Tagger, lang: str, title: str, summary: str
 ) -> None:
     result = tagger.tag(title, summary, lang=lang)
