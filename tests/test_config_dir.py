@@ -78,8 +78,13 @@ def test_the_config_dir_from_the_environment_works_like_the_option(tmp_path, mon
 def test_the_option_sets_an_absolute_path_for_child_processes(tmp_path, monkeypatch):
     _own_themes(tmp_path / "conf")
     monkeypatch.chdir(tmp_path)
+    seen = []
+    # What the command's children inherit: the value while it runs, read as it is put back.
+    monkeypatch.setattr(
+        "jkwatch.cli.main._restore_env", lambda name, value: seen.append(os.environ[name])
+    )
     _tag("--config", "conf")
-    assert os.environ[CONFIG_DIR_ENV] == str((tmp_path / "conf").resolve())
+    assert seen == [str((tmp_path / "conf").resolve())]
 
 
 def test_a_missing_config_dir_is_a_one_line_error(tmp_path):
@@ -92,3 +97,10 @@ def test_a_missing_config_dir_is_a_one_line_error(tmp_path):
 def test_help_documents_the_option():
     result = CliRunner().invoke(cli, ["--help"])
     assert "--config DIR" in result.output and "JKWATCH_CONFIG_DIR" in result.output
+
+
+def test_the_config_option_does_not_outlive_the_command(tmp_path: Path) -> None:
+    """In-process callers (this suite, scripts) keep their own environment afterwards."""
+    _own_themes(tmp_path / "conf")
+    _tag("--config", str(tmp_path / "conf"))
+    assert CONFIG_DIR_ENV not in os.environ

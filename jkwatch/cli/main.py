@@ -94,7 +94,10 @@ def cli(
     if config_dir is not None:
         # Through the environment, so child processes (the dashboard) read the same files;
         # absolute, so a child with another working directory does too.
+        # Put back when the command ends, so an in-process caller (tests, scripts) keeps its own.
+        previous = os.environ.get(CONFIG_DIR_ENV)
         os.environ[CONFIG_DIR_ENV] = str(config_dir.resolve())
+        ctx.call_on_close(lambda: _restore_env(CONFIG_DIR_ENV, previous))
     logging.basicConfig(
         level=logging.DEBUG if debug else (logging.INFO if verbose else logging.WARNING),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -104,6 +107,13 @@ def cli(
     ctx.obj = app
     ctx.meta["debug"] = debug
     ctx.call_on_close(app.close)
+
+
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 def _register() -> None:
