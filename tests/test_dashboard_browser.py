@@ -73,6 +73,23 @@ def _dom_when(url: str, profile: Path, ready: str, attempts: int = 6) -> str:
     return dom
 
 
+def _screenshot(url: str, profile: Path, name: str, attempts: int = 4) -> Path:
+    """A screenshot artefact of a rendered page.
+
+    A shot can land while Streamlit still shows its skeleton (a blank page of a few KB), so a
+    small file is retaken, as ``_dom_when`` reloads a DOM that is not ready yet.
+    """
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / name
+    for n in range(attempts):
+        shot.unlink(missing_ok=True)
+        _chrome(url, profile / f"shot{n}", f"--screenshot={shot}")
+        if shot.exists() and shot.stat().st_size > 10_000:
+            break
+    assert shot.exists(), f"Chromium wrote no screenshot of {url}"
+    return shot
+
+
 def _assert_no_error_box(dom: str) -> None:
     assert 'data-testid="stException"' not in dom
     assert "stAlertContentError" not in dom
@@ -83,11 +100,8 @@ def test_trends_chart_renders_in_chromium_without_an_error_box(dashboard, tmp_pa
     assert "Theme trends" in dom, dom[-2000:]
     assert 'data-testid="stVegaLiteChart"' in dom or "vega-embed" in dom
     _assert_no_error_box(dom)
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "dashboard.png"
-    shot.unlink(missing_ok=True)
-    _chrome(dashboard + "/", tmp_path / "shot", f"--screenshot={shot}")
-    assert shot.exists() and shot.stat().st_size > 10_000
+    shot = _screenshot(dashboard + "/", tmp_path, "dashboard.png")
+    assert shot.stat().st_size > 10_000
 
 
 def test_an_html_title_reaches_the_browser_only_as_text(dashboard, tmp_path):
