@@ -274,3 +274,27 @@ class StoryAssignment:
     """The item's clustering features, kept so later items are compared without re-analysis."""
     title_item_id: int | None = None
     """Set on any one member per story: the member whose headline is the story's title."""
+
+
+@dataclass(frozen=True)
+class StoryInput:
+    """An item as the story clustering sees it: text for new items, stored terms for members."""
+
+    item_id: int
+    published_at: datetime
+    language: str
+    title: str = ""
+    summary: str = ""
+    near_dup: int | None = None
+    """The item's near-duplicate cluster (``items.story_id``)."""
+    story_id: int | None = None
+    """The story of an already clustered member (None: to be clustered)."""
+    terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoryCorrections:
+    """The analyst's story corrections as the clustering applies them."""
+
+    splits: frozenset[int] = frozenset()
+    merges: tuple[tuple[int, int], ...] = ()
