@@ -54,6 +54,7 @@ PURE_STAGES = [
         "fetch_api.py",
         "fetch_http.py",
         "tagging",
+        "stories",
     )
 ]
 

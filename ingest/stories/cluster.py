@@ -15,7 +15,7 @@ The rule, in time order (published time, then item id), for each new document:
    more than ``max_span`` before it (a story is one event, not a running topic), and (c) the
    IDF-weighted cosine of their terms is at least ``threshold``, or at least
    ``assisted_threshold`` when they also share ``min_shared`` *specific* words (words in at
-   most ``specific_share`` of the pool's documents of that language, or in two). Ties go to
+   most ``specific_share`` of the pool's documents of that language, or in three). Ties go to
    the earlier document.
    IDF is computed over the pool (the batch and its context) per language.
 4. otherwise it begins a story of its own, whose id is its item id.
@@ -61,6 +61,7 @@ class Settings:
     assisted_threshold: float = 0.12
     min_shared: int = 2
     specific_share: float = 0.08
+    specific_floor: float = 3.0
     window: timedelta = timedelta(hours=STORY_WINDOW_HOURS)
     max_span: timedelta = timedelta(days=7)
 
@@ -79,7 +80,7 @@ class Vectors:
         for lang, df in per_lang.items():
             n = sizes[lang]
             self.idf[lang] = {t: math.log((n + 1) / (c + 1)) + 1.0 for t, c in df.items()}
-            cap = max(2.0, settings.specific_share * n)
+            cap = max(settings.specific_floor, settings.specific_share * n)
             self.specific[lang] = frozenset(t for t, c in df.items() if c <= cap)
         self.vectors: dict[int, dict[str, float]] = {}
         for doc in docs:
