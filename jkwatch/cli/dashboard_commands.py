@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from jkwatch.cli.context import AppContext
+from jkwatch.cli.lifeline import die_with_parent
 from jkwatch.db.engine import describe_url
 
 
@@ -74,6 +75,7 @@ def dashboard_command(app: AppContext, host: str, port: int) -> None:
             err=True,
         )
     app.close()
+    die_with_parent()  # started by `jkwatch run`: stop when it dies, even by SIGKILL
     command = streamlit_command(DASHBOARD_SCRIPT, host, port, url)
     sys.stdout.flush()
     sys.stderr.flush()
