@@ -97,8 +97,7 @@ def accept_db_option(command: click.Command) -> None:
 
 def _db_after_command(ctx: click.Context, _param: click.Parameter, urls: tuple[str, ...]) -> None:
     if urls:
-        app = ctx.find_object(AppContext)
-        assert app is not None, "the root command makes the AppContext before parsing this"
+        app = ctx.ensure_object(AppContext)  # made by the root command, unless run without it
         app.db_option = one_database_url((app.db_option, *urls), ctx)
 
 
