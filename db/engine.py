@@ -77,6 +77,12 @@ def _parse(url: str) -> _Target:
     )
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (``None`` for PostgreSQL, in-memory and URI databases)."""
+    target = _parse(url)
+    return _sqlite_file(target) if target.backend == "sqlite" else None
+
+
 def _sqlite_file(target: _Target) -> Path | None:
     database = target.url.database
     if not database or database == ":memory:" or database.startswith("file:"):

@@ -272,6 +272,34 @@ class DailySum(Base):
     stories: Mapped[int] = mapped_column(Integer)
 
 
+class WeeklyThemeSum(Base):
+    """``daily_theme_sums`` summed per week (from Monday), kept exact by ``db.rollups``.
+
+    All-history trends by week read whole weeks here (~100 weeks instead of ~730 days) and
+    only the partial weeks at the edges of a range from the daily sums.
+    """
+
+    __tablename__ = "weekly_theme_sums"
+
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    theme_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rel_bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    items: Mapped[int] = mapped_column(Integer)
+    stories: Mapped[int] = mapped_column(Integer)
+
+
+class WeeklySum(Base):
+    """``daily_sums`` summed per week (from Monday), kept exact by ``db.rollups``."""
+
+    __tablename__ = "weekly_sums"
+
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    language: Mapped[str] = mapped_column(String(16), primary_key=True)
+    rel_bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    items: Mapped[int] = mapped_column(Integer)
+    stories: Mapped[int] = mapped_column(Integer)
+
+
 class FeedSum(Base):
     """``daily_totals`` summed over days and languages per feed, kept exact by ``db.rollups``."""
 

@@ -1,8 +1,8 @@
 """Trends and spikes for the dashboard: theme counts over time, read only from the rollups.
 
-Both read the exact rollups (``daily_theme_sums`` or ``daily_theme_counts`` and their
-totals), so their cost depends on days x feeds, never on the number of items. Days are folded
-into weeks or months here, in Python: cheaper on SQLite than a date function per row.
+Both read the exact rollups (``weekly_theme_sums``, ``daily_theme_sums`` or
+``daily_theme_counts`` and their totals), so their cost depends on weeks or days x feeds, never
+on the number of items. Which rollup answers which days is ``db.trend_sums``'s job.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from jkwatch.db.models import DailySum
-from jkwatch.db.query_filters import Filters, conditions, period_of, theme_rollup, total_rollup
+from jkwatch.db.query_filters import Filters, conditions, theme_rollup
+from jkwatch.db.trend_sums import period_sums
 
 
 @dataclass(frozen=True)
@@ -45,63 +46,19 @@ class SeriesPoint:
 def theme_series(session: Session, filters: Filters, grain: str = "week") -> list[SeriesPoint]:
     """Counts per theme per period from the rollups, zero-filled for every period with items.
 
-    SQL sums per day (an ordered scan of the rollup's primary key, no per-row date function);
-    days are folded into periods here (weeks start on Monday). Shares use exact denominators from
-    ``daily_totals`` under the same date, language and feed filters: ``total`` counts every
+    The sums come from ``db.trend_sums.period_sums``: whole weeks from the weekly rollups when
+    it can, days from the daily rollups otherwise (weeks start on Monday). Shares use exact
+    denominators under the same date, language and feed filters: ``total`` counts every
     item whatever its relevance ("all coverage"), ``relevant_total`` the items at or above
     the relevant bucket (and the view's floor, when higher).
     """
-    unit = "stories" if filters.stories else "items"
-    rel = filters.relevant_bucket
-
-    totals_model = total_rollup(filters)
-    col = getattr(totals_model, unit)
-    totals_q = (
-        select(
-            totals_model.day,
-            func.sum(col),
-            func.sum(case((totals_model.rel_bucket >= rel, col), else_=0)),
-        )
-        .where(*conditions(totals_model, filters, with_relevance=False))
-        .group_by(totals_model.day)
-    )
-    periods: dict[date, date] = {}  # ~730 distinct days for ~11,000 (day, theme) rows
-
-    def period(day: date) -> date:
-        when = periods.get(day)
-        if when is None:
-            when = periods[day] = period_of(day, grain)
-        return when
-
-    totals: dict[date, tuple[int, int]] = {}
-    for day, n, relevant in session.execute(totals_q):
-        when = period(day)
-        old = totals.get(when, (0, 0))
-        totals[when] = (old[0] + int(n or 0), old[1] + int(relevant or 0))
-
-    model = theme_rollup(filters)
-    tcol = getattr(model, unit)
-    counts_q = (
-        select(
-            model.day,
-            model.theme_id,
-            func.sum(tcol),
-            func.sum(case((model.rel_bucket >= rel, tcol), else_=0)),
-        )
-        .where(*conditions(model, filters))
-        .group_by(model.day, model.theme_id)
-    )
-    counts: dict[tuple[date, str], tuple[int, int]] = {}
-    for day, theme_id, n, relevant in session.execute(counts_q):
-        key = (period(day), theme_id)
-        old = counts.get(key, (0, 0))
-        counts[key] = (old[0] + int(n or 0), old[1] + int(relevant or 0))
-    theme_ids = list(filters.themes) or sorted({theme for _, theme in counts})
+    sums = period_sums(session, filters, grain)
+    theme_ids = list(filters.themes) or sorted({theme for _, theme in sums.counts})
     points = []
-    for when in sorted(totals):
-        total, relevant_total = totals[when]
+    for when in sorted(sums.totals):
+        total, relevant_total = sums.totals[when]
         for theme_id in theme_ids:
-            count, relevant_count = counts.get((when, theme_id), (0, 0))
+            count, relevant_count = sums.counts.get((when, theme_id), (0, 0))
             points.append(SeriesPoint(when, theme_id, count, relevant_count, total, relevant_total))
     return points
 

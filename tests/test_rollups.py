@@ -24,6 +24,8 @@ from jkwatch.db.models import (
     FeedSum,
     Item,
     ItemTheme,
+    WeeklySum,
+    WeeklyThemeSum,
 )
 from jkwatch.db.themes import ThemeInfo, sync_themes
 from jkwatch.ingest.tag_values import sync_taxonomy
@@ -38,6 +40,8 @@ TABLES = {
     "daily_sums": DailySum,
     "daily_theme_sums": DailyThemeSum,
     "feed_sums": FeedSum,
+    "weekly_sums": WeeklySum,
+    "weekly_theme_sums": WeeklyThemeSum,
 }
 
 
@@ -75,7 +79,21 @@ def _recounted(s) -> dict[str, dict[tuple, tuple[int, int]]]:  # type: ignore[no
             ItemTheme.day, ItemTheme.theme_id, ItemTheme.rel_bucket, leads=theme_lead
         ),
         "feed_sums": grouped(Item.feed_id, Item.rel_bucket, leads=lead),
+        "weekly_sums": _by_week(grouped(Item.day, Item.language, Item.rel_bucket, leads=lead)),
+        "weekly_theme_sums": _by_week(
+            grouped(ItemTheme.day, ItemTheme.theme_id, ItemTheme.rel_bucket, leads=theme_lead)
+        ),
     }
+
+
+def _by_week(daily: dict[tuple, tuple[int, int]]) -> dict[tuple, tuple[int, int]]:
+    """Cells keyed (day, ...) summed into cells keyed (Monday of the day's week, ...)."""
+    weekly: dict[tuple, tuple[int, int]] = {}
+    for (day, *rest), (items, stories) in daily.items():
+        key = (day - timedelta(days=day.weekday()), *rest)
+        old = weekly.get(key, (0, 0))
+        weekly[key] = (old[0] + items, old[1] + stories)
+    return weekly
 
 
 def _assert_exact(sessions) -> None:  # type: ignore[no-untyped-def]
@@ -191,6 +209,8 @@ def test_rebuild_all_repairs_fine_and_coarse_cells_that_drifted(sessions):
             )
         )
         s.execute(FeedSum.__table__.delete())
+        s.execute(update(WeeklySum).values(items=WeeklySum.items * 3))
+        s.execute(WeeklyThemeSum.__table__.delete().where(WeeklyThemeSum.theme_id == "nk_weapons"))
     with sessions.begin() as s:
         assert _stored(s) != _recounted(s)
         rollups.rebuild_all(s)
@@ -223,6 +243,8 @@ def test_a_feed_with_a_few_new_items_writes_each_rollup_table_in_one_statement(s
             "daily_sums",
             "feed_sums",
             "daily_theme_sums",
+            "weekly_sums",
+            "weekly_theme_sums",
         )
     ]
     _assert_exact(sessions)
@@ -303,6 +325,8 @@ def test_apply_writes_tables_in_one_order_and_each_tables_cells_sorted_by_key(se
         "daily_sums",
         "feed_sums",
         "daily_theme_sums",
+        "weekly_sums",
+        "weekly_theme_sums",
     ]
     for _, keys in writes:
         assert len(keys) > 1 and keys == sorted(keys)

@@ -10,6 +10,8 @@ table                     cell                                         derived f
 ``daily_sums``            day, language, bucket                        ``daily_totals``
 ``feed_sums``             feed, bucket                                 ``daily_totals``
 ``daily_theme_sums``      day, theme, bucket                           ``daily_theme_counts``
+``weekly_sums``           week (Monday), language, bucket              ``daily_totals``
+``weekly_theme_sums``     week (Monday), theme, bucket                 ``daily_theme_counts``
 ========================  ===========================================  ======================
 
 Writers describe what they changed as signed per-cell changes of the two fine tables in a

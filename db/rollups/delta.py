@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -52,15 +53,29 @@ COUNTS = RollupTable("daily_theme_counts", ("day", "feed_id", "language", "rel_b
 DAILY_SUMS = RollupTable("daily_sums", ("day", "language", "rel_bucket"))
 FEED_SUMS = RollupTable("feed_sums", ("feed_id", "rel_bucket"))
 THEME_SUMS = RollupTable("daily_theme_sums", ("day", "theme_id", "rel_bucket"))
+WEEKLY_SUMS = RollupTable("weekly_sums", ("week", "language", "rel_bucket"))
+WEEKLY_THEME_SUMS = RollupTable("weekly_theme_sums", ("week", "theme_id", "rel_bucket"))
 
-_TABLES = (TOTALS, COUNTS, DAILY_SUMS, FEED_SUMS, THEME_SUMS)
+_TABLES = (TOTALS, COUNTS, DAILY_SUMS, FEED_SUMS, THEME_SUMS, WEEKLY_SUMS, WEEKLY_THEME_SUMS)
 """The write order: fine before coarse, always the same."""
+
+
+@lru_cache(maxsize=8192)
+def week_of(day: Day) -> Day:
+    """The Monday starting ``day``'s week, in the form it was given (``date`` or ISO text)."""
+    if isinstance(day, str):
+        parsed = date.fromisoformat(day)
+        return (parsed - timedelta(days=parsed.weekday())).isoformat()
+    return day - timedelta(days=day.weekday())
+
 
 # How each coarse table projects the cells of the fine table it sums.
 _COARSE: tuple[tuple[RollupTable, RollupTable, Callable[[tuple], tuple]], ...] = (
     (DAILY_SUMS, TOTALS, lambda k: (k[0], k[2], k[3])),
     (FEED_SUMS, TOTALS, lambda k: (k[1], k[3])),
     (THEME_SUMS, COUNTS, lambda k: (k[0], k[4], k[3])),
+    (WEEKLY_SUMS, TOTALS, lambda k: (week_of(k[0]), k[2], k[3])),
+    (WEEKLY_THEME_SUMS, COUNTS, lambda k: (week_of(k[0]), k[4], k[3])),
 )
 
 

@@ -23,6 +23,8 @@ from jkwatch.db.models import (
     FeedSum,
     Item,
     ItemTheme,
+    WeeklySum,
+    WeeklyThemeSum,
 )
 from jkwatch.db.rollups.delta import (
     COUNTS,
@@ -30,10 +32,13 @@ from jkwatch.db.rollups.delta import (
     FEED_SUMS,
     THEME_SUMS,
     TOTALS,
+    WEEKLY_SUMS,
+    WEEKLY_THEME_SUMS,
     RollupDelta,
     RollupTable,
     apply,
     net_into,
+    week_of,
 )
 
 Cell = tuple[int, date]
@@ -119,6 +124,10 @@ def rebuild_all(session: Session) -> None:
         start = end
     delta = RollupDelta()
     _coarse_drift(session, delta, FEED_SUMS, FeedSum, DailyTotal, literal(True), literal(True))
+    # The weekly sums against the (now repaired) daily sums, folded into weeks here: a few
+    # ten thousand rows, and the same week rule as ``delta.week_of`` on both engines.
+    _weekly_drift(session, delta, WEEKLY_SUMS, WeeklySum, DAILY_SUMS, DailySum)
+    _weekly_drift(session, delta, WEEKLY_THEME_SUMS, WeeklyThemeSum, THEME_SUMS, DailyThemeSum)
     apply(session, delta)
 
 
@@ -200,6 +209,25 @@ def _coarse_drift(
     wrong = {key: cell for key, cell in drift.items() if cell != [0, 0]}
     if wrong:
         delta.drift.setdefault(coarse.name, {}).update(wrong)
+
+
+def _weekly_drift(
+    session: Session,
+    delta: RollupDelta,
+    weekly: RollupTable,
+    weekly_model: Any,
+    daily: RollupTable,
+    daily_model: Any,
+) -> None:
+    """Record how far the stored weekly cells are from the stored daily cells they sum."""
+    drift: dict[tuple, list[int]] = {}
+    for (day, key, bucket), items, stories in _stored(session, daily_model, daily, literal(True)):
+        net_into(drift, (week_of(day), key, bucket), items, stories)
+    for cell, items, stories in _stored(session, weekly_model, weekly, literal(True)):
+        net_into(drift, cell, -items, -stories)
+    wrong = {key: cell for key, cell in drift.items() if cell != [0, 0]}
+    if wrong:
+        delta.drift.setdefault(weekly.name, {}).update(wrong)
 
 
 def _day_range(session: Session) -> tuple[date | None, date | None]:

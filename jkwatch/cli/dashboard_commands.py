@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from jkwatch.cli.context import AppContext
+from jkwatch.cli.lifeline import die_with_parent
 from jkwatch.db.engine import describe_url
 
 
@@ -61,7 +62,10 @@ def dashboard_command(app: AppContext, host: str, port: int) -> None:
     """Start the Streamlit dashboard (read-only) on http://HOST:PORT."""
     if not DASHBOARD_SCRIPT.is_file():
         raise click.ClickException(f"dashboard script not found at {DASHBOARD_SCRIPT}")
-    app.engine()  # connects and upgrades the schema: the dashboard only reads
+    # The database must exist (a read-only view of nothing helps no one); an older schema is
+    # upgraded here, because the dashboard itself only reads.
+    app.existing_engine()
+    app.engine()
     url = app.database_url
     shown = "localhost" if host in ("127.0.0.1", "::1", "localhost") else host
     click.echo(f"jkwatch dashboard on http://{shown}:{port} (database {describe_url(url)})")
@@ -71,6 +75,7 @@ def dashboard_command(app: AppContext, host: str, port: int) -> None:
             err=True,
         )
     app.close()
+    die_with_parent()  # started by `jkwatch run`: stop when it dies, even by SIGKILL
     command = streamlit_command(DASHBOARD_SCRIPT, host, port, url)
     sys.stdout.flush()
     sys.stderr.flush()

@@ -52,8 +52,8 @@ def upgrade_command(app: AppContext, no_stories: bool) -> None:
 @db_group.command("status")
 @click.pass_obj
 def status_command(app: AppContext) -> None:
-    """Show the database URL and whether its schema is current."""
-    engine = app.engine(migrate=False)
+    """Show the database URL and whether its schema is current (never creates or upgrades it)."""
+    engine = app.existing_engine()
     current = current_revision(engine)
     head = head_revision()
     state = "up to date" if current == head else f"needs upgrade to {head}"

@@ -34,7 +34,7 @@ Layout = Callable[[list[FeedHealth], datetime], str]
 def show(app: AppContext, as_json: bool, layout: Layout, when_empty: str) -> None:
     """Read every feed's health once and print it as JSON or in ``layout``."""
     now = utcnow()
-    with app.sessions()() as session:
+    with app.read_only_sessions()() as session:
         feeds = feed_health(session, now)
     if as_json:
         click.echo(dumps(feeds))

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
 from jkwatch.cli.context import AppContext
 from jkwatch.cli.errors import UserError
@@ -261,11 +262,22 @@ def csv_cell(value: Any) -> str:
     return escape_text(";".join(value) if isinstance(value, list) else str(value))
 
 
-def _iter_rows(app: AppContext, filters: Any) -> Iterator[ItemRow]:
+def _iter_rows(sessions: sessionmaker[Session], filters: Any) -> Iterator[ItemRow]:
     from jkwatch.db.export import iter_items
 
-    with app.sessions()() as session:
+    with sessions() as session:
         yield from iter_items(session, filters)
+
+
+def _check_theme(sessions: sessionmaker[Session], theme: str) -> None:
+    """An unknown ``--theme`` is an error, not an empty export (typos look like no news)."""
+    from jkwatch.db.themes import list_themes
+
+    with sessions() as session:
+        known = [info.id for info in list_themes(session)]
+    if theme not in known:
+        listed = ", ".join(sorted(known)) if known else "none yet: nothing was tagged"
+        raise UserError(f"--theme: unknown theme {clean(repr(theme))} (known: {listed})")
 
 
 @click.command("export")
@@ -294,16 +306,23 @@ def export_command(
         theme=theme,
         relevant_only=relevant_only,
     )
+    if filters.since and filters.until and filters.since > filters.until:
+        raise UserError(
+            f"--since {filters.since} is after --until {filters.until}: no day is in both"
+        )
+    sessions = app.read_only_sessions()
     out = sys.stdout
     try:
+        if theme is not None:
+            _check_theme(sessions, theme)
         if fmt == "csv":
             writer = csv.writer(out, lineterminator=LINE_TERMINATOR)
             writer.writerow(EXPORT_KEYS)
-            for row in _iter_rows(app, filters):
+            for row in _iter_rows(sessions, filters):
                 values = _row_values(row)
                 writer.writerow([csv_cell(values[key]) for key in EXPORT_KEYS])
         else:
-            for row in _iter_rows(app, filters):
+            for row in _iter_rows(sessions, filters):
                 out.write(json.dumps(_row_values(row), ensure_ascii=False) + "\n")
     except SQLAlchemyError as exc:
         raise _database_error(exc) from None

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 import click
+from sqlalchemy.orm import Session, sessionmaker
 
 from jkwatch.cli.context import AppContext
 from jkwatch.cli.errors import UserError
@@ -128,25 +129,26 @@ def labels_export_command(app: AppContext, output: Path | None) -> None:
     One line per corrected item: {"id", "url", "title", "summary", "lang",
     "relevant", "themes"}, with the final labels (tagger output plus corrections).
     """
+    sessions = app.read_only_sessions()  # before the output file: no database, no file
     if output is None:
         try:
-            _write_labels(app, sys.stdout)
+            _write_labels(sessions, sys.stdout)
         except BrokenPipeError:  # `jkwatch labels export | head` is normal use
             sys.stderr.close()
         return
     try:
         with output.open("w", encoding="utf-8") as out:
-            count = _write_labels(app, out)
+            count = _write_labels(sessions, out)
     except OSError as exc:
         raise UserError(f"cannot write {clean(str(output))}: {exc.strerror or exc}") from None
     click.echo(f"wrote {count} labelled items to {clean(str(output))}", err=True)
 
 
-def _write_labels(app: AppContext, out: TextIO) -> int:
+def _write_labels(sessions: sessionmaker[Session], out: TextIO) -> int:
     from jkwatch.db.labels import labelled_items
 
     count = 0
-    with app.sessions()() as session:
+    with sessions() as session:
         for row in labelled_items(session):
             out.write(json.dumps(row.to_json(), ensure_ascii=False) + "\n")
             count += 1

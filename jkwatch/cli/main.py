@@ -19,6 +19,7 @@ from jkwatch.cli.context import AppContext
 from jkwatch.cli.errors import EXIT_BUG, EXIT_CONFIG, UserError
 from jkwatch.cli.usage import OneLineGroup, one_line, sentence
 from jkwatch.config import CONFIG_DIR_ENV
+from jkwatch.db.engine import describe_url
 from jkwatch.db.errors import DatabaseError
 
 
@@ -43,6 +44,12 @@ class JkwatchGroup(OneLineGroup):
         except click.UsageError as exc:
             raise one_line(exc) from None
 
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            accept_db_option(command)
+        return command
+
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
@@ -58,6 +65,51 @@ class JkwatchGroup(OneLineGroup):
             ctx.exit(EXIT_CONFIG)
 
 
+DB_HELP = (
+    "Database URL (sqlite:///file.db or postgresql://user@host/db). "
+    "Default: $JKWATCH_DATABASE_URL, else data/jkwatch.db in the working directory."
+)
+_DB_AFTER = "db_after_command"
+
+
+def accept_db_option(command: click.Command) -> None:
+    """Let ``--db URL`` follow ``command`` (and every command below it) as well as precede it.
+
+    Done when the root resolves a command name, so commands added later anywhere in the tree
+    take it without doing anything. The value lands in the one ``AppContext``; two different
+    URLs, wherever they are given, are a usage error (exit 2). Idempotent.
+    """
+    if not any(p.name == _DB_AFTER or "--db" in p.opts for p in command.params):
+        command.params.append(
+            click.Option(
+                ["--db", _DB_AFTER],
+                metavar="URL",
+                multiple=True,
+                expose_value=False,
+                callback=_db_after_command,
+                help=f"{DB_HELP} May also be given before the command.",
+            )
+        )
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            accept_db_option(sub)
+
+
+def _db_after_command(ctx: click.Context, _param: click.Parameter, urls: tuple[str, ...]) -> None:
+    if urls:
+        app = ctx.ensure_object(AppContext)  # made by the root command, unless run without it
+        app.db_option = one_database_url((app.db_option, *urls), ctx)
+
+
+def one_database_url(urls: tuple[str | None, ...], ctx: click.Context) -> str | None:
+    """The one URL among those given (``None`` if none); different ones are a usage error."""
+    given = list(dict.fromkeys(url for url in urls if url))
+    if len(given) > 1:
+        shown = " and ".join(describe_url(url) for url in given)
+        raise click.UsageError(f"--db given twice with different URLs ({shown}): give one", ctx)
+    return given[0] if given else None
+
+
 @click.group(
     "jkwatch",
     cls=JkwatchGroup,
@@ -67,8 +119,8 @@ class JkwatchGroup(OneLineGroup):
     "--db",
     "db_option",
     metavar="URL",
-    help="Database URL (sqlite:///file.db or postgresql://user@host/db). "
-    "Default: $JKWATCH_DATABASE_URL, else data/jkwatch.db in the working directory.",
+    multiple=True,
+    help=f"{DB_HELP} May also be given after the command.",
 )
 @click.option(
     "--config",
@@ -85,7 +137,7 @@ class JkwatchGroup(OneLineGroup):
 @click.pass_context
 def cli(
     ctx: click.Context,
-    db_option: str | None,
+    db_option: tuple[str, ...],
     config_dir: Path | None,
     verbose: bool,
     debug: bool,
@@ -103,7 +155,7 @@ def cli(
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         stream=sys.stderr,
     )
-    app = AppContext(db_option=db_option)
+    app = AppContext(db_option=one_database_url(db_option, ctx))
     ctx.obj = app
     ctx.meta["debug"] = debug
     ctx.call_on_close(app.close)

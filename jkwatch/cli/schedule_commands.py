@@ -25,6 +25,7 @@ import click
 from jkwatch.cli import health
 from jkwatch.cli.context import AppContext
 from jkwatch.cli.errors import fail
+from jkwatch.cli.lifeline import child_env
 from jkwatch.cli.terminal import clean
 from jkwatch.db.engine import describe_url
 from jkwatch.ingest.locks import LockHeld, writer_lock
@@ -236,7 +237,8 @@ def _start_dashboard(app: AppContext, host: str, port: int) -> subprocess.Popen[
     command = [sys.executable, "-m", "jkwatch.cli.main", "--db", app.database_url]
     command += ["dashboard", "--host", host, "--port", str(port)]
     # Its own session: a terminal Ctrl-C reaches only us, and we stop the dashboard in order.
-    return subprocess.Popen(command, start_new_session=True)
+    # If we are killed outright the kernel stops it (``jkwatch.cli.lifeline``).
+    return subprocess.Popen(command, start_new_session=True, env=child_env())
 
 
 def _stop_process(process: subprocess.Popen[bytes], grace_s: float = 10.0) -> None:
