@@ -114,7 +114,7 @@ def test_weekly_sums_equal_the_items_per_week_after_every_kind_of_write(sessions
 
 
 def test_the_migration_fills_the_weekly_sums_from_the_daily_ones(engine, sessions, loaded):
-    upgrade(engine, "0006")  # drops the weekly tables
+    upgrade(engine, "0007")  # drops the weekly tables
     upgrade(engine)
     with sessions.begin() as s:
         stored, recounted = _stored(s), _recounted(s)

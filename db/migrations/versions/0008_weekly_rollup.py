@@ -7,7 +7,7 @@ as ``db.dialect.period_start``). Like every rollup they are written only by ``db
 here from the daily sums.
 
 Revision ID: 0008
-Revises: 0006 (rechained after 0007_stories when the branches are merged)
+Revises: 0007
 Create Date: 2026-12-05
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
