@@ -208,3 +208,22 @@ class ItemRow:
     themes: tuple[str, ...] = field(default_factory=tuple)
     corrected: bool = False
     """Whether an analyst corrected the item's tags (``jkwatch label``)."""
+
+
+@dataclass(frozen=True)
+class SpikeEpisode:
+    """One spike of one theme inside a date range: consecutive flagged 7-day windows merged.
+
+    ``start`` is the first UTC day of the episode's first window, ``end`` the last day of its
+    last window (both inclusive); ``count`` the theme's items (per the filters) in
+    ``[start, end]``; ``baseline`` the count expected for a span of that length from the 8 weeks
+    before ``start``; ``z`` the peak window's z-score (see ``db.trends.SPIKES_IN_RANGE_METHOD``).
+    """
+
+    theme_id: str
+    start: date
+    end: date
+    count: int
+    baseline: float
+    z: float
+    direction: str  # "rise" | "fall"
