@@ -252,7 +252,7 @@ def trends_chart(
     events: pd.DataFrame | None = None,
     partial: pd.DataFrame | None = None,
     spikes: pd.DataFrame | None = None,
-) -> alt.LayerChart:
+) -> alt.LayerChart | alt.FacetChart:
     """Lines per theme; a click on a point selects its period and theme (``SELECTION``)."""
     column = measure_column(measure)
     data = frame.assign(
@@ -323,7 +323,7 @@ def volume_chart(
     *,
     events: pd.DataFrame | None = None,
     partial: pd.DataFrame | None = None,
-) -> alt.LayerChart:
+) -> alt.LayerChart | alt.FacetChart:
     """One theme's volume as bars in the theme's colour."""
     bars = (
         alt.Chart(frame, title=f"{unit.capitalize()} per {grain}")

@@ -41,6 +41,11 @@ def _metric(at: AppTest, startswith: str) -> str:
     return next(m.value for m in at.metric if m.label.startswith(startswith))
 
 
+def _table(at: AppTest, column: str):
+    """The first table on the page that has ``column``."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
 def _all_text(at: AppTest) -> str:
     parts = [
         el.value
@@ -193,8 +198,23 @@ def test_theme_detail_shows_volume_sources_and_terms(app):
     _no_errors(at)
     expected = sum("jk_cooperation" in it.themes and it.relevance >= 0.5 for it in items)
     assert _metric(at, "Jk Cooperation") == f"{expected:,}"
-    terms = at.dataframe[0].value
+    terms = _table(at, "term")
     assert terms.iloc[0]["term"] == "missile" and terms.iloc[0]["items"] == expected
+    latest = _table(at, "published")
+    newest = sorted(
+        (it for it in items if "jk_cooperation" in it.themes and it.relevance >= 0.5),
+        key=lambda it: it.day,
+    )[-1]
+    assert (
+        len(latest) == min(20, expected) and latest["themes"].str.contains("Jk Cooperation").all()
+    )
+    assert latest.iloc[0]["published"].date() == newest.day
+    partners = _table(at, "partner")
+    both = sum(
+        set(it.themes) == {"nk_weapons", "jk_cooperation"} and it.relevance >= 0.5 for it in items
+    )
+    assert list(partners["partner"]) == ["Nk Weapons"] and list(partners["count"]) == [both]
+    assert partners.iloc[0]["share"] == pytest.approx(round(100 * both / expected, 1))
     guide = [e for e in at.expander if "Labelling guide" in e.label]
     assert guide, "the theme's entry of the labelling guide is one click away"
     assert any("Covers:" in m.value for m in guide[0].markdown)
