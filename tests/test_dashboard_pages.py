@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from jkwatch.db.engine import make_engine
 from jkwatch.db.migrate import upgrade
+from tests.apptest_select import select_row
 from tests.seed_dashboard import LAST_DAY, XSS_TITLE, corpus, seeded_database, week_of
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
@@ -161,6 +162,8 @@ def test_items_search_finds_japanese_and_shows_evidence_as_text(app):
     _no_errors(at)
     table = at.dataframe[0].value
     assert list(table["title"]) == ["北朝鮮が弾道ミサイルを発射"]
+    at = select_row(at, at.dataframe[0], 0)
+    _no_errors(at)
     assert any("missile in title" in t.value for t in at.text)
     assert at.query_params.get("q") in ("弾道ミサイル", ["弾道ミサイル"])
 
@@ -242,7 +245,7 @@ def test_an_empty_database_shows_what_to_do(tmp_path, monkeypatch):
     assert not at.exception
     text = _all_text(at)
     assert "jkwatch ingest" in text and "jkwatch demo" in text
-    assert not at.dataframe and not at.get("arrow_vega_lite_chart")
+    assert not at.dataframe and not at.get("vega_lite_chart")
 
 
 def test_a_missing_database_file_is_explained_not_a_traceback(tmp_path, monkeypatch):
