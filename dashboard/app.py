@@ -12,6 +12,7 @@ import hmac
 from datetime import date
 
 import streamlit as st
+from PIL import Image, ImageDraw
 
 from jkwatch.dashboard import auth, data, view
 from jkwatch.dashboard.filters import (
@@ -163,10 +164,22 @@ def _write_url(current: ViewFilters, last_day: date | None) -> None:
             del st.query_params[key]
 
 
+@st.cache_resource(show_spinner=False)
+def _favicon() -> Image.Image:
+    """A small radar mark: two rings and a sweep, in the palette's blue."""
+    icon = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    pen = ImageDraw.Draw(icon)
+    pen.ellipse((2, 2, 61, 61), outline=(0, 114, 178, 255), width=5)
+    pen.ellipse((18, 18, 45, 45), outline=(0, 114, 178, 255), width=4)
+    pen.line((32, 32, 56, 14), fill=(213, 94, 0, 255), width=5)
+    return icon
+
+
 def main() -> None:
-    # No page_icon: a ":material/...:" favicon is fetched from fonts.gstatic.com, and the
-    # dashboard must work on an air-gapped network (Streamlit's own favicon is served locally).
-    st.set_page_config(page_title="jkwatch", layout="wide")
+    # The favicon is drawn here and served by Streamlit itself: a ":material/...:" page icon (or
+    # a page's icon, used when none is set) is fetched from fonts.gstatic.com, and the
+    # dashboard must work on an air-gapped network.
+    st.set_page_config(page_title="jkwatch", page_icon=_favicon(), layout="wide")
     password_gate()
     url = data.database_url()
     pages = [

@@ -56,6 +56,7 @@ SHAPES = ("circle", "square", "triangle-up", "diamond", "cross", "triangle-down"
 THEME_SHAPES = {t: SHAPES[n % len(SHAPES)] for n, t in enumerate(THEME_COLOURS)}
 RISE_COLOUR, FALL_COLOUR, NEUTRAL_COLOUR = "#D55E00", "#0072B2", "#999999"
 EVENT_COLOUR = "#444444"
+SVG = {"embedOptions": {"renderer": "svg"}}
 LEGEND = alt.Legend(orient="bottom", columns=4, labelLimit=0, titleLimit=0, symbolLimit=0)
 
 
@@ -295,7 +296,13 @@ def trends_chart(
         )
         .add_params(pick)
     )
-    layers: list[alt.Chart] = [lines, points]
+    # Bands, rings and rules lie under the points, so a click on a point always reaches it.
+    layers: list[alt.Chart] = _extras(
+        events if events is not None else events_frame((), labels),
+        partial if partial is not None else partial_periods((), grain, None, None),
+        spikes,
+    )
+    layers.append(lines)
     moves = largest_moves(data, measure)
     if not moves.empty:
         marks = alt.Chart(moves).encode(
@@ -307,12 +314,10 @@ def trends_chart(
         layers.append(
             marks.mark_text(dy=-15, fontWeight="bold", color="#333").encode(text="label:N")
         )
-    extras = _extras(
-        events if events is not None else events_frame((), labels),
-        partial if partial is not None else partial_periods((), grain, None, None),
-        spikes,
-    )
-    return alt.layer(*layers, *extras).properties(height=420)
+    layers.append(points)
+    # SVG, not canvas: its points carry ARIA labels (screen readers; the browser test finds and
+    # clicks a point by them). A trends chart holds a few hundred marks, cheap either way.
+    return alt.layer(*layers).properties(height=420, usermeta=SVG)
 
 
 def volume_chart(

@@ -272,6 +272,8 @@ def story_panel(hit: Any, labels: dict[str, str]) -> None:
                 "Published (UTC)", format="YYYY-MM-DD HH:mm"
             ),
             "title": st.column_config.TextColumn("Title"),
+            "source": st.column_config.TextColumn("Source"),
+            "language": st.column_config.TextColumn("Language"),
             "link": st.column_config.LinkColumn("Link", display_text="open ↗"),
         },
     )
