@@ -210,6 +210,27 @@ class ItemRow:
     """Whether an analyst corrected the item's tags (``jkwatch label``)."""
 
 
+STORY_WINDOW_HOURS = 72  # items of one story lie within this distance of another member
+
+
+@dataclass(frozen=True)
+class StorySummary:
+    """A story as seen from a date range (contract of issue 15; the stories branch owns it)."""
+
+    story_id: int
+    title: str
+    items: int
+    outlets: int
+    outlet_names: tuple[str, ...]
+    languages: tuple[str, ...]
+    themes: tuple[str, ...]
+    first_seen: datetime
+    last_seen: datetime
+    item_ids: tuple[int, ...]
+    urls: tuple[str, ...]
+    score: float
+    why: str
+
 @dataclass(frozen=True)
 class SpikeEpisode:
     """One spike of one theme inside a date range: consecutive flagged 7-day windows merged.
@@ -227,3 +248,33 @@ class SpikeEpisode:
     baseline: float
     z: float
     direction: str  # "rise" | "fall"
+
+
+@dataclass(frozen=True)
+class Mover:
+    """A theme whose count in a range departs from its own baseline (``db.brief``)."""
+
+    theme: str
+    label: str
+    count: int
+    """The theme's items (per the brief's filters) in the range."""
+    baseline: float
+    """The mean count of the 8 periods of the range's length right before it."""
+    z: float
+    """(count - baseline) / max(std of those 8 periods, 1)."""
+    direction: str  # "rise" | "fall"
+    story_ids: tuple[int, ...]
+    """The range's top stories carrying the theme (at most 3): the stories that make the move."""
+
+
+@dataclass(frozen=True)
+class Brief:
+    """What happened in a range: its top stories, the themes that moved, every spike."""
+
+    since: date
+    until: date
+    stories: tuple[StorySummary, ...]
+    movers: tuple[Mover, ...]
+    spikes: tuple[SpikeEpisode, ...]
+    baseline: str
+    """The movers' baseline, in words (which periods, how z is computed)."""

@@ -29,7 +29,7 @@ RULES: dict[str, tuple[list[Path], set[str]]] = {
     "base": (
         [
             ROOT / "jkwatch" / f"{name}.py"
-            for name in ("model", "clock", "errors", "config", "corrections")
+            for name in ("model", "clock", "errors", "config", "corrections", "brief_render")
         ]
         + [ROOT / "config" / "__init__.py"],
         LAYERS,
