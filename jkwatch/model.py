@@ -210,26 +210,71 @@ class ItemRow:
     """Whether an analyst corrected the item's tags (``jkwatch label``)."""
 
 
-STORY_WINDOW_HOURS = 72  # items of one story lie within this distance of another member
+# -- stories (issue 15) ---------------------------------------------------------------------
+
+STORY_WINDOW_HOURS = 72
+"""Items of one story lie within this distance of another member (single link in time)."""
+
+
+@dataclass(frozen=True)
+class StoryLink:
+    """One item of a story, as listed to people."""
+
+    item_id: int
+    title: str
+    url: str | None
+    feed_name: str
+    language: str
+    """``en`` | ``ja`` | ``ko`` | ``und``."""
+    published_at: datetime
+    relevance: float
 
 
 @dataclass(frozen=True)
 class StorySummary:
-    """A story as seen from a date range (contract of issue 15; the stories branch owns it)."""
+    """A story as seen from a date range: its figures count only its items in the range."""
 
     story_id: int
     title: str
+    """The most representative headline (see ``jkwatch.ingest.stories.representative``)."""
     items: int
     outlets: int
     outlet_names: tuple[str, ...]
     languages: tuple[str, ...]
     themes: tuple[str, ...]
+    """Theme ids carried by its items in range, most frequent first."""
     first_seen: datetime
+    """Over the whole story (it may have begun before the range)."""
     last_seen: datetime
     item_ids: tuple[int, ...]
     urls: tuple[str, ...]
     score: float
     why: str
+
+
+@dataclass(frozen=True)
+class StoryDetail:
+    """A whole story: its summary over all members and the members, oldest first."""
+
+    summary: StorySummary
+    members: tuple[StoryLink, ...]
+
+
+@dataclass(frozen=True)
+class StoryAssignment:
+    """The clustering's answer for one item: its story and why (written by ``db.stories``)."""
+
+    item_id: int
+    story_id: int
+    similarity: float = 0.0
+    """Similarity to the member that linked it in (1.0 for near-duplicate or analyst links)."""
+    linked_by: tuple[str, ...] = ()
+    """The shared words that linked it (``near-duplicate`` / ``analyst`` for those links)."""
+    terms: tuple[str, ...] = ()
+    """The item's clustering features, kept so later items are compared without re-analysis."""
+    title_item_id: int | None = None
+    """Set on any one member per story: the member whose headline is the story's title."""
+
 
 @dataclass(frozen=True)
 class SpikeEpisode:
