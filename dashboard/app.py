@@ -14,10 +14,19 @@ from datetime import date
 import streamlit as st
 
 from jkwatch.dashboard import auth, data, view
-from jkwatch.dashboard.filters import GRAINS, UNITS, ViewFilters, parse, restrict, to_params
+from jkwatch.dashboard.filters import (
+    GRAINS,
+    UNITS,
+    ZONES,
+    ViewFilters,
+    parse,
+    restrict,
+    to_params,
+    valid_zone,
+)
 from jkwatch.db.overview import FilterOptions
 
-SHARED_KEYS = ("from", "to", "themes", "lang", "feeds", "rel", "unit", "grain", "measure")
+SHARED_KEYS = ("from", "to", "themes", "lang", "feeds", "rel", "unit", "grain", "measure", "tz")
 
 
 def password_gate() -> None:
@@ -67,6 +76,7 @@ def _init_widgets(last_day: date | None, options: FilterOptions) -> None:
             "f_unit": parsed.unit,
             "f_grain": parsed.grain,
             "f_measure": parsed.measure,
+            "f_tz": parsed.zone,
             "jk_filters_ready": True,
         }
     )
@@ -87,7 +97,13 @@ def sidebar_filters(last_day: date | None, first_day: date | None) -> ViewFilter
         format_func=lambda theme: labels.get(theme, theme),
         placeholder="All themes",
     )
-    side.multiselect("Languages", list(options.languages), key="f_lang", placeholder="All")
+    side.multiselect(
+        "Languages",
+        list(options.languages),
+        key="f_lang",
+        placeholder="All",
+        format_func=view.language_name,
+    )
     side.multiselect(
         "Sources",
         list(feeds),
@@ -110,6 +126,14 @@ def sidebar_filters(last_day: date | None, first_day: date | None) -> ViewFilter
         format_func={"items": "Items", "stories": "Stories (duplicates folded)"}.get,
     )
     side.radio("Period", GRAINS, key="f_grain", horizontal=True)
+    zones = list(dict.fromkeys([*ZONES, st.session_state["f_tz"]]))
+    side.selectbox(
+        "Time zone",
+        zones,
+        key="f_tz",
+        help="Times of items are shown in this zone on every page. Days, periods and spike "
+        "windows are UTC days (the counts are kept per UTC day).",
+    )
     start, end = view.date_pair(picked, last_day)
     current = ViewFilters(
         start=start,
@@ -121,6 +145,7 @@ def sidebar_filters(last_day: date | None, first_day: date | None) -> ViewFilter
         unit=st.session_state["f_unit"],
         grain=st.session_state["f_grain"],
         measure=st.session_state.get("f_measure", "count"),
+        zone=valid_zone(st.session_state.get("f_tz")),
     )
     _write_url(current, last_day)
     if first_day and last_day:
@@ -139,7 +164,9 @@ def _write_url(current: ViewFilters, last_day: date | None) -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="jkwatch", page_icon=":material/radar:", layout="wide")
+    # No page_icon: a ":material/...:" favicon is fetched from fonts.gstatic.com, and the
+    # dashboard must work on an air-gapped network (Streamlit's own favicon is served locally).
+    st.set_page_config(page_title="jkwatch", layout="wide")
     password_gate()
     url = data.database_url()
     pages = [

@@ -41,6 +41,11 @@ def _metric(at: AppTest, startswith: str) -> str:
     return next(m.value for m in at.metric if m.label.startswith(startswith))
 
 
+def _table(at: AppTest, column: str):
+    """The first table on the page that has ``column``."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
 def _all_text(at: AppTest) -> str:
     parts = [
         el.value
@@ -103,12 +108,18 @@ def test_filters_are_read_from_the_url_so_views_can_be_shared(app):
     assert _metric(at, "All stories") == f"{everything:,}"
 
 
-def test_share_mode_says_which_denominator_it_uses(app):
+def test_share_mode_says_which_denominator_it_uses_and_shows_percentages(app):
+    items = corpus()
     at = app.run()
     at.radio(key="f_measure").set_value("share_relevant").run()
     _no_errors(at)
     table = at.dataframe[0].value
-    assert table["Nk Weapons"].between(0, 1).all()
+    assert table["Nk Weapons"].between(0, 100).all()
+    week = week_of(LAST_DAY)
+    relevant = [it for it in items if week_of(it.day) == week and it.relevance >= 0.5]
+    expected = 100 * sum("nk_weapons" in it.themes for it in relevant) / len(relevant)
+    row = table[table["period"] == week].iloc[0]
+    assert row["Nk Weapons"] == pytest.approx(expected)
     assert at.query_params.get("measure") in ("share_relevant", ["share_relevant"])
 
 
@@ -133,9 +144,13 @@ def test_spikes_state_the_method_and_list_the_items_of_each_spike(app):
     at.switch_page("app_pages/spikes.py").run()
     _no_errors(at)
     assert "8 weeks" in _all_text(at)
-    assert _metric(at, "Spikes in the 7 days") == "1"
+    assert int(_metric(at, "Spikes from")) >= 1
+    table = at.dataframe[0].value
+    assert "baseline_std" not in table.columns and "weekly" not in table.columns
+    first = table.iloc[0]
     spike_items = at.dataframe[1].value
-    assert len(spike_items) >= 12 and spike_items["themes"].str.contains("Nk Weapons").all()
+    assert len(spike_items) == min(50, first["Items"])
+    assert spike_items["themes"].str.contains(first["Theme"]).all()
 
 
 def test_items_search_finds_japanese_and_shows_evidence_as_text(app):
@@ -183,8 +198,23 @@ def test_theme_detail_shows_volume_sources_and_terms(app):
     _no_errors(at)
     expected = sum("jk_cooperation" in it.themes and it.relevance >= 0.5 for it in items)
     assert _metric(at, "Jk Cooperation") == f"{expected:,}"
-    terms = at.dataframe[0].value
+    terms = _table(at, "term")
     assert terms.iloc[0]["term"] == "missile" and terms.iloc[0]["items"] == expected
+    latest = _table(at, "published")
+    newest = sorted(
+        (it for it in items if "jk_cooperation" in it.themes and it.relevance >= 0.5),
+        key=lambda it: it.day,
+    )[-1]
+    assert (
+        len(latest) == min(20, expected) and latest["themes"].str.contains("Jk Cooperation").all()
+    )
+    assert latest.iloc[0]["published"].date() == newest.day
+    partners = _table(at, "partner")
+    both = sum(
+        set(it.themes) == {"nk_weapons", "jk_cooperation"} and it.relevance >= 0.5 for it in items
+    )
+    assert list(partners["partner"]) == ["Nk Weapons"] and list(partners["count"]) == [both]
+    assert partners.iloc[0]["share"] == pytest.approx(round(100 * both / expected, 1))
     guide = [e for e in at.expander if "Labelling guide" in e.label]
     assert guide, "the theme's entry of the labelling guide is one click away"
     assert any("Covers:" in m.value for m in guide[0].markdown)
