@@ -277,6 +277,30 @@ class StoryAssignment:
 
 
 @dataclass(frozen=True)
+class StoryInput:
+    """An item as the story clustering sees it: text for new items, stored terms for members."""
+
+    item_id: int
+    published_at: datetime
+    language: str
+    title: str = ""
+    summary: str = ""
+    near_dup: int | None = None
+    """The item's near-duplicate cluster (``items.story_id``)."""
+    story_id: int | None = None
+    """The story of an already clustered member (None: to be clustered)."""
+    terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoryCorrections:
+    """The analyst's story corrections as the clustering applies them."""
+
+    splits: frozenset[int] = frozenset()
+    merges: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
 class SpikeEpisode:
     """One spike of one theme inside a date range: consecutive flagged 7-day windows merged.
 
