@@ -9,7 +9,8 @@ to the three parts:
   range's length right before it (mean and population standard deviation, periods without items
   count as 0); ``z = (count - mean) / max(std, 1)``; ``direction`` is ``rise`` for z > 0 and
   ``fall`` for z < 0 (themes with z = 0 did not move); sorted by |z|, largest first, at most
-  ``top`` of them; ``story_ids`` are the range's top 3 stories among the theme's items;
+  ``top`` of them; ``story_ids`` are the range's top 3 stories among the theme's items (ranked
+  as ``stories_in_range`` ranks them with that theme as filter, all themes in one query);
 * ``spikes``: ``db.trends.spikes_in_range`` over the range.
 
 Counts come from the exact rollups in one grouped query, so their cost does not grow with the
@@ -26,8 +27,10 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from jkwatch.db.models import ItemTheme, StoryMember
 from jkwatch.db.query_filters import RELEVANT_BUCKET, Filters, conditions, theme_rollup
 from jkwatch.db.stories import stories_in_range
+from jkwatch.db.stories.ranking import Coverage, story_score
 from jkwatch.db.themes import list_themes
 from jkwatch.db.trends import spikes_in_range
 from jkwatch.model import Brief, Mover
@@ -79,21 +82,15 @@ def build_brief(
         limit=top,
     )
     movers = theme_moves(session, filters, since, until)[:top]
-    with_stories = []
-    for mover in movers:
-        ids: tuple[int, ...] = ()
-        if mover.count:
-            picked = stories_in_range(
-                session,
-                since,
-                until,
-                themes=(mover.theme,),
-                languages=languages,
-                relevant_only=relevant_only,
-                limit=MOVER_STORIES,
-            )
-            ids = tuple(story.story_id for story in picked)
-        with_stories.append(replace(mover, story_ids=ids))
+    behind = mover_stories(
+        session,
+        [m.theme for m in movers if m.count],
+        since,
+        until,
+        languages=languages,
+        relevant_only=relevant_only,
+    )
+    with_stories = [replace(m, story_ids=behind.get(m.theme, ())) for m in movers]
     return Brief(
         since=since,
         until=until,
@@ -102,6 +99,58 @@ def build_brief(
         spikes=tuple(spikes_in_range(session, filters, since, until)),
         baseline=baseline_text(since, until),
     )
+
+
+def mover_stories(
+    session: Session,
+    themes: Sequence[str],
+    since: date,
+    until: date,
+    *,
+    languages: Sequence[str] = (),
+    relevant_only: bool = True,
+    per_theme: int = MOVER_STORIES,
+) -> dict[str, tuple[int, ...]]:
+    """For each theme, the range's top stories among the items carrying it.
+
+    The same ranking as ``stories_in_range(..., themes=(theme,))`` (``ranking.story_score``
+    over the story's items in the range that carry the theme; ties: smaller id), for every
+    theme in ONE grouped query instead of one ``stories_in_range`` call per theme.
+    """
+    if not themes:
+        return {}
+    where = [
+        StoryMember.day >= since,
+        StoryMember.day <= until,
+        ItemTheme.theme_id.in_(tuple(themes)),
+    ]
+    if languages:
+        where.append(StoryMember.language.in_(tuple(languages)))
+    if relevant_only:
+        where.append(StoryMember.relevant.is_(True))
+    rows = session.execute(
+        select(
+            ItemTheme.theme_id,
+            StoryMember.story_id,
+            func.count(),
+            func.count(func.distinct(StoryMember.feed_id)),
+            func.count(func.distinct(StoryMember.language)),
+            func.sum(StoryMember.relevance),
+        )
+        .join(ItemTheme, ItemTheme.item_id == StoryMember.item_id)
+        .where(*where)
+        .group_by(ItemTheme.theme_id, StoryMember.story_id)
+    ).all()
+    ranked: dict[str, list[tuple[float, int]]] = {}
+    for theme_id, story_id, items, outlets, langs, relevance in rows:
+        coverage = Coverage(int(items), int(outlets), int(langs), float(relevance or 0))
+        ranked.setdefault(theme_id, []).append((story_score(coverage), int(story_id)))
+    return {
+        theme_id: tuple(
+            story_id for _, story_id in sorted(scores, key=lambda r: (-r[0], r[1]))[:per_theme]
+        )
+        for theme_id, scores in ranked.items()
+    }
 
 
 def theme_moves(session: Session, filters: Filters, since: date, until: date) -> list[Mover]:

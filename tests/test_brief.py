@@ -13,6 +13,7 @@ from jkwatch.brief_render import brief_json, render_html, render_markdown
 from jkwatch.db import trends
 from jkwatch.db.brief import build_brief
 from jkwatch.db.query_filters import Filters
+from jkwatch.db.stories import stories_in_range
 from tests.brief_corpus import (
     LABELS,
     SINCE,
@@ -171,3 +172,14 @@ def test_markdown_and_html_escape_feed_text_and_name_themes_and_languages(sessio
     text = render_markdown(brief, LABELS)
     assert "<script" not in text and "\\[link\\]" in text
     assert "North Korean weapons" in text and "English" in text
+
+
+def test_the_stories_behind_each_mover_are_those_stories_in_range_ranks_for_that_theme(sessions):
+    seed_brief(sessions)
+    with sessions() as s:
+        brief = build_brief(s, SINCE, UNTIL, languages=("en", "ja"))
+        for mover in brief.movers:
+            expected = stories_in_range(
+                s, SINCE, UNTIL, themes=(mover.theme,), languages=("en", "ja"), limit=3
+            )
+            assert mover.story_ids == tuple(story.story_id for story in expected)
