@@ -63,6 +63,7 @@ PURE_STAGES = [
         "fetch_api.py",
         "fetch_http.py",
         "tagging",
+        "stories",
     )
 ]
 

@@ -185,3 +185,9 @@ def published_span(session: Session) -> tuple[datetime | None, datetime | None]:
     """The first and last ``published_at`` of all items (None, None when there are none)."""
     row = session.execute(select(func.min(Item.published_at), func.max(Item.published_at))).one()
     return row[0], row[1]
+
+
+def needs_clustering(session: Session) -> bool:
+    """Whether the database has items but no story yet (an upgrade from before stories)."""
+    has_items = session.scalar(select(Item.id).limit(1)) is not None
+    return has_items and session.scalar(select(StoryMember.item_id).limit(1)) is None

@@ -204,3 +204,19 @@ def _summaries(
             )
         )
     return out
+
+
+def member_links(session: Session, story_id: int) -> dict[int, tuple[float, tuple[str, ...]]]:
+    """Why each member is in the story: its similarity and the words that linked it."""
+    return {
+        int(item_id): (float(similarity), tuple(linked_by or ()))
+        for item_id, similarity, linked_by in session.execute(
+            select(StoryMember.item_id, StoryMember.similarity, StoryMember.linked_by).where(
+                StoryMember.story_id == story_id
+            )
+        )
+    }
+
+
+def story_exists(session: Session, story_id: int) -> bool:
+    return session.get(Story, story_id) is not None

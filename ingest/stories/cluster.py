@@ -12,16 +12,18 @@ The rule, in time order (published time, then item id), for each new document:
    copy: wire copies always stay together;
 3. otherwise it joins the story of the most similar earlier document when (a) both are in
    the same language and within ``window`` (72 hours) of each other, (b) that story began no
-   more than ``max_span`` before it (a story is one event, not a running topic), (c) the
-   IDF-weighted cosine of their terms is at least ``threshold`` and (d) they share at least
-   ``min_shared`` *specific* words (in at most ``specific_share`` of the pool's documents of
-   that language). Ties go to the earlier document.
+   more than ``max_span`` before it (a story is one event, not a running topic), and (c) the
+   IDF-weighted cosine of their terms is at least ``threshold``, or at least
+   ``assisted_threshold`` when they also share ``min_shared`` *specific* words (words in at
+   most ``specific_share`` of the pool's documents of that language, or in three). Ties go to
+   the earlier document.
    IDF is computed over the pool (the batch and its context) per language.
 4. otherwise it begins a story of its own, whose id is its item id.
 
 Analyst merges then join two stories (the smaller id is kept). Each assignment carries the
-specific words shared with the document that linked it (``linked_by``), ``near-duplicate``
-or ``analyst`` for those links, so every membership can be explained.
+words shared with the document that linked it, largest share of the similarity first
+(``linked_by``), or ``near-duplicate`` / ``analyst`` for those links, so every membership
+can be explained. The thresholds were tuned on ``tests/data/stories_dev.jsonl`` only.
 
 Cross-language linking (a later issue) links whole stories; this module stays per language.
 """
@@ -55,9 +57,11 @@ class Doc:
 
 @dataclass(frozen=True)
 class Settings:
-    threshold: float = 0.3
+    threshold: float = 0.28
+    assisted_threshold: float = 0.12
     min_shared: int = 2
-    specific_share: float = 0.05
+    specific_share: float = 0.08
+    specific_floor: float = 3.0
     window: timedelta = timedelta(hours=STORY_WINDOW_HOURS)
     max_span: timedelta = timedelta(days=7)
 
@@ -76,7 +80,7 @@ class Vectors:
         for lang, df in per_lang.items():
             n = sizes[lang]
             self.idf[lang] = {t: math.log((n + 1) / (c + 1)) + 1.0 for t, c in df.items()}
-            cap = max(2.0, settings.specific_share * n)
+            cap = max(settings.specific_floor, settings.specific_share * n)
             self.specific[lang] = frozenset(t for t, c in df.items() if c <= cap)
         self.vectors: dict[int, dict[str, float]] = {}
         for doc in docs:
@@ -90,6 +94,12 @@ class Vectors:
         if len(va) > len(vb):
             va, vb = vb, va
         return sum(w * vb[t] for t, w in va.items() if t in vb)
+
+    def linking_words(self, a: int, b: int) -> list[str]:
+        """The words both documents carry, by their share of the similarity (largest first;
+        ties: alphabetical): what linked them."""
+        va, vb = self.vectors[a], self.vectors[b]
+        return sorted((t for t in va if t in vb), key=lambda t: (-va[t] * vb[t], t))
 
     def shared_specific(self, a: Doc, b: Doc) -> list[str]:
         """Specific words both documents carry, most specific first (ties: alphabetical)."""
@@ -198,12 +208,15 @@ def _place(
         story = story_of[other.item_id]
         if doc.published_at - first_seen[story] > settings.max_span:
             continue
-        shared = vectors.shared_specific(doc, other)
-        if len(shared) < settings.min_shared:
-            continue
         sim = vectors.similarity(doc.item_id, other.item_id)
-        if sim < settings.threshold:
+        if sim < settings.assisted_threshold:
             continue
+        if (
+            sim < settings.threshold
+            and len(vectors.shared_specific(doc, other)) < settings.min_shared
+        ):
+            continue
+        shared = vectors.linking_words(doc.item_id, other.item_id)
         key = (sim, _order(other))
         if best is None or key[0] > best[0] or (key[0] == best[0] and key[1] < best[1]):
             best = (sim, key[1], other, shared)

@@ -69,10 +69,18 @@ def load_set(path: Path) -> list[LabelledItem]:
     return out
 
 
-def gold_clusters(items: list[LabelledItem]) -> dict[str, Hashable]:
-    return {
-        item.id: (item.event if item.event is not None else ("single", item.id)) for item in items
-    }
+def gold_clusters(items: list[LabelledItem], *, per_language: bool = True) -> dict[str, Hashable]:
+    """Item id -> gold cluster. Stories are same-language by definition (cross-language
+    linking is a later issue), so by default an event's items in one language are one gold
+    story; ``per_language=False`` scores against the event across languages (for
+    information: the recall a cross-language linker would have to add)."""
+    out: dict[str, Hashable] = {}
+    for item in items:
+        if item.event is None:
+            out[item.id] = ("single", item.id)
+        else:
+            out[item.id] = (item.event, item.lang) if per_language else item.event
+    return out
 
 
 def _f1(p: float, r: float) -> float:

@@ -128,6 +128,7 @@ def _register() -> None:
         model_commands,
         retag_commands,
         schedule_commands,
+        story_commands,
         tag_commands,
     )
 
@@ -142,6 +143,7 @@ def _register() -> None:
     cli.add_command(retag_commands.retag_command)
     cli.add_command(label_commands.label_command)
     cli.add_command(label_commands.labels_group)
+    cli.add_command(story_commands.stories_group)
     cli.add_command(schedule_commands.schedule_command)
     cli.add_command(schedule_commands.run_command)
     cli.add_command(schedule_commands.status_command)
