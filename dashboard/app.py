@@ -183,7 +183,8 @@ def main() -> None:
     password_gate()
     url = data.database_url()
     pages = [
-        st.Page("app_pages/trends.py", title="Trends", icon=":material/show_chart:", default=True),
+        st.Page("app_pages/brief.py", title="Brief", icon=":material/summarize:", default=True),
+        st.Page("app_pages/trends.py", title="Trends", icon=":material/show_chart:"),
         st.Page("app_pages/spikes.py", title="Spikes", icon=":material/bolt:"),
         st.Page("app_pages/items.py", title="Items", icon=":material/search:"),
         st.Page("app_pages/theme_detail.py", title="Theme detail", icon=":material/label:"),

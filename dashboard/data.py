@@ -30,11 +30,13 @@ from jkwatch.db import item_lists, labels, trends
 from jkwatch.db import overview as frame
 from jkwatch.db import search as text_search
 from jkwatch.db import theme_detail as theme_reads
+from jkwatch.db.brief import build_brief
 from jkwatch.db.engine import make_engine, make_sessionmaker, resolve_database_url
 from jkwatch.db.errors import DatabaseError
 from jkwatch.db.feed_health import FeedHealth, feed_health
 from jkwatch.db.query_filters import Filters
-from jkwatch.model import SpikeEpisode
+from jkwatch.db.stories import story_detail
+from jkwatch.model import Brief, SpikeEpisode, StoryDetail
 
 TTL_S = 30
 
@@ -160,6 +162,25 @@ def spikes(url: str, filters: Filters) -> pd.DataFrame:
 def spike_episodes(url: str, filters: Filters, since: date, until: date) -> list[SpikeEpisode]:
     """Every spike inside ``[since, until]`` (UTC days), ordered by start."""
     return _run(trends.spikes_in_range, filters, since, until)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def brief(
+    url: str,
+    since: date,
+    until: date,
+    themes: tuple[str, ...],
+    languages: tuple[str, ...],
+    top: int,
+) -> Brief:
+    """The brief of ``[since, until]`` (relevant items; ``db.brief.build_brief``)."""
+    return _run(build_brief, since, until, themes=themes, languages=languages, top=top)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def story(url: str, story_id: int) -> StoryDetail | None:
+    """A whole story with its members, oldest first."""
+    return _run(story_detail, story_id)
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)

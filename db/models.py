@@ -311,3 +311,76 @@ class Meta(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class Story(Base):
+    """A story: items about one event across outlets (``jkwatch.ingest.stories``).
+
+    ``id`` is the smallest item id among its members, so it is deterministic and survives a
+    re-clustering that finds the same members. Figures are over the whole story; ranges are
+    read from ``story_members``. Cross-language linking (a later issue) will link stories of
+    different languages in a table of its own, leaving these same-language stories as they are.
+    """
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    items: Mapped[int] = mapped_column(Integer)
+    title_item_id: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index(None, "last_seen"),)
+
+
+class StoryMember(Base):
+    """An item's place in a story, with copies of the item columns range reads filter on.
+
+    ``terms`` are the item's clustering features (so new items are compared without
+    re-analysing their neighbours); ``linked_by`` are the words shared with the member that
+    linked it in (empty for the first member, or ``["near-duplicate"]`` / ``["analyst"]``).
+    """
+
+    __tablename__ = "story_members"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    story_id: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date] = mapped_column(Date)
+    published_at: Mapped[datetime]
+    language: Mapped[str] = mapped_column(String(16))
+    feed_id: Mapped[int] = mapped_column(Integer)
+    relevance: Mapped[float] = mapped_column(Float)
+    relevant: Mapped[bool] = mapped_column(Boolean)
+    similarity: Mapped[float] = mapped_column(Float, default=0.0)
+    linked_by: Mapped[list[Any]] = mapped_column(JSON)
+    terms: Mapped[list[Any]] = mapped_column(JSON)
+
+    __table_args__ = (
+        Index(None, "day", "story_id"),
+        Index(None, "story_id", "published_at"),
+        Index(None, "published_at"),
+    )
+
+
+class StoryCorrection(Base):
+    """An analyst's story correction, kept by every re-clustering.
+
+    ``split``: ``item_id`` stands alone (no similarity or near-duplicate link); ``merge``:
+    ``item_id`` and ``other_item_id`` are in one story (the ids of the two stories' first
+    items when the analyst merged them).
+    """
+
+    __tablename__ = "story_corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action: Mapped[str] = mapped_column(String(16))
+    item_id: Mapped[int] = mapped_column(Integer)
+    other_item_id: Mapped[int | None] = mapped_column(Integer)
+    analyst: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
+
+    __table_args__ = (Index(None, "item_id"), Index(None, "other_item_id"))

@@ -38,6 +38,7 @@ from jkwatch.ingest.normalize import FeedContext, normalize_entry
 from jkwatch.ingest.parse import ParseError, parse_feed
 from jkwatch.ingest.planner import Processed, UpdatePlan, plan_update
 from jkwatch.ingest.schedule import SchedulePolicy
+from jkwatch.ingest.story_builder import StoryBuilder
 from jkwatch.ingest.tag_values import sync_taxonomy, theme_ins
 from jkwatch.ingest.tagging import Tagger, load_taxonomy
 from jkwatch.model import EntryIn, FeedRecord, FetchOutcome, Outcome, StoreResult
@@ -120,6 +121,7 @@ class Pipeline:
         self.tagger = tagger if tagger is not None else Tagger(load_taxonomy())
         self.clock = clock
         self._themes_synced = False
+        self.story_builder = StoryBuilder()
 
     # -- setup --------------------------------------------------------------------------
 
@@ -224,6 +226,8 @@ class Pipeline:
         entries = prepared.entries if plan.store_entries else ()
         with self.sessions.begin() as session:
             stored = store_entries(session, feed, entries, now) if entries else None
+            if stored:
+                self.story_builder.assign_safely(session, stored.new_ids, stored.updated_ids)
             stories = (
                 stories_by_entry_key(session, feed.id, [e.entry_key for e in entries])
                 if stored and stored.new_ids
@@ -298,7 +302,9 @@ class Pipeline:
         (entry,) = index.assign([entry])
         entry = self.tag(entry)
         with self.sessions.begin() as session:
-            return store_entries(session, feed, [entry], self.clock())
+            stored = store_entries(session, feed, [entry], self.clock())
+            self.story_builder.assign_safely(session, stored.new_ids, stored.updated_ids)
+            return stored
 
 
 def _absolute(url: str | None) -> str | None:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from jkwatch.db import retag as retag_store
 from jkwatch.db.engine import end_bulk_writes, tune_for_bulk_writes
 from jkwatch.db.themes import set_meta
+from jkwatch.ingest.story_builder import StoryBuilder
 from jkwatch.ingest.tag_values import sync_taxonomy, theme_ins
 from jkwatch.ingest.tagging import Tagger, Taxonomy
 
@@ -54,8 +55,11 @@ def retag_all(
     batch_size: int = DEFAULT_BATCH_SIZE,
     only_stale: bool = False,
     progress: Callable[[int], None] | None = None,
+    assign_stories: bool = True,
 ) -> RetagReport:
-    """Re-tag every stored item (or only those tagged with another taxonomy)."""
+    """Re-tag every stored item (or only those tagged with another taxonomy); each batch's
+    story rows take the new relevance, and items without a story are put into one."""
+    stories = StoryBuilder()
     tagger = tagger or Tagger(taxonomy)
     fingerprint = taxonomy.fingerprint
     started = time.perf_counter()
@@ -74,6 +78,8 @@ def retag_all(
                     break
                 updates = [_tag(tagger, item, fingerprint) for item in batch]
                 changed += retag_store.apply_retag(session, updates)
+                if assign_stories:
+                    stories.refresh(session, [item.id for item in batch])
             gc.collect(1)
             after_id = batch[-1].id
             done += len(batch)
@@ -88,7 +94,9 @@ def retag_all(
     )
 
 
-def _tag(tagger: Tagger, item: retag_store.TaggingInput, fingerprint: str) -> retag_store.RetagUpdate:
+def _tag(
+    tagger: Tagger, item: retag_store.TaggingInput, fingerprint: str
+) -> retag_store.RetagUpdate:
     result = tagger.tag(item.title, item.summary, item.body, lang=item.language)
     return retag_store.RetagUpdate(
         item_id=item.id,

@@ -210,6 +210,96 @@ class ItemRow:
     """Whether an analyst corrected the item's tags (``jkwatch label``)."""
 
 
+# -- stories (issue 15) ---------------------------------------------------------------------
+
+STORY_WINDOW_HOURS = 72
+"""Items of one story lie within this distance of another member (single link in time)."""
+
+
+@dataclass(frozen=True)
+class StoryLink:
+    """One item of a story, as listed to people."""
+
+    item_id: int
+    title: str
+    url: str | None
+    feed_name: str
+    language: str
+    """``en`` | ``ja`` | ``ko`` | ``und``."""
+    published_at: datetime
+    relevance: float
+
+
+@dataclass(frozen=True)
+class StorySummary:
+    """A story as seen from a date range: its figures count only its items in the range."""
+
+    story_id: int
+    title: str
+    """The most representative headline (see ``jkwatch.ingest.stories.representative``)."""
+    items: int
+    outlets: int
+    outlet_names: tuple[str, ...]
+    languages: tuple[str, ...]
+    themes: tuple[str, ...]
+    """Theme ids carried by its items in range, most frequent first."""
+    first_seen: datetime
+    """Over the whole story (it may have begun before the range)."""
+    last_seen: datetime
+    item_ids: tuple[int, ...]
+    urls: tuple[str, ...]
+    score: float
+    why: str
+
+
+@dataclass(frozen=True)
+class StoryDetail:
+    """A whole story: its summary over all members and the members, oldest first."""
+
+    summary: StorySummary
+    members: tuple[StoryLink, ...]
+
+
+@dataclass(frozen=True)
+class StoryAssignment:
+    """The clustering's answer for one item: its story and why (written by ``db.stories``)."""
+
+    item_id: int
+    story_id: int
+    similarity: float = 0.0
+    """Similarity to the member that linked it in (1.0 for near-duplicate or analyst links)."""
+    linked_by: tuple[str, ...] = ()
+    """The shared words that linked it (``near-duplicate`` / ``analyst`` for those links)."""
+    terms: tuple[str, ...] = ()
+    """The item's clustering features, kept so later items are compared without re-analysis."""
+    title_item_id: int | None = None
+    """Set on any one member per story: the member whose headline is the story's title."""
+
+
+@dataclass(frozen=True)
+class StoryInput:
+    """An item as the story clustering sees it: text for new items, stored terms for members."""
+
+    item_id: int
+    published_at: datetime
+    language: str
+    title: str = ""
+    summary: str = ""
+    near_dup: int | None = None
+    """The item's near-duplicate cluster (``items.story_id``)."""
+    story_id: int | None = None
+    """The story of an already clustered member (None: to be clustered)."""
+    terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoryCorrections:
+    """The analyst's story corrections as the clustering applies them."""
+
+    splits: frozenset[int] = frozenset()
+    merges: tuple[tuple[int, int], ...] = ()
+
+
 @dataclass(frozen=True)
 class SpikeEpisode:
     """One spike of one theme inside a date range: consecutive flagged 7-day windows merged.
@@ -227,3 +317,33 @@ class SpikeEpisode:
     baseline: float
     z: float
     direction: str  # "rise" | "fall"
+
+
+@dataclass(frozen=True)
+class Mover:
+    """A theme whose count in a range departs from its own baseline (``db.brief``)."""
+
+    theme: str
+    label: str
+    count: int
+    """The theme's items (per the brief's filters) in the range."""
+    baseline: float
+    """The mean count of the 8 periods of the range's length right before it."""
+    z: float
+    """(count - baseline) / max(std of those 8 periods, 1)."""
+    direction: str  # "rise" | "fall"
+    story_ids: tuple[int, ...]
+    """The range's top stories carrying the theme (at most 3): the stories that make the move."""
+
+
+@dataclass(frozen=True)
+class Brief:
+    """What happened in a range: its top stories, the themes that moved, every spike."""
+
+    since: date
+    until: date
+    stories: tuple[StorySummary, ...]
+    movers: tuple[Mover, ...]
+    spikes: tuple[SpikeEpisode, ...]
+    baseline: str
+    """The movers' baseline, in words (which periods, how z is computed)."""

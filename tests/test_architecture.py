@@ -30,7 +30,15 @@ RULES: dict[str, tuple[list[Path], set[str]]] = {
     "base": (
         [
             ROOT / "jkwatch" / f"{name}.py"
-            for name in ("model", "clock", "errors", "config", "corrections", "events")
+            for name in (
+                "model",
+                "clock",
+                "errors",
+                "config",
+                "corrections",
+                "events",
+                "brief_render",
+            )
         ]
         + [ROOT / "config" / "__init__.py"],
         LAYERS,
@@ -55,6 +63,7 @@ PURE_STAGES = [
         "fetch_api.py",
         "fetch_http.py",
         "tagging",
+        "stories",
     )
 ]
 

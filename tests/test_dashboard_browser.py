@@ -104,11 +104,11 @@ def _assert_no_error_box(dom: str) -> None:
 
 
 def test_trends_chart_renders_in_chromium_without_an_error_box(dashboard, tmp_path):
-    dom = _dom_when(dashboard + "/", tmp_path, "stVegaLiteChart")
+    dom = _dom_when(dashboard + "/trends", tmp_path, "stVegaLiteChart")
     assert "Theme trends" in dom, dom[-2000:]
     assert 'data-testid="stVegaLiteChart"' in dom or "vega-embed" in dom
     _assert_no_error_box(dom)
-    shot = _screenshot(dashboard + "/", tmp_path, "dashboard.png")
+    shot = _screenshot(dashboard + "/trends", tmp_path, "dashboard.png")
     assert shot.stat().st_size > 10_000
 
 

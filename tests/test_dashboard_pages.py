@@ -16,6 +16,7 @@ from tests.seed_dashboard import LAST_DAY, XSS_TITLE, corpus, seeded_database, w
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 PAGES = [
+    "app_pages/brief.py",
     "app_pages/trends.py",
     "app_pages/spikes.py",
     "app_pages/items.py",
@@ -31,6 +32,12 @@ def app(seeded_url, monkeypatch):
     st.cache_data.clear()
     st.cache_resource.clear()
     return AppTest.from_file(APP, default_timeout=30)
+
+
+def _on_trends(app: AppTest) -> AppTest:
+    """The Trends page (the Brief is the landing page)."""
+    at = app.run()
+    return at.switch_page("app_pages/trends.py").run()
 
 
 def _no_errors(at: AppTest) -> None:
@@ -67,7 +74,7 @@ def test_every_page_renders_without_an_error(app, page):
 
 def test_trends_shows_the_weekly_counts_of_the_seeded_items(app):
     items = corpus()
-    at = app.run()
+    at = _on_trends(app)
     _no_errors(at)
     assert _metric(at, "All items") == f"{len(items):,}"
     table = at.dataframe[0].value
@@ -84,7 +91,7 @@ def test_trends_shows_the_weekly_counts_of_the_seeded_items(app):
 
 def test_a_language_filter_changes_the_numbers_and_the_url(app):
     items = corpus()
-    at = app.run()
+    at = _on_trends(app)
     at.sidebar.multiselect(key="f_lang").set_value(["ko"]).run()
     _no_errors(at)
     assert _metric(at, "All items") == f"{sum(it.language == 'ko' for it in items):,}"
@@ -101,7 +108,7 @@ def test_filters_are_read_from_the_url_so_views_can_be_shared(app):
     app.query_params["lang"] = "ja"
     app.query_params["rel"] = "5"
     app.query_params["unit"] = "stories"
-    at = app.run()
+    at = _on_trends(app)
     _no_errors(at)
     relevant = sum(it.language == "ja" and it.relevance >= 0.5 and it.lead for it in items)
     everything = sum(it.language == "ja" and it.lead for it in items)
@@ -111,7 +118,7 @@ def test_filters_are_read_from_the_url_so_views_can_be_shared(app):
 
 def test_share_mode_says_which_denominator_it_uses_and_shows_percentages(app):
     items = corpus()
-    at = app.run()
+    at = _on_trends(app)
     at.radio(key="f_measure").set_value("share_relevant").run()
     _no_errors(at)
     table = at.dataframe[0].value
@@ -126,7 +133,7 @@ def test_share_mode_says_which_denominator_it_uses_and_shows_percentages(app):
 
 def test_the_items_behind_a_number_are_listed_on_trends(app):
     items = corpus()
-    at = app.run()
+    at = _on_trends(app)
     week = week_of(LAST_DAY)
     at.selectbox(key="drill_theme").set_value("nk_weapons")
     at.selectbox(key="drill_period").set_value(week).run()

@@ -37,7 +37,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["Edges", "word_edges"]
+__all__ = ["Edges", "nouns", "word_edges"]
 
 # (starts, ends): character offsets where a term may start and where it may end.
 Edges = tuple[frozenset[int], frozenset[int]]
@@ -47,6 +47,9 @@ _JA_NO_START = frozenset({"助詞", "助動詞"})
 _JA_COUNTER = ("接尾辞", "助数詞")  # (pos1, pos3) of a counter suffix: 日 in 5日, 人 in 3人
 
 _analysers: dict[str, Callable[[str], Edges]] = {}
+_instances: dict[str, Any] = {}
+_KO_NOUNS = ("NNG", "NNP", "SL", "SH")  # common and proper nouns, Latin words, hanja
+_JA_NOUNS = frozenset({"普通名詞", "固有名詞"})  # pos2 of 名詞 (numbers excluded)
 
 
 def word_edges(lang: str, text: str) -> Edges:
@@ -71,10 +74,52 @@ def _load(lang: str) -> Callable[[str], Edges]:
     raise ValueError(f"no word analyser for language {lang!r}")
 
 
-def _korean() -> Callable[[str], Edges]:
-    from kiwipiepy import Kiwi
+def _instance(lang: str) -> Any:
+    """The one analyser per language and process (word edges and nouns share it)."""
+    found = _instances.get(lang)
+    if found is None:
+        if lang == "ko":
+            from kiwipiepy import Kiwi
 
-    kiwi = Kiwi()
+            found = Kiwi()
+        elif lang == "ja":
+            import fugashi
+
+            found = fugashi.Tagger()
+        else:
+            raise ValueError(f"no word analyser for language {lang!r}")
+        _instances[lang] = found
+    return found
+
+
+def nouns(lang: str, text: str) -> tuple[str, ...]:
+    """The nouns of Japanese or Korean ``text`` in order (Latin words and hanja included),
+    for story features (``jkwatch.ingest.stories.features``)."""
+    return _nouns_cached(lang, text)
+
+
+@lru_cache(maxsize=4096)
+def _nouns_cached(lang: str, text: str) -> tuple[str, ...]:
+    if lang == "ko":
+        return tuple(
+            token.form for token in _instance("ko").tokenize(text) if token.tag in _KO_NOUNS
+        )
+    if lang == "ja":
+        out: list[str] = []
+        for word in _instance("ja")(text):
+            feature = word.feature
+            if feature.pos1 == "名詞" and feature.pos2 in _JA_NOUNS:
+                out.append(word.surface)
+            elif feature.pos1 == "記号" or not word.surface.strip():
+                continue
+            elif word.surface.isascii() and word.surface.isalnum() and not word.surface.isdigit():
+                out.append(word.surface)  # ICBM, GSOMIA: tagged as 名詞 or 記号 by UniDic
+        return tuple(out)
+    raise ValueError(f"no word analyser for language {lang!r}")
+
+
+def _korean() -> Callable[[str], Edges]:
+    kiwi = _instance("ko")
 
     def edges(text: str) -> Edges:
         starts: set[int] = set()
@@ -93,9 +138,7 @@ def _korean() -> Callable[[str], Edges]:
 
 
 def _japanese() -> Callable[[str], Edges]:
-    import fugashi
-
-    tagger: Any = fugashi.Tagger()
+    tagger: Any = _instance("ja")
 
     def edges(text: str) -> Edges:
         starts: set[int] = set()

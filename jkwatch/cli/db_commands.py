@@ -16,17 +16,37 @@ def db_group() -> None:
 
 
 @db_group.command("upgrade")
+@click.option(
+    "--no-stories",
+    is_flag=True,
+    help="Do not cluster the stored items into stories now (run 'jkwatch stories rebuild').",
+)
 @click.pass_obj
-def upgrade_command(app: AppContext) -> None:
+def upgrade_command(app: AppContext, no_stories: bool) -> None:
     """Create or upgrade the schema to this version of jkwatch (safe to rerun).
 
     Every command that needs the database does this by itself; run it explicitly to
-    prepare a PostgreSQL database before starting workers.
+    prepare a PostgreSQL database before starting workers. A database upgraded from before
+    stories gets its stories here (the same as 'jkwatch stories rebuild').
     """
+    from jkwatch.db.stories.inputs import needs_clustering
+
     engine = app.engine(migrate=True)
     click.echo(
         f"database {describe_url(app.database_url)} is at revision {current_revision(engine)}"
     )
+    with app.sessions()() as session:
+        pending = needs_clustering(session)
+    if not pending:
+        return
+    if no_stories:
+        click.echo("stored items have no stories yet: run 'jkwatch stories rebuild'")
+        return
+    from jkwatch.ingest.story_builder import StoryBuilder
+
+    click.echo("clustering the stored items into stories (once; rerun safe)...")
+    report = StoryBuilder().rebuild(app.sessions())
+    click.echo(f"stories: {report.items} items clustered")
 
 
 @db_group.command("status")

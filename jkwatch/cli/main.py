@@ -118,6 +118,7 @@ def _restore_env(name: str, value: str | None) -> None:
 
 def _register() -> None:
     from jkwatch.cli import (
+        brief_commands,
         dashboard_commands,
         db_commands,
         demo_commands,
@@ -127,6 +128,7 @@ def _register() -> None:
         model_commands,
         retag_commands,
         schedule_commands,
+        story_commands,
         tag_commands,
     )
 
@@ -141,11 +143,13 @@ def _register() -> None:
     cli.add_command(retag_commands.retag_command)
     cli.add_command(label_commands.label_command)
     cli.add_command(label_commands.labels_group)
+    cli.add_command(story_commands.stories_group)
     cli.add_command(schedule_commands.schedule_command)
     cli.add_command(schedule_commands.run_command)
     cli.add_command(schedule_commands.status_command)
     cli.add_command(dashboard_commands.dashboard_command)
     cli.add_command(demo_commands.demo_command)
+    cli.add_command(brief_commands.brief_command)
 
 
 _register()

@@ -1,0 +1,14 @@
+"""Stories in storage: the members of each story, range reads, and analyst corrections.
+
+* ``reads``: ``stories_in_range``, ``story_detail``, ``story_id_of_item`` (the shared contract
+  of issue 15; frozen ``StorySummary`` / ``StoryDetail`` values from ``jkwatch.model``).
+* ``ranking``: the score of a story in a range and the sentence that explains it.
+* ``writes``: the clustering's assignments stored (``save_assignments``), the inputs of the
+  clustering read back (``cluster_inputs``), story corrections.
+
+Every function takes the caller's session first and never commits.
+"""
+
+from jkwatch.db.stories.reads import stories_in_range, story_detail, story_id_of_item
+
+__all__ = ["stories_in_range", "story_detail", "story_id_of_item"]

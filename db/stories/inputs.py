@@ -1,0 +1,193 @@
+"""What the story clustering reads: items to cluster, nearby members, the corrections.
+
+All reads are ranges on indexed columns (``items.published_at``, ``story_members
+.published_at``); texts are read only for the items being clustered, stored terms for the
+members around them. ``add_correction`` records an analyst's split or merge (kept by every
+re-clustering, like the tag corrections).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from jkwatch.db.dialect import id_in
+from jkwatch.db.models import Item, Story, StoryCorrection, StoryMember
+from jkwatch.model import StoryCorrections, StoryInput
+
+_CHUNK = 5_000
+
+
+def _item_inputs(session: Session, where: list[object]) -> list[StoryInput]:
+    rows = session.execute(
+        select(Item.id, Item.published_at, Item.language, Item.title, Item.summary, Item.story_id)
+        .where(*where)  # type: ignore[arg-type]
+        .order_by(Item.published_at, Item.id)
+    ).all()
+    return [
+        StoryInput(
+            item_id=int(r[0]),
+            published_at=r[1],
+            language=r[2],
+            title=r[3] or "",
+            summary=r[4] or "",
+            near_dup=r[5],
+        )
+        for r in rows
+    ]
+
+
+def items_to_cluster(session: Session, item_ids: Sequence[int]) -> list[StoryInput]:
+    """Those of ``item_ids`` that belong to no story yet, with their text."""
+    out: list[StoryInput] = []
+    ids = sorted(set(item_ids))
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        placed = set(
+            session.scalars(select(StoryMember.item_id).where(id_in(StoryMember.item_id, chunk)))
+        )
+        todo = [i for i in chunk if i not in placed]
+        if todo:
+            out.extend(_item_inputs(session, [id_in(Item.id, todo)]))
+    return out
+
+
+def items_between(session: Session, start: datetime, end: datetime) -> list[StoryInput]:
+    """Every item published in ``[start, end)``, with its text (for a re-clustering)."""
+    return _item_inputs(session, [Item.published_at >= start, Item.published_at < end])
+
+
+def members_between(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    exclude: Iterable[int] = (),
+    languages: Sequence[str] = (),
+) -> list[StoryInput]:
+    """Clustered members published in ``[start, end]`` (of ``languages``, if given) with
+    their stored terms and story."""
+    excluded = set(exclude)
+    where = [StoryMember.published_at >= start, StoryMember.published_at <= end]
+    if languages:
+        where.append(StoryMember.language.in_(tuple(languages)))
+    rows = session.execute(
+        select(
+            StoryMember.item_id,
+            StoryMember.published_at,
+            StoryMember.language,
+            StoryMember.story_id,
+            StoryMember.terms,
+            Item.story_id,
+        )
+        .join(Item, Item.id == StoryMember.item_id)
+        .where(*where)
+        .order_by(StoryMember.published_at, StoryMember.item_id)
+    ).all()
+    return [
+        StoryInput(
+            item_id=int(r[0]),
+            published_at=r[1],
+            language=r[2],
+            story_id=int(r[3]),
+            terms=tuple(r[4] or ()),
+            near_dup=r[5],
+        )
+        for r in rows
+        if int(r[0]) not in excluded
+    ]
+
+
+def story_starts(session: Session, story_ids: Iterable[int]) -> dict[int, datetime]:
+    """When each story began (its ``first_seen``)."""
+    ids = sorted(set(story_ids))
+    out: dict[int, datetime] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        for story_id, first in session.execute(
+            select(Story.id, Story.first_seen).where(id_in(Story.id, chunk))
+        ):
+            out[int(story_id)] = first
+    return out
+
+
+def stories_of_items(session: Session, item_ids: Iterable[int]) -> dict[int, int]:
+    ids = sorted(set(item_ids))
+    if not ids:
+        return {}
+    return {
+        int(item_id): int(story_id)
+        for item_id, story_id in session.execute(
+            select(StoryMember.item_id, StoryMember.story_id).where(id_in(StoryMember.item_id, ids))
+        )
+    }
+
+
+def story_corrections(session: Session) -> StoryCorrections:
+    """Every split and merge the analysts recorded."""
+    splits: set[int] = set()
+    merges: list[tuple[int, int]] = []
+    for action, item_id, other in session.execute(
+        select(
+            StoryCorrection.action, StoryCorrection.item_id, StoryCorrection.other_item_id
+        ).order_by(StoryCorrection.id)
+    ):
+        if action == "split":
+            splits.add(int(item_id))
+        elif action == "merge" and other is not None:
+            merges.append((int(item_id), int(other)))
+    return StoryCorrections(frozenset(splits), tuple(merges))
+
+
+def add_correction(
+    session: Session,
+    action: str,
+    item_id: int,
+    other_item_id: int | None,
+    analyst: str,
+    at: datetime,
+    note: str | None = None,
+) -> None:
+    """Record a split (``item_id`` stands alone; earlier merges naming it are dropped) or a
+    merge (``item_id`` and ``other_item_id`` in one story; an earlier split of either is
+    dropped)."""
+    if action not in ("split", "merge"):
+        raise ValueError(f"unknown story correction {action!r}")
+    if action == "split":
+        session.execute(
+            delete(StoryCorrection).where(
+                StoryCorrection.action == "merge",
+                or_(StoryCorrection.item_id == item_id, StoryCorrection.other_item_id == item_id),
+            )
+        )
+    else:
+        session.execute(
+            delete(StoryCorrection).where(
+                StoryCorrection.action == "split",
+                StoryCorrection.item_id.in_([item_id, other_item_id]),
+            )
+        )
+    session.execute(
+        insert(StoryCorrection).values(
+            action=action,
+            item_id=item_id,
+            other_item_id=other_item_id,
+            analyst=analyst,
+            note=note,
+            at=at,
+        )
+    )
+
+
+def published_span(session: Session) -> tuple[datetime | None, datetime | None]:
+    """The first and last ``published_at`` of all items (None, None when there are none)."""
+    row = session.execute(select(func.min(Item.published_at), func.max(Item.published_at))).one()
+    return row[0], row[1]
+
+
+def needs_clustering(session: Session) -> bool:
+    """Whether the database has items but no story yet (an upgrade from before stories)."""
+    has_items = session.scalar(select(Item.id).limit(1)) is not None
+    return has_items and session.scalar(select(StoryMember.item_id).limit(1)) is None

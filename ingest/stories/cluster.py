@@ -1,0 +1,315 @@
+"""Same-language story clustering: deterministic, explainable, within a time window.
+
+Input: ``Doc`` values (an item's time, language, terms from ``features``, its near-duplicate
+cluster); documents with a ``story_id`` are *context*, already clustered (the members of the
+72 hours before a batch), and keep their story. Output: one ``StoryAssignment`` per new
+document (and per context document whose story an analyst's merge changed).
+
+The rule, in time order (published time, then item id), for each new document:
+
+1. an item the analyst split off stands alone;
+2. a near-duplicate copy (same ``near_dup`` cluster) joins the story of its cluster's first
+   copy: wire copies always stay together;
+3. otherwise it joins the story of the most similar earlier document when (a) both are in
+   the same language and within ``window`` (72 hours) of each other, (b) that story began no
+   more than ``max_span`` before it (a story is one event, not a running topic), and (c) the
+   IDF-weighted cosine of their terms is at least ``threshold``, or at least
+   ``assisted_threshold`` when they also share ``min_shared`` *specific* words (words in at
+   most ``specific_share`` of the pool's documents of that language, or in three). Ties go to
+   the earlier document.
+   IDF is computed over the pool (the batch and its context) per language.
+4. otherwise it begins a story of its own, whose id is its item id.
+
+Analyst merges then join two stories (the smaller id is kept). Each assignment carries the
+words shared with the document that linked it, largest share of the similarity first
+(``linked_by``), or ``near-duplicate`` / ``analyst`` for those links, so every membership
+can be explained. The thresholds were tuned on ``tests/data/stories_dev.jsonl`` only.
+
+Cross-language linking (a later issue) links whole stories; this module stays per language.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from jkwatch.model import STORY_WINDOW_HOURS, StoryAssignment, StoryCorrections
+
+NEAR_DUPLICATE = "near-duplicate"
+ANALYST = "analyst"
+MAX_LINKED_WORDS = 6
+
+
+@dataclass(frozen=True)
+class Doc:
+    item_id: int
+    published_at: datetime
+    language: str
+    terms: tuple[str, ...]
+    near_dup: int | None = None
+    """The item's near-duplicate cluster (``items.story_id``), if any."""
+    story_id: int | None = None
+    """Set for context documents: the story they already belong to."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    threshold: float = 0.28
+    assisted_threshold: float = 0.12
+    min_shared: int = 2
+    specific_share: float = 0.08
+    specific_floor: float = 3.0
+    window: timedelta = timedelta(hours=STORY_WINDOW_HOURS)
+    max_span: timedelta = timedelta(days=7)
+
+
+class Vectors:
+    """TF-IDF vectors of a pool of documents, per language, normalised to unit length."""
+
+    def __init__(self, docs: Sequence[Doc], settings: Settings) -> None:
+        per_lang: dict[str, Counter[str]] = defaultdict(Counter)
+        sizes: Counter[str] = Counter()
+        for doc in docs:
+            per_lang[doc.language].update(set(doc.terms))
+            sizes[doc.language] += 1
+        self.idf: dict[str, dict[str, float]] = {}
+        self.specific: dict[str, frozenset[str]] = {}
+        for lang, df in per_lang.items():
+            n = sizes[lang]
+            self.idf[lang] = {t: math.log((n + 1) / (c + 1)) + 1.0 for t, c in df.items()}
+            cap = max(settings.specific_floor, settings.specific_share * n)
+            self.specific[lang] = frozenset(t for t, c in df.items() if c <= cap)
+        self.vectors: dict[int, dict[str, float]] = {}
+        for doc in docs:
+            idf = self.idf[doc.language]
+            weights = {t: tf * idf[t] for t, tf in Counter(doc.terms).items()}
+            norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+            self.vectors[doc.item_id] = {t: w / norm for t, w in weights.items()}
+
+    def similarity(self, a: int, b: int) -> float:
+        va, vb = self.vectors[a], self.vectors[b]
+        if len(va) > len(vb):
+            va, vb = vb, va
+        return sum(w * vb[t] for t, w in va.items() if t in vb)
+
+    def linking_words(self, a: int, b: int) -> list[str]:
+        """The words both documents carry, by their share of the similarity (largest first;
+        ties: alphabetical): what linked them."""
+        va, vb = self.vectors[a], self.vectors[b]
+        return sorted((t for t in va if t in vb), key=lambda t: (-va[t] * vb[t], t))
+
+    def shared_specific(self, a: Doc, b: Doc) -> list[str]:
+        """Specific words both documents carry, most specific first (ties: alphabetical)."""
+        specific = self.specific[a.language]
+        shared = set(a.terms) & set(b.terms) & specific
+        idf = self.idf[a.language]
+        return sorted(shared, key=lambda t: (-idf[t], t))
+
+
+def _order(doc: Doc) -> tuple[datetime, int]:
+    return (doc.published_at, doc.item_id)
+
+
+class _Index:
+    """Documents placed so far, per language and specific term, for candidate lookup."""
+
+    def __init__(self) -> None:
+        self.by_term: dict[tuple[str, str], list[Doc]] = defaultdict(list)
+
+    def add(self, doc: Doc, specific: frozenset[str]) -> None:
+        for term in set(doc.terms) & specific:
+            self.by_term[(doc.language, term)].append(doc)
+
+    def candidates(self, doc: Doc, specific: frozenset[str]) -> Iterable[Doc]:
+        seen: set[int] = set()
+        for term in sorted(set(doc.terms) & specific):
+            for other in self.by_term.get((doc.language, term), ()):
+                if other.item_id not in seen:
+                    seen.add(other.item_id)
+                    yield other
+
+
+def cluster(
+    docs: Sequence[Doc],
+    corrections: StoryCorrections | None = None,
+    settings: Settings | None = None,
+    *,
+    story_starts: Mapping[int, datetime] | None = None,
+    known_stories: Mapping[int, int] | None = None,
+) -> list[StoryAssignment]:
+    """Assign every new document (``story_id`` None) to a story; see the module docstring.
+
+    ``story_starts``: when the context's stories began (their members may lie outside the
+    pool); ``known_stories``: the stories of merge partners that are not in the pool.
+    """
+    corrections = corrections or StoryCorrections()
+    settings = settings or Settings()
+    vectors = Vectors(docs, settings)
+    ordered = sorted(docs, key=_order)
+    story_of: dict[int, int] = {}
+    first_seen: dict[int, datetime] = dict(story_starts or {})
+    near_story: dict[int, int] = {}
+    index = _Index()
+    out: dict[int, StoryAssignment] = {}
+
+    for doc in ordered:  # context first: its stories are fixed
+        if doc.story_id is None:
+            continue
+        story_of[doc.item_id] = doc.story_id
+        first_seen[doc.story_id] = min(
+            first_seen.get(doc.story_id, doc.published_at), doc.published_at
+        )
+        if doc.near_dup is not None and doc.item_id not in corrections.splits:
+            near_story.setdefault(doc.near_dup, doc.story_id)
+        if doc.item_id not in corrections.splits:
+            index.add(doc, vectors.specific[doc.language])
+
+    for doc in ordered:
+        if doc.story_id is not None:
+            continue
+        assignment = _place(
+            doc, vectors, index, story_of, first_seen, near_story, corrections, settings
+        )
+        story_of[doc.item_id] = assignment.story_id
+        first_seen.setdefault(assignment.story_id, doc.published_at)
+        out[doc.item_id] = assignment
+        if doc.item_id not in corrections.splits:
+            if doc.near_dup is not None:
+                near_story.setdefault(doc.near_dup, assignment.story_id)
+            index.add(doc, vectors.specific[doc.language])
+
+    _apply_merges(docs, out, story_of, corrections, known_stories or {})
+    return _with_titles(docs, out, story_of, vectors)
+
+
+def _place(
+    doc: Doc,
+    vectors: Vectors,
+    index: _Index,
+    story_of: dict[int, int],
+    first_seen: dict[int, datetime],
+    near_story: dict[int, int],
+    corrections: StoryCorrections,
+    settings: Settings,
+) -> StoryAssignment:
+    if doc.item_id in corrections.splits:
+        return StoryAssignment(doc.item_id, doc.item_id, 0.0, (ANALYST,), doc.terms)
+    if doc.near_dup is not None and doc.near_dup in near_story:
+        return StoryAssignment(
+            doc.item_id, near_story[doc.near_dup], 1.0, (NEAR_DUPLICATE,), doc.terms
+        )
+    best: tuple[float, tuple[datetime, int], Doc, list[str]] | None = None
+    for other in index.candidates(doc, vectors.specific[doc.language]):
+        if abs(other.published_at - doc.published_at) > settings.window:
+            continue
+        story = story_of[other.item_id]
+        if doc.published_at - first_seen[story] > settings.max_span:
+            continue
+        sim = vectors.similarity(doc.item_id, other.item_id)
+        if sim < settings.assisted_threshold:
+            continue
+        if (
+            sim < settings.threshold
+            and len(vectors.shared_specific(doc, other)) < settings.min_shared
+        ):
+            continue
+        shared = vectors.linking_words(doc.item_id, other.item_id)
+        key = (sim, _order(other))
+        if best is None or key[0] > best[0] or (key[0] == best[0] and key[1] < best[1]):
+            best = (sim, key[1], other, shared)
+    if best is None:
+        return StoryAssignment(doc.item_id, doc.item_id, 0.0, (), doc.terms)
+    sim, _, other, shared = best
+    return StoryAssignment(
+        doc.item_id,
+        story_of[other.item_id],
+        round(sim, 4),
+        tuple(shared[:MAX_LINKED_WORDS]),
+        doc.terms,
+    )
+
+
+def _apply_merges(
+    docs: Sequence[Doc],
+    out: dict[int, StoryAssignment],
+    story_of: dict[int, int],
+    corrections: StoryCorrections,
+    known: Mapping[int, int],
+) -> None:
+    """Join the stories an analyst merged (union-find over story ids; the smaller id wins)."""
+    if not corrections.merges:
+        return
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for a, b in corrections.merges:
+        sa = story_of.get(a, known.get(a))
+        sb = story_of.get(b, known.get(b))
+        if sa is None or sb is None:
+            continue
+        ra, rb = find(sa), find(sb)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    if not parent:
+        return
+    by_id = {doc.item_id: doc for doc in docs}
+    for item_id, story in list(story_of.items()):
+        root = find(story)
+        if root == story:
+            continue
+        story_of[item_id] = root
+        previous = out.get(item_id)
+        if previous is not None:
+            out[item_id] = replace(previous, story_id=root)
+        else:  # a context member moved by the merge
+            doc = by_id[item_id]
+            out[item_id] = StoryAssignment(item_id, root, 1.0, (ANALYST,), doc.terms)
+
+
+def _with_titles(
+    docs: Sequence[Doc],
+    out: dict[int, StoryAssignment],
+    story_of: dict[int, int],
+    vectors: Vectors,
+) -> list[StoryAssignment]:
+    """Mark each touched story's representative headline on one of the assignments."""
+    members: dict[int, list[Doc]] = defaultdict(list)
+    touched = {a.story_id for a in out.values()}
+    for doc in sorted(docs, key=_order):
+        if story_of.get(doc.item_id) in touched:
+            members[story_of[doc.item_id]].append(doc)
+    chosen = {story: representative(group, vectors) for story, group in members.items()}
+    result: list[StoryAssignment] = []
+    marked: set[int] = set()
+    for item_id in sorted(out):
+        assignment = out[item_id]
+        if assignment.story_id not in marked:
+            marked.add(assignment.story_id)
+            assignment = replace(assignment, title_item_id=chosen[assignment.story_id])
+        result.append(assignment)
+    return result
+
+
+def representative(group: Sequence[Doc], vectors: Vectors) -> int:
+    """The member most similar to the others (sum of cosines); ties: the earliest.
+
+    Only members of one language are compared (a story is one language today); the earliest
+    member wins a story of one or two items."""
+    if len(group) <= 2:
+        return min(group, key=_order).item_id
+    best = max(
+        group,
+        key=lambda d: (
+            round(sum(vectors.similarity(d.item_id, o.item_id) for o in group if o is not d), 9),
+            -d.published_at.timestamp(),
+            -d.item_id,
+        ),
+    )
+    return best.item_id

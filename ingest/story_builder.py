@@ -1,0 +1,153 @@
+"""The story builder: puts stored items into stories, called by the orchestrators.
+
+The pipeline's store step, document import and ``retag`` call ``StoryBuilder.assign`` with
+the ids of items just written, inside their own transaction: the items are clustered
+(``ingest.stories.cluster``) against the members published within 72 hours of them, with
+the analyst's corrections applied. ``refresh`` copies changed item columns (relevance,
+language) to their story rows. ``rebuild`` re-clusters a date range from scratch in windows
+of ``REBUILD_WINDOW_DAYS``, one transaction per window, each seeing the members of the 72
+hours before it as context: idempotent (the same items give the same stories), and safe to
+rerun after a crash (a finished window is committed, an unfinished one left as it was).
+
+Stages do not call each other: this module reads and writes through ``db.stories`` and
+hands plain values to the pure clustering.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from jkwatch.db.stories import inputs as story_inputs
+from jkwatch.db.stories.writes import copy_item_columns, save_assignments
+from jkwatch.ingest.stories.cluster import Doc, Settings, cluster
+from jkwatch.ingest.stories.features import features
+from jkwatch.model import StoryInput
+
+REBUILD_WINDOW_DAYS = 7
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    items: int
+    stories: int
+    windows: int
+
+
+def _doc(item: StoryInput) -> Doc:
+    terms = (
+        item.terms
+        if item.story_id is not None
+        else features(item.title, item.summary, item.language)
+    )
+    return Doc(
+        item_id=item.item_id,
+        published_at=item.published_at,
+        language=item.language,
+        terms=terms,
+        near_dup=item.near_dup,
+        story_id=item.story_id,
+    )
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, UTC)
+
+
+class StoryBuilder:
+    """Clusters items into stories in the caller's transactions (see the module docstring)."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+
+    def assign(self, session: Session, item_ids: Sequence[int]) -> int:
+        """Put those of ``item_ids`` that belong to no story yet into stories; returns how
+        many were placed."""
+        todo = story_inputs.items_to_cluster(session, item_ids)
+        if not todo:
+            return 0
+        window = self.settings.window
+        start = min(i.published_at for i in todo) - window
+        end = max(i.published_at for i in todo) + window
+        context = story_inputs.members_between(
+            session, start, end, languages=sorted({i.language for i in todo})
+        )
+        self._cluster_and_save(session, todo, context)
+        return len(todo)
+
+    def assign_safely(
+        self, session: Session, new_ids: Sequence[int], updated_ids: Sequence[int]
+    ) -> None:
+        """``assign`` the new items and ``refresh`` the updated ones in a savepoint: a failure
+        is logged and leaves the items unclustered (the next ``retag`` or ``stories rebuild``
+        places them) instead of losing the caller's transaction."""
+        if not new_ids and not updated_ids:
+            return
+        try:
+            with session.begin_nested():
+                self.assign(session, new_ids)
+                self.refresh(session, updated_ids)
+        except Exception:  # noqa: BLE001 - the items are stored; their stories can wait
+            log.exception("story assignment failed for %d items", len(new_ids) + len(updated_ids))
+
+    def refresh(self, session: Session, item_ids: Sequence[int]) -> None:
+        """Copy the changed columns of stored items to their story rows (after an update or
+        a retag); items without a story yet are assigned."""
+        if item_ids:
+            copy_item_columns(session, list(item_ids))
+            self.assign(session, item_ids)
+
+    def _cluster_and_save(
+        self, session: Session, todo: Sequence[StoryInput], context: Sequence[StoryInput]
+    ) -> int:
+        docs = [_doc(i) for i in todo] + [_doc(c) for c in context]
+        corrections = story_inputs.story_corrections(session)
+        partners = {i for pair in corrections.merges for i in pair}
+        known = story_inputs.stories_of_items(session, partners) if partners else {}
+        starts = story_inputs.story_starts(session, {c.story_id for c in context if c.story_id})
+        assignments = cluster(
+            docs, corrections, self.settings, story_starts=starts, known_stories=known
+        )
+        save_assignments(session, assignments)
+        return len({a.story_id for a in assignments})
+
+    def rebuild(
+        self,
+        sessions: sessionmaker[Session],
+        since: date | None = None,
+        until: date | None = None,
+        progress: Callable[[date, int], None] | None = None,
+    ) -> RebuildReport:
+        """Re-cluster the items published on ``since..until`` (UTC days, inclusive; None:
+        from the first or to the last item), one transaction per window."""
+        with sessions() as session:
+            first, last = story_inputs.published_span(session)
+        if first is None or last is None:
+            return RebuildReport(0, 0, 0)
+        start_day = max(since or first.date(), first.date())
+        end_day = min(until or last.date(), last.date())
+        items = stories = windows = 0
+        day = start_day
+        while day <= end_day:
+            stop = min(day + timedelta(days=REBUILD_WINDOW_DAYS), end_day + timedelta(days=1))
+            with sessions.begin() as session:
+                todo = story_inputs.items_between(session, _midnight(day), _midnight(stop))
+                context = story_inputs.members_between(
+                    session,
+                    _midnight(day) - self.settings.window,
+                    _midnight(day) - timedelta(microseconds=1),
+                    exclude=[t.item_id for t in todo],
+                )
+                if todo:
+                    stories += self._cluster_and_save(session, todo, context)
+            items += len(todo)
+            windows += 1
+            if progress:
+                progress(day, len(todo))
+            day = stop
+        return RebuildReport(items=items, stories=stories, windows=windows)
