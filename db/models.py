@@ -316,8 +316,9 @@ class Meta(Base):
 class Story(Base):
     """A story: items about one event across outlets (``jkwatch.ingest.stories``).
 
-    ``id`` is the smallest item id among its members, so it is deterministic and survives a
-    re-clustering that finds the same members. Figures are over the whole story; ranges are
+    ``id`` is the item id of the member that began it (a merge keeps the smaller of two ids),
+    so a re-clustering that finds the same members gives the same id. Figures are over the
+    whole story; ranges are
     read from ``story_members``. Cross-language linking (a later issue) will link stories of
     different languages in a table of its own, leaving these same-language stories as they are.
     """

@@ -226,6 +226,12 @@ def write_tags(session: Session, updates: Sequence[RetagUpdate]) -> int:
         "WHERE id = ?",
         plan.items,
     )
+    # Story members carry copies of relevance (range reads filter on them).
+    run_many(
+        session,
+        "UPDATE story_members SET relevance = ?, relevant = ? WHERE item_id = ?",
+        [(row[0], row[1], row[-1]) for row in plan.items],
+    )
     run_many(session, "DELETE FROM item_themes WHERE item_id = ? AND theme_id = ?", plan.dropped)
     run_many(
         session,

@@ -57,8 +57,9 @@ def retag_all(
     progress: Callable[[int], None] | None = None,
     assign_stories: bool = True,
 ) -> RetagReport:
-    """Re-tag every stored item (or only those tagged with another taxonomy); each batch's
-    story rows take the new relevance, and items without a story are put into one."""
+    """Re-tag every stored item (or only those tagged with another taxonomy); items of each
+    batch without a story are put into one (``write_tags`` keeps the stories' copies of
+    relevance)."""
     stories = StoryBuilder()
     tagger = tagger or Tagger(taxonomy)
     fingerprint = taxonomy.fingerprint
@@ -79,7 +80,7 @@ def retag_all(
                 updates = [_tag(tagger, item, fingerprint) for item in batch]
                 changed += retag_store.apply_retag(session, updates)
                 if assign_stories:
-                    stories.refresh(session, [item.id for item in batch])
+                    stories.assign(session, [item.id for item in batch])
             gc.collect(1)
             after_id = batch[-1].id
             done += len(batch)

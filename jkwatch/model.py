@@ -236,7 +236,8 @@ class StorySummary:
 
     story_id: int
     title: str
-    """The most representative headline (see ``jkwatch.ingest.stories.representative``)."""
+    """The most representative headline: the member most similar to the others (ties: the
+    earliest), see ``jkwatch.ingest.stories.cluster.representative``."""
     items: int
     outlets: int
     outlet_names: tuple[str, ...]
