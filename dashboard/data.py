@@ -35,7 +35,7 @@ from jkwatch.db.engine import make_engine, make_sessionmaker, resolve_database_u
 from jkwatch.db.errors import DatabaseError
 from jkwatch.db.feed_health import FeedHealth, feed_health
 from jkwatch.db.query_filters import Filters
-from jkwatch.db.stories import story_detail
+from jkwatch.db.stories import story_detail, story_id_of_item
 from jkwatch.model import Brief, SpikeEpisode, StoryDetail
 
 TTL_S = 30
@@ -175,6 +175,12 @@ def brief(
 ) -> Brief:
     """The brief of ``[since, until]`` (relevant items; ``db.brief.build_brief``)."""
     return _run(build_brief, since, until, themes=themes, languages=languages, top=top)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def story_of_item(url: str, item_id: int) -> int | None:
+    """The story an item belongs to (None: not clustered yet)."""
+    return _run(story_id_of_item, item_id)
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)

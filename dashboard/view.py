@@ -83,6 +83,13 @@ def viewer_timezone() -> str:
     return current().zone
 
 
+def zoned(when: Any) -> pd.Timestamp:
+    """A stored UTC time in the page's zone."""
+    stamp = pd.Timestamp(when)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+    return stamp.tz_convert(viewer_timezone())
+
+
 def zone_note() -> None:
     st.caption(f"Times in {viewer_timezone()}; days and periods are UTC days.")
 
@@ -210,10 +217,7 @@ def item_detail(hit: Any, labels: dict[str, str]) -> None:
     url = data.database_url()
     with st.container(border=True, key=f"detail_{hit.id}"):
         st.markdown("**" + escape_markdown(hit.title or "(no title)") + "**")
-        when = pd.Timestamp(hit.published_at)
-        when = (when.tz_localize("UTC") if when.tzinfo is None else when).tz_convert(
-            viewer_timezone()
-        )
+        when = zoned(hit.published_at)
         st.caption(
             escape_markdown(
                 f"{hit.feed_name} · {when:%Y-%m-%d %H:%M} {viewer_timezone()} · "
@@ -238,22 +242,48 @@ def item_detail(hit: Any, labels: dict[str, str]) -> None:
 
 
 def story_panel(hit: Any, labels: dict[str, str]) -> None:
-    """The item's copies: the near-duplicate cluster it belongs to (``items.story_id``)."""
+    """The story the item belongs to (``db.stories``): its figures and every member, oldest
+    first; the item's near-duplicate copies when it is not clustered into a story yet."""
     url = data.database_url()
     st.markdown("**Story**")
-    if hit.story_id is None:
-        st.text("Not part of a story.")
-        return
-    members = data.cluster(url, int(hit.story_id))
-    if len(members) <= 1:
-        st.text("Only this item reports it so far.")
-        return
-    outlets = sorted({m.feed_name for m in members})
-    st.caption(f"{len(members)} items from {len(outlets)} outlet(s): {', '.join(outlets)}")
-    frame = pd.DataFrame(
-        [
+    story_id = data.story_of_item(url, int(hit.id))
+    detail = data.story(url, story_id) if story_id is not None else None
+    if detail is not None:
+        summary = detail.summary
+        rows = [
             {
-                "published": pd.Timestamp(m.published_at),
+                "published": zoned(m.published_at),
+                "title": m.title,
+                "source": m.feed_name,
+                "language": language_name(m.language),
+                "link": safe_link(m.url),
+            }
+            for m in detail.members
+        ]
+        st.text(summary.title)
+        st.caption(
+            escape_markdown(
+                f"Story {summary.story_id}: {len(detail.members)} items from {summary.outlets} "
+                f"outlet(s) ({', '.join(summary.outlet_names)}); "
+                f"{', '.join(language_name(lang) for lang in summary.languages)}; "
+                f"themes {', '.join(labels.get(t, t) for t in summary.themes) or 'none'}; "
+                f"first seen {zoned(summary.first_seen):%Y-%m-%d %H:%M}, last seen "
+                f"{zoned(summary.last_seen):%Y-%m-%d %H:%M} ({viewer_timezone()})."
+            )
+        )
+    else:
+        if hit.story_id is None:
+            st.text("Not part of a story.")
+            return
+        members = data.cluster(url, int(hit.story_id))
+        outlets = sorted({m.feed_name for m in members})
+        st.caption(
+            f"Not clustered into a story yet; its copies: {len(members)} items from "
+            f"{len(outlets)} outlet(s): {', '.join(outlets)}"
+        )
+        rows = [
+            {
+                "published": zoned(m.published_at),
                 "title": m.title,
                 "source": m.feed_name,
                 "language": language_name(m.language),
@@ -261,15 +291,16 @@ def story_panel(hit: Any, labels: dict[str, str]) -> None:
             }
             for m in members
         ]
-    )
+    if len(rows) <= 1:
+        st.text("Only this item reports it so far.")
+        return
     st.dataframe(
-        frame,
+        pd.DataFrame(rows),
         hide_index=True,
         width="stretch",
-        key=f"story_{hit.id}",
         column_config={
             "published": st.column_config.DatetimeColumn(
-                "Published (UTC)", format="YYYY-MM-DD HH:mm"
+                f"Published ({viewer_timezone()})", format="YYYY-MM-DD HH:mm"
             ),
             "title": st.column_config.TextColumn("Title"),
             "source": st.column_config.TextColumn("Source"),

@@ -40,6 +40,11 @@ def app(backend_url) -> AppTest:
     return AppTest.from_file(APP, default_timeout=30)
 
 
+def _on_trends(app: AppTest) -> AppTest:
+    """The Trends page (the Brief is the landing page)."""
+    return app.run().switch_page("app_pages/trends.py").run()
+
+
 def _no_errors(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
@@ -57,7 +62,7 @@ def _texts(at: AppTest) -> str:
 def test_clicking_a_trend_point_lists_the_items_behind_that_period_and_theme(app):
     items = corpus()
     week = week_of(LAST_DAY) - timedelta(days=21)
-    at = app.run()
+    at = _on_trends(app)
     _no_errors(at)
     chart = at.get("vega_lite_chart")[0]
     at = select(at, chart, {"pick": [{"theme_id": "jk_cooperation", "period_key": str(week)}]})
@@ -148,7 +153,7 @@ def test_one_time_zone_is_named_kept_in_the_url_and_used_for_item_times(app):
 
 
 def test_a_shared_url_keeps_its_dates_even_when_they_are_the_default(app):
-    at = app.run()
+    at = _on_trends(app)
     _no_errors(at)
     assert at.query_params.get("to") in (str(LAST_DAY), [str(LAST_DAY)])
     assert at.query_params.get("from")
@@ -160,7 +165,7 @@ def test_event_annotations_are_drawn_on_the_trends_chart(app, tmp_path, monkeypa
         '[[events]]\ndate = 2026-10-14\nlabel = "Ministers meet in Seoul"\n', encoding="utf-8"
     )
     monkeypatch.setenv("JKWATCH_EVENTS", str(events))
-    at = app.run()
+    at = _on_trends(app)
     _no_errors(at)
     chart = at.get("vega_lite_chart")[0].proto
     assert '"type": "rule"' in chart.spec
@@ -171,7 +176,7 @@ def test_a_bad_events_file_is_explained_and_the_charts_still_show(app, tmp_path,
     events = tmp_path / "events.toml"
     events.write_text('[[events]]\nlabel = "No date"\n', encoding="utf-8")
     monkeypatch.setenv("JKWATCH_EVENTS", str(events))
-    at = app.run()
+    at = _on_trends(app)
     assert not at.exception
     assert any("'date' is missing" in w.value for w in at.warning)
     assert at.get("vega_lite_chart")
