@@ -241,6 +241,10 @@ def item_detail(hit: Any, labels: dict[str, str]) -> None:
         story_panel(hit, labels)
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def story_panel(hit: Any, labels: dict[str, str]) -> None:
     """The story the item belongs to (``db.stories``): its figures and every member, oldest
     first; the item's near-duplicate copies when it is not clustered into a story yet."""
@@ -263,8 +267,8 @@ def story_panel(hit: Any, labels: dict[str, str]) -> None:
         st.text(summary.title)
         st.caption(
             escape_markdown(
-                f"Story {summary.story_id}: {len(detail.members)} items from {summary.outlets} "
-                f"outlet(s) ({', '.join(summary.outlet_names)}); "
+                f"Story {summary.story_id}: {_count(len(detail.members), 'item')} from "
+                f"{_count(summary.outlets, 'outlet')} ({', '.join(summary.outlet_names)}); "
                 f"{', '.join(language_name(lang) for lang in summary.languages)}; "
                 f"themes {', '.join(labels.get(t, t) for t in summary.themes) or 'none'}; "
                 f"first seen {zoned(summary.first_seen):%Y-%m-%d %H:%M}, last seen "
