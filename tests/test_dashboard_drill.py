@@ -131,11 +131,20 @@ def test_the_spikes_page_lists_every_spike_in_the_range_with_its_items(app):
     burst = table[(table["Theme"] == "Nk Weapons") & (table["Last day"] == LAST_DAY)]
     assert list(burst["Direction"]) == ["rise"]
     assert (table["Last day"] < LAST_DAY - timedelta(days=7)).any(), "an earlier spike is listed"
-    first = table.iloc[0]
-    spike_items = _table(at, "spike_items").value
+    strongest = table.loc[table["z-score"].abs().idxmax()]
+    _assert_items_of(_table(at, "spike_items").value, strongest)
+    # Selecting another spike lists its items instead.
+    other = len(table) - 1 if table.index[-1] != strongest.name else 0
+    at = select_row(at, _table(at, "spikes_table"), other)
+    _no_errors(at)
+    _assert_items_of(_table(at, "spike_items").value, table.iloc[other])
+
+
+def _assert_items_of(spike_items: Any, spike: Any) -> None:
     days = {ts.date() for ts in spike_items["published"]}
-    assert days and all(first["First day"] <= d <= first["Last day"] for d in days)
-    assert len(spike_items) == min(50, first["Items"])
+    assert days and all(spike["First day"] <= d <= spike["Last day"] for d in days)
+    assert len(spike_items) == min(50, spike["Items"])
+    assert spike_items["themes"].str.contains(spike["Theme"]).all()
 
 
 def test_one_time_zone_is_named_kept_in_the_url_and_used_for_item_times(app):

@@ -54,11 +54,14 @@ table = pd.DataFrame(
         "z-score": rows["z"].round(2),
     }
 )
-st.dataframe(
+strongest = max(range(len(episodes)), key=lambda n: (abs(episodes[n].z), -n))
+picked = st.dataframe(
     table,
     hide_index=True,
     width="stretch",
     key="spikes_table",
+    on_select="rerun",
+    selection_mode="single-row",
     column_config={
         "Change (%)": st.column_config.NumberColumn(
             "Change", format="%+.1f%%", help="Items against the expected count."
@@ -70,23 +73,19 @@ st.dataframe(
 )
 view.download(table, "jkwatch-spikes", key="spikes_csv")
 
-for n, episode in enumerate(episodes):
-    arrow = "up" if episode.direction == "rise" else "down"
-    theme = labels.get(episode.theme_id, episode.theme_id)
-    with st.expander(
-        f"{theme} ({arrow}), {episode.start} to {episode.end}: {episode.count} items against "
-        f"{episode.baseline:.1f} expected (z {episode.z:+.1f})",
-        expanded=n == 0,
-    ):
-        scoped = replace(current, start=episode.start, end=episode.end)
-        page = data.behind(
-            url, episode.theme_id, episode.start, episode.end, view.db_filters(scoped)
-        )
-        st.caption(
-            f"Newest {len(page.items)} of the {page.total} items of {theme} from {episode.start} "
-            f"to {episode.end} (UTC days), the items that make this spike."
-        )
-        view.items_with_detail(
-            page.items, labels, key=f"spike_items_{episode.theme_id}_{episode.start}"
-        )
+rows_picked = list(picked.selection.rows) if picked and picked.selection else []
+n = rows_picked[0] if rows_picked and rows_picked[0] < len(episodes) else strongest
+episode = episodes[n]
+theme = labels.get(episode.theme_id, episode.theme_id)
+arrow = "up" if episode.direction == "rise" else "down"
+st.subheader(f"The items behind: {theme} ({arrow}), {episode.start} to {episode.end}")
+scoped = replace(current, start=episode.start, end=episode.end)
+page = data.behind(url, episode.theme_id, episode.start, episode.end, view.db_filters(scoped))
+st.caption(
+    f"{episode.count} items against {episode.baseline:.1f} expected (z {episode.z:+.1f}). "
+    f"Newest {len(page.items)} of the {page.total} items of {theme} from {episode.start} to "
+    f"{episode.end} (UTC days), the items that make this spike. "
+    + ("" if rows_picked else "The strongest spike is shown; select a row above for another.")
+)
+view.items_with_detail(page.items, labels, key="spike_items")
 view.zone_note()
