@@ -169,7 +169,7 @@ def _extras(
         window = alt.Chart(spikes).encode(
             x=alt.X("utcyearmonthdate(start):T"),
             x2="utcyearmonthdate(stop):T",
-            color=alt.Color("theme:N"),
+            color=alt.Color("theme:N", legend=None),
             tooltip=[
                 alt.Tooltip("theme:N", title="Spike in"),
                 alt.Tooltip("window:N", title="Days (UTC)"),
@@ -262,7 +262,10 @@ def trends_chart(
     )
     theme_ids = list(dict.fromkeys(data["theme_id"]))
     if spikes is not None and not spikes.empty:
+        # A spike's first window may begin before the range: draw only its part in the chart.
+        first = pd.to_datetime(data["period"]).min()
         spikes = spikes[spikes["theme_id"].isin(theme_ids)]
+        spikes = spikes.assign(start=spikes["start"].clip(lower=first))
     axis_format = "d" if measure == "count" else ".0%"
     tooltip = [
         alt.Tooltip("theme:N", title="Theme"),

@@ -183,6 +183,9 @@ def test_an_html_title_is_shown_as_text_never_as_markup(app):
     _no_errors(at)
     table = at.dataframe[0].value
     assert list(table["title"]) == [XSS_TITLE]
+    at = select_row(at, at.dataframe[0], 0)  # its title is shown beside the table
+    _no_errors(at)
+    assert any("\\<script\\>" in md.value for md in at.markdown)
     assert not at.get("html")
     for md in at.markdown:
         assert not md.proto.allow_html
