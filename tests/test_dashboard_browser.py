@@ -126,7 +126,8 @@ def test_an_html_title_reaches_the_browser_only_as_text(dashboard, tmp_path):
 
 
 PAGES = {
-    "trends": ("/", "Items behind a number"),
+    "brief": ("/", "Spike timeline"),
+    "trends": ("/trends", "Items behind a number"),
     "spikes": ("/spikes", "Spike windows"),
     "items": ("/items?rel=0", "Select a row"),
     "theme-detail": ("/theme_detail?theme=nk_weapons", "Latest items"),
@@ -181,7 +182,7 @@ def _click_first_row(page: Browser, table: str) -> None:
 
 def test_clicking_a_chart_point_and_a_table_row_shows_items_and_evidence(dashboard, tmp_path):
     with browser(_chromium(), tmp_path / "profile") as page:
-        page.navigate(dashboard + "/?" + RANGE)
+        page.navigate(dashboard + "/trends?" + RANGE)
         page.wait_rendered("Items behind a number")
         page.wait_for(f"{POINTS}.length", what="the chart's points")
         # The newest week's points are the default drill-down: click an older one.
