@@ -385,30 +385,36 @@ def partners_chart(frame: pd.DataFrame, unit: str, theme_label: str) -> alt.Char
     )
 
 
+def _utc_day(day: date) -> alt.DateTime:
+    return alt.DateTime(year=day.year, month=day.month, date=day.day, utc=True)
+
+
 def spike_timeline(
     spikes: pd.DataFrame, labels: dict[str, str], start: date, end: date
 ) -> alt.Chart:
-    """Every spike window in the range: one bar per episode, in its theme's colour."""
+    """Every spike window in the range: one bar per episode, in its theme's colour (rises solid,
+    falls pale); windows that began before the range are drawn from its first day."""
     ids = list(dict.fromkeys(spikes["theme_id"]))
+    shown = spikes.assign(start=spikes["start"].clip(lower=pd.Timestamp(start)))
     return (
-        alt.Chart(spikes, title="Spike windows in the range (UTC days)")
-        .mark_bar(height=14, cornerRadius=2)
+        alt.Chart(shown, title="Spike windows in the range (UTC days)")
+        .mark_bar(height=14, cornerRadius=2, clip=True)
         .encode(
             x=alt.X(
                 "utcyearmonthdate(start):T",
                 title="Day (UTC)",
-                scale=alt.Scale(
-                    domain=[
-                        alt.DateTime(year=start.year, month=start.month, date=start.day, utc=True),
-                        alt.DateTime(year=end.year, month=end.month, date=end.day + 0, utc=True),
-                    ]
-                ),
+                scale=alt.Scale(domain=[_utc_day(start), _utc_day(end + timedelta(days=1))]),
                 axis=alt.Axis(format="%Y-%m-%d", labelAngle=-30),
             ),
             x2="utcyearmonthdate(stop):T",
             y=alt.Y("theme:N", title="Theme", axis=alt.Axis(labelLimit=320)),
             color=alt.Color("theme:N", scale=theme_scale(ids, labels), legend=None),
-            strokeDash=alt.StrokeDash("direction:N", legend=alt.Legend(title="Direction")),
+            opacity=alt.Opacity(
+                "direction:N",
+                title="Direction",
+                scale=alt.Scale(domain=["rise", "fall"], range=[0.95, 0.4]),
+                legend=alt.Legend(orient="bottom", labelLimit=0),
+            ),
             tooltip=[
                 alt.Tooltip("theme:N", title="Theme"),
                 alt.Tooltip("window:N", title="Days (UTC)"),

@@ -95,7 +95,17 @@ terms = pd.DataFrame(
 )
 with right:
     st.markdown("**Terms that matched most**")
-    st.dataframe(terms, hide_index=True, width="stretch", key="detail_terms")
+    st.dataframe(
+        terms,
+        hide_index=True,
+        width="stretch",
+        key="detail_terms",
+        column_config={
+            "term": st.column_config.TextColumn("Term"),
+            "field": st.column_config.TextColumn("Found in"),
+            "items": st.column_config.NumberColumn("Items"),
+        },
+    )
     st.caption(
         f"Counted over the newest {detail.terms_scanned:,} tagged items of this theme in range "
         f"(at most {data.TERMS_SCAN_LIMIT:,} are read, to stay fast on large databases)."
