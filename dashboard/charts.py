@@ -390,13 +390,17 @@ def _utc_day(day: date) -> alt.DateTime:
 
 
 def spike_timeline(
-    spikes: pd.DataFrame, labels: dict[str, str], start: date, end: date
-) -> alt.Chart:
+    spikes: pd.DataFrame,
+    labels: dict[str, str],
+    start: date,
+    end: date,
+    events: pd.DataFrame | None = None,
+) -> alt.LayerChart | alt.FacetChart:
     """Every spike window in the range: one bar per episode, in its theme's colour (rises solid,
     falls pale); windows that began before the range are drawn from its first day."""
     ids = list(dict.fromkeys(spikes["theme_id"]))
     shown = spikes.assign(start=spikes["start"].clip(lower=pd.Timestamp(start)))
-    return (
+    bars = (
         alt.Chart(shown, title="Spike windows in the range (UTC days)")
         .mark_bar(height=14, cornerRadius=2, clip=True)
         .encode(
@@ -425,3 +429,8 @@ def spike_timeline(
             ],
         )
     )
+    rules = _extras(
+        events if events is not None else events_frame((), labels),
+        partial_periods((), "day", None, None),
+    )
+    return alt.layer(bars, *rules)

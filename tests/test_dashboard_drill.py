@@ -247,3 +247,15 @@ def test_a_clustered_item_shows_its_story_beside_the_table(tmp_path, monkeypatch
         # keeps it a story of its own, though it stays in item 2's near-duplicate cluster.
         assert "1 item from 1 outlet (Seoul Daily); Korean; themes Jk Cooperation" in text, text
         assert "Not clustered" not in text and "Only this item reports it so far." in text
+
+
+def test_event_annotations_are_drawn_on_the_spike_timeline(app, tmp_path, monkeypatch):
+    events = tmp_path / "events.toml"
+    events.write_text(
+        '[[events]]\ndate = 2026-10-14\nlabel = "Ministers meet in Seoul"\n', encoding="utf-8"
+    )
+    monkeypatch.setenv("JKWATCH_EVENTS", str(events))
+    at = app.run().switch_page("app_pages/spikes.py").run()
+    _no_errors(at)
+    chart = at.get("vega_lite_chart")[0].proto
+    assert any(b"Ministers meet in Seoul" in d.data.data for d in chart.datasets)

@@ -38,7 +38,11 @@ if not episodes:
     st.stop()
 
 rows = charts.spikes_frame(episodes, labels)
-st.altair_chart(charts.spike_timeline(rows, labels, current.start, current.end), width="stretch")
+events = view.events_in(labels, list(rows["theme_id"].unique()), current.start, current.end)
+st.altair_chart(
+    charts.spike_timeline(rows, labels, current.start, current.end, events=events),
+    width="stretch",
+)
 table = pd.DataFrame(
     {
         "Theme": rows["theme"],
