@@ -3,10 +3,8 @@
 Charts only ever receive aggregates (periods x themes, feeds, theme pairs, spike episodes) and
 the analyst's event annotations, never item rows. Each chart's title says what is counted and,
 for shares, which denominator is used. A theme has one colour (and one point shape) on every
-chart and page: ``THEME_COLOURS`` is fixed per theme id, not assigned by the order themes
-happen to appear in. The colours are the Okabe-Ito set completed with Paul Tol's "muted"
-scheme, both designed to stay apart for the common colour-vision deficiencies; the shapes keep
-lines apart where two colours are still close.
+chart and page: ``palette.THEME_COLOURS`` is fixed per theme id, not assigned by the order
+themes happen to appear in (see ``jkwatch.dashboard.palette``).
 
 Every time chart takes the same extras: ``events`` (rules with their labels), ``partial``
 (periods cut by the range, drawn as a shaded band marked "partial") and, on trends,
@@ -21,6 +19,7 @@ from datetime import date, timedelta
 import altair as alt
 import pandas as pd
 
+from jkwatch.dashboard.palette import shape_scale, theme_colour, theme_scale
 from jkwatch.events import Event
 
 MEASURE_LABELS = {
@@ -35,46 +34,9 @@ MAX_TICKS = 16
 SELECTION = "pick"
 """The name of the click selection on trend points (``on_select`` returns it)."""
 
-THEME_COLOURS = {
-    "jk_cooperation": "#0072B2",
-    "collective_security": "#56B4E9",
-    "us_alliance": "#332288",
-    "nk_weapons": "#D55E00",
-    "inter_korean": "#009E73",
-    "russia_nk": "#882255",
-    "china_pressure": "#E69F00",
-    "taiwan_strait": "#CC79A7",
-    "missile_defense": "#117733",
-    "defense_buildup": "#999933",
-    "security_autonomy": "#44AA99",
-    "history_disputes": "#AA4499",
-    "ukraine_war": "#DDCC77",
-    "defense_industry": "#000000",
-}
-OTHER_COLOUR = "#BBBBBB"
-SHAPES = ("circle", "square", "triangle-up", "diamond", "cross", "triangle-down", "wedge")
-THEME_SHAPES = {t: SHAPES[n % len(SHAPES)] for n, t in enumerate(THEME_COLOURS)}
-RISE_COLOUR, FALL_COLOUR, NEUTRAL_COLOUR = "#D55E00", "#0072B2", "#999999"
 EVENT_COLOUR = "#444444"
 SVG = {"embedOptions": {"renderer": "svg"}}
 LEGEND = alt.Legend(orient="bottom", columns=4, labelLimit=0, titleLimit=0, symbolLimit=0)
-
-
-def theme_colour(theme_id: str) -> str:
-    return THEME_COLOURS.get(theme_id, OTHER_COLOUR)
-
-
-def theme_scale(theme_ids: Iterable[str], labels: dict[str, str]) -> alt.Scale:
-    """A colour scale from theme labels to each theme's fixed colour."""
-    ids = list(dict.fromkeys(theme_ids))
-    return alt.Scale(domain=[labels.get(t, t) for t in ids], range=[theme_colour(t) for t in ids])
-
-
-def shape_scale(theme_ids: Iterable[str], labels: dict[str, str]) -> alt.Scale:
-    ids = list(dict.fromkeys(theme_ids))
-    return alt.Scale(
-        domain=[labels.get(t, t) for t in ids], range=[THEME_SHAPES.get(t, "circle") for t in ids]
-    )
 
 
 def measure_column(measure: str) -> str:

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from jkwatch.dashboard import charts
+from jkwatch.dashboard import charts, palette
 from jkwatch.events import Event
 from jkwatch.ingest.tagging import THEME_IDS
 from jkwatch.model import SpikeEpisode
@@ -49,9 +49,9 @@ def _colour_scale(spec: dict) -> dict[str, str]:
 
 
 def test_every_theme_id_has_its_own_fixed_colour():
-    colours = [charts.theme_colour(t) for t in THEME_IDS]
+    colours = [palette.theme_colour(t) for t in THEME_IDS]
     assert len(set(colours)) == len(THEME_IDS)
-    assert charts.theme_colour("not_a_theme") == charts.OTHER_COLOUR
+    assert palette.theme_colour("not_a_theme") == palette.OTHER_COLOUR
 
 
 def test_a_theme_keeps_its_colour_whichever_themes_are_shown_with_it():
@@ -66,8 +66,8 @@ def test_a_theme_keeps_its_colour_whichever_themes_are_shown_with_it():
         )
     )
     nk = LABELS["nk_weapons"]
-    assert alone[nk] == both[nk] == charts.THEME_COLOURS["nk_weapons"]
-    assert both[LABELS["jk_cooperation"]] == charts.THEME_COLOURS["jk_cooperation"]
+    assert alone[nk] == both[nk] == palette.THEME_COLOURS["nk_weapons"]
+    assert both[LABELS["jk_cooperation"]] == palette.THEME_COLOURS["jk_cooperation"]
 
 
 def test_week_ticks_fall_on_the_weeks_first_day():
