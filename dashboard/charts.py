@@ -294,12 +294,15 @@ def volume_chart(
     events: pd.DataFrame | None = None,
     partial: pd.DataFrame | None = None,
 ) -> alt.LayerChart | alt.FacetChart:
-    """One theme's volume as bars in the theme's colour."""
+    """One theme's volume as bars in the theme's colour, each as wide as its period."""
+    days = _dates(frame)
+    stops = [pd.Timestamp(period_end(d, grain) + timedelta(days=1)) for d in days]
     bars = (
-        alt.Chart(frame, title=f"{unit.capitalize()} per {grain}")
-        .mark_bar(color=theme_colour(theme_id))
+        alt.Chart(frame.assign(period_stop=stops), title=f"{unit.capitalize()} per {grain}")
+        .mark_bar(color=theme_colour(theme_id), stroke="white", strokeWidth=2)
         .encode(
-            x=_x(_dates(frame), grain),
+            x=_x(days, grain),
+            x2="utcyearmonthdate(period_stop):T",
             y=alt.Y("count:Q", title=f"{unit.capitalize()} (count)"),
             tooltip=[
                 alt.Tooltip(PERIOD, title=GRAIN_LABELS[grain], format="%Y-%m-%d"),
