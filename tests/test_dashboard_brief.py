@@ -79,3 +79,12 @@ def test_feed_text_is_escaped_never_html(app):
     assert "\\<script\\>" in markdown
     assert "](javascript" not in markdown
     assert all(not getattr(m.proto, "allow_html", False) for m in at.markdown)
+
+
+def test_the_brief_covers_the_last_week_of_the_range_unless_the_whole_range_is_asked(app):
+    app.query_params["from"] = "2026-10-01"
+    at = app.run()
+    assert any("2026-11-09 to 2026-11-15" in c.value for c in at.caption)
+    at.radio(key="brief_span").set_value("range").run()
+    assert not at.exception
+    assert any("2026-10-01 to 2026-11-15" in c.value for c in at.caption)

@@ -1,10 +1,13 @@
 """Brief: what happened in the selected range, and why. The top stories (headline, outlets,
 languages, themes, a link to each item), the themes that moved with the stories behind them,
 and the spike timeline. The same figures as ``jkwatch brief`` (relevant items; the sidebar's
-range, themes and languages). UI only: data come from ``dashboard.data``; feed text is shown
+themes and languages; by default the 7 days ending on the sidebar range's last day, or the
+whole range). UI only: data come from ``dashboard.data``; feed text is shown
 through escaped Markdown or plain widgets, never as HTML."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
@@ -23,7 +26,10 @@ labels = {t.id: t.label for t in data.options(url).themes}
 if current.start is None or current.end is None:
     st.info("Pick a date range in the sidebar.")
     st.stop()
-since, until = current.start, current.end
+SPANS = {"week": "The 7 days ending on the range's last day", "range": "The whole selected range"}
+span = st.radio("Brief of", list(SPANS), format_func=SPANS.get, horizontal=True, key="brief_span")
+until = current.end
+since = current.start if span == "range" else max(current.start, until - timedelta(days=6))
 brief = data.brief(url, since, until, current.themes, current.languages, TOP)
 st.caption(
     f"{since} to {until} (UTC days, both included), relevant items"
