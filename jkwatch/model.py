@@ -270,7 +270,7 @@ class StoryAssignment:
     similarity: float = 0.0
     """Similarity to the member that linked it in (1.0 for near-duplicate or analyst links)."""
     linked_by: tuple[str, ...] = ()
-    """The shared words that linked it (``near-duplicate`` / ``analyst`` for those links)."""
+    """The shared words that linked it (``(near-duplicate)`` / ``(analyst)`` for those links)."""
     terms: tuple[str, ...] = ()
     """The item's clustering features, kept so later items are compared without re-analysis."""
     title_item_id: int | None = None

@@ -22,7 +22,7 @@ The rule, in time order (published time, then item id), for each new document:
 
 Analyst merges then join two stories (the smaller id is kept). Each assignment carries the
 words shared with the document that linked it, largest share of the similarity first
-(``linked_by``), or ``near-duplicate`` / ``analyst`` for those links, so every membership
+(``linked_by``), or ``(near-duplicate)`` / ``(analyst)`` for those links, so every membership
 can be explained. The thresholds were tuned on ``tests/data/stories_dev.jsonl`` only.
 
 Cross-language linking (a later issue) links whole stories; this module stays per language.
@@ -38,8 +38,8 @@ from datetime import datetime, timedelta
 
 from jkwatch.model import STORY_WINDOW_HOURS, StoryAssignment, StoryCorrections
 
-NEAR_DUPLICATE = "near-duplicate"
-ANALYST = "analyst"
+NEAR_DUPLICATE = "(near-duplicate)"
+ANALYST = "(analyst)"
 MAX_LINKED_WORDS = 6
 
 
