@@ -12,12 +12,22 @@ import hmac
 from datetime import date
 
 import streamlit as st
+from PIL import Image, ImageDraw
 
 from jkwatch.dashboard import auth, data, view
-from jkwatch.dashboard.filters import GRAINS, UNITS, ViewFilters, parse, restrict, to_params
+from jkwatch.dashboard.filters import (
+    GRAINS,
+    UNITS,
+    ZONES,
+    ViewFilters,
+    parse,
+    restrict,
+    to_params,
+    valid_zone,
+)
 from jkwatch.db.overview import FilterOptions
 
-SHARED_KEYS = ("from", "to", "themes", "lang", "feeds", "rel", "unit", "grain", "measure")
+SHARED_KEYS = ("from", "to", "themes", "lang", "feeds", "rel", "unit", "grain", "measure", "tz")
 
 
 def password_gate() -> None:
@@ -67,6 +77,7 @@ def _init_widgets(last_day: date | None, options: FilterOptions) -> None:
             "f_unit": parsed.unit,
             "f_grain": parsed.grain,
             "f_measure": parsed.measure,
+            "f_tz": parsed.zone,
             "jk_filters_ready": True,
         }
     )
@@ -87,7 +98,13 @@ def sidebar_filters(last_day: date | None, first_day: date | None) -> ViewFilter
         format_func=lambda theme: labels.get(theme, theme),
         placeholder="All themes",
     )
-    side.multiselect("Languages", list(options.languages), key="f_lang", placeholder="All")
+    side.multiselect(
+        "Languages",
+        list(options.languages),
+        key="f_lang",
+        placeholder="All",
+        format_func=view.language_name,
+    )
     side.multiselect(
         "Sources",
         list(feeds),
@@ -110,6 +127,14 @@ def sidebar_filters(last_day: date | None, first_day: date | None) -> ViewFilter
         format_func={"items": "Items", "stories": "Stories (duplicates folded)"}.get,
     )
     side.radio("Period", GRAINS, key="f_grain", horizontal=True)
+    zones = list(dict.fromkeys([*ZONES, st.session_state["f_tz"]]))
+    side.selectbox(
+        "Time zone",
+        zones,
+        key="f_tz",
+        help="Times of items are shown in this zone on every page. Days, periods and spike "
+        "windows are UTC days (the counts are kept per UTC day).",
+    )
     start, end = view.date_pair(picked, last_day)
     current = ViewFilters(
         start=start,
@@ -121,6 +146,7 @@ def sidebar_filters(last_day: date | None, first_day: date | None) -> ViewFilter
         unit=st.session_state["f_unit"],
         grain=st.session_state["f_grain"],
         measure=st.session_state.get("f_measure", "count"),
+        zone=valid_zone(st.session_state.get("f_tz")),
     )
     _write_url(current, last_day)
     if first_day and last_day:
@@ -138,12 +164,27 @@ def _write_url(current: ViewFilters, last_day: date | None) -> None:
             del st.query_params[key]
 
 
+@st.cache_resource(show_spinner=False)
+def _favicon() -> Image.Image:
+    """A small radar mark: two rings and a sweep, in the palette's blue."""
+    icon = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    pen = ImageDraw.Draw(icon)
+    pen.ellipse((2, 2, 61, 61), outline=(0, 114, 178, 255), width=5)
+    pen.ellipse((18, 18, 45, 45), outline=(0, 114, 178, 255), width=4)
+    pen.line((32, 32, 56, 14), fill=(213, 94, 0, 255), width=5)
+    return icon
+
+
 def main() -> None:
-    st.set_page_config(page_title="jkwatch", page_icon=":material/radar:", layout="wide")
+    # The favicon is drawn here and served by Streamlit itself: a ":material/...:" page icon (or
+    # a page's icon, used when none is set) is fetched from fonts.gstatic.com, and the
+    # dashboard must work on an air-gapped network.
+    st.set_page_config(page_title="jkwatch", page_icon=_favicon(), layout="wide")
     password_gate()
     url = data.database_url()
     pages = [
-        st.Page("app_pages/trends.py", title="Trends", icon=":material/show_chart:", default=True),
+        st.Page("app_pages/brief.py", title="Brief", icon=":material/summarize:", default=True),
+        st.Page("app_pages/trends.py", title="Trends", icon=":material/show_chart:"),
         st.Page("app_pages/spikes.py", title="Spikes", icon=":material/bolt:"),
         st.Page("app_pages/items.py", title="Items", icon=":material/search:"),
         st.Page("app_pages/theme_detail.py", title="Theme detail", icon=":material/label:"),

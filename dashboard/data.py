@@ -9,11 +9,14 @@ functions take plain hashable values and return plain values; no widgets in here
 
 from __future__ import annotations
 
+import csv
+import io
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from typing import Concatenate, ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -22,14 +25,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from jkwatch.corrections import LabelChange
+from jkwatch.csv_safe import LINE_TERMINATOR, escape_cell
 from jkwatch.db import item_lists, labels, trends
 from jkwatch.db import overview as frame
 from jkwatch.db import search as text_search
 from jkwatch.db import theme_detail as theme_reads
+from jkwatch.db.brief import build_brief
 from jkwatch.db.engine import make_engine, make_sessionmaker, resolve_database_url
 from jkwatch.db.errors import DatabaseError
 from jkwatch.db.feed_health import FeedHealth, feed_health
 from jkwatch.db.query_filters import Filters
+from jkwatch.db.stories import story_detail, story_id_of_item
+from jkwatch.model import Brief, SpikeEpisode, StoryDetail
 
 TTL_S = 30
 
@@ -152,6 +159,37 @@ def spikes(url: str, filters: Filters) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
+def spike_episodes(url: str, filters: Filters, since: date, until: date) -> list[SpikeEpisode]:
+    """Every spike inside ``[since, until]`` (UTC days), ordered by start."""
+    return _run(trends.spikes_in_range, filters, since, until)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def brief(
+    url: str,
+    since: date,
+    until: date,
+    themes: tuple[str, ...],
+    languages: tuple[str, ...],
+    top: int,
+) -> Brief:
+    """The brief of ``[since, until]`` (relevant items; ``db.brief.build_brief``)."""
+    return _run(build_brief, since, until, themes=themes, languages=languages, top=top)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def story_of_item(url: str, item_id: int) -> int | None:
+    """The story an item belongs to (None: not clustered yet)."""
+    return _run(story_id_of_item, item_id)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def story(url: str, story_id: int) -> StoryDetail | None:
+    """A whole story with its members, oldest first."""
+    return _run(story_detail, story_id)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
 def search(
     url: str, query: str, filters: Filters, page: int, page_size: int
 ) -> item_lists.ItemPage:
@@ -168,6 +206,69 @@ def behind(
 @st.cache_data(ttl=TTL_S, show_spinner=False)
 def evidence(url: str, item_ids: tuple[int, ...]) -> dict[int, list[item_lists.EvidenceRow]]:
     return _run(item_lists.item_themes_with_evidence, item_ids)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def cluster(url: str, story_id: int) -> tuple[item_lists.ItemHit, ...]:
+    """The items of one near-duplicate cluster (the item's copies), oldest first."""
+    return _run(item_lists.cluster_items, story_id)
+
+
+CSV_COLUMNS = (
+    "published",
+    "title",
+    "url",
+    "source",
+    "language",
+    "relevance",
+    "themes",
+    "corrected",
+    "id",
+)
+
+
+def items_csv(
+    url: str, query: str, filters: Filters, labels: dict[str, str], zone: str = "UTC"
+) -> bytes:
+    """Every item matching the search and filters as CSV (not only the page shown).
+
+    Read from the database in chunks (``db.search.iter_matches``, keyset pagination); every
+    text cell is formula-escaped (``jkwatch.csv_safe``); times in ``zone``, with their offset.
+    Not cached: it is built when the download is asked for.
+    """
+    tz = ZoneInfo(zone)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator=LINE_TERMINATOR)
+    writer.writerow(CSV_COLUMNS)
+    try:
+        with make_sessionmaker(_engine(url))() as session:
+            for chunk in text_search.iter_matches(session, query, filters):
+                for hit in chunk:
+                    writer.writerow(
+                        [
+                            escape_cell(value)
+                            for value in (
+                                _zoned(hit.published_at, tz),
+                                hit.title,
+                                hit.url or "",
+                                hit.feed_name,
+                                hit.language,
+                                f"{hit.relevance:.2f}",
+                                ", ".join(labels.get(t, t) for t in hit.themes),
+                                "yes" if hit.corrected else "no",
+                                hit.id,
+                            )
+                        ]
+                    )
+    except (DatabaseError, SQLAlchemyError) as exc:
+        raise Unavailable(str(exc).splitlines()[0]) from exc
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _zoned(when: datetime, tz: ZoneInfo) -> str:
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=ZoneInfo("UTC"))
+    return when.astimezone(tz).isoformat(timespec="minutes")
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
@@ -208,3 +309,4 @@ def label(url: str, item_id: int, change: LabelChange, reset: bool = False) -> l
 SPIKE_METHOD = trends.SPIKE_METHOD
 TERMS_SCAN_LIMIT = theme_reads.TERMS_SCAN_LIMIT
 COOCCURRENCE_SCAN_LIMIT = theme_reads.COOCCURRENCE_SCAN_LIMIT
+SPIKES_IN_RANGE_METHOD = trends.SPIKES_IN_RANGE_METHOD

@@ -2,7 +2,11 @@
 
 Filters live in ``st.query_params`` so a view can be shared by copying the URL. Parsing is
 forgiving (a hand-edited or stale URL falls back to defaults instead of failing) and
-serialising omits defaults, so URLs stay short.
+serialising omits defaults, so URLs stay short; except the date range, which is always
+written, so a shared view keeps its end date instead of drifting as new data arrives.
+
+``zone`` is the one time zone the pages show times in (UTC by default). Days, periods and
+spike windows are UTC days (the rollups are kept by UTC day); the pages say so.
 """
 
 from __future__ import annotations
@@ -11,12 +15,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 GRAINS = ("day", "week", "month")
 MEASURES = ("count", "share_relevant", "share_all")
 UNITS = ("items", "stories")
 DEFAULT_SPAN_DAYS = 90
 DEFAULT_MIN_RELEVANCE = 5
+DEFAULT_ZONE = "UTC"
+ZONES = ("UTC", "Asia/Tokyo", "Asia/Seoul", "Asia/Shanghai", "Europe/London", "America/New_York")
+"""The zones offered in the sidebar; a URL may name any IANA zone."""
 """Relevant items only by default (relevance >= 0.5): off-topic items stay out of trends."""
 
 
@@ -32,6 +40,7 @@ class ViewFilters:
     unit: str = "items"
     grain: str = "week"
     measure: str = "count"
+    zone: str = DEFAULT_ZONE
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
 
@@ -59,6 +68,17 @@ def _list(text: str | None) -> tuple[str, ...]:
     return tuple(part for part in (text or "").split(",") if part)
 
 
+def valid_zone(name: str | None) -> str:
+    """``name`` when it is a known IANA time zone, else UTC."""
+    if not name or len(name) > 64:
+        return DEFAULT_ZONE
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return DEFAULT_ZONE
+    return name
+
+
 def parse(params: Mapping[str, Any], last_day: date | None) -> ViewFilters:
     """Filters from query parameters; anything missing or malformed takes its default."""
     start, end = default_range(last_day)
@@ -84,17 +104,16 @@ def parse(params: Mapping[str, Any], last_day: date | None) -> ViewFilters:
         unit=unit if unit in UNITS else "items",
         grain=grain if grain in GRAINS else "week",
         measure=measure if measure in MEASURES else "count",
+        zone=valid_zone(_one(params, "tz")),
     )
 
 
 def to_params(view: ViewFilters, last_day: date | None) -> dict[str, str]:
-    """Query parameters for ``view``; values equal to the defaults are left out."""
+    """Query parameters for ``view``; values equal to the defaults are left out, except the
+    date range (a shared URL keeps its dates)."""
     default_start, default_end = default_range(last_day)
-    out: dict[str, str] = {}
-    if view.start and view.start != default_start:
-        out["from"] = view.start.isoformat()
-    if view.end and view.end != default_end:
-        out["to"] = view.end.isoformat()
+    out: dict[str, str] = {"from": (view.start or default_start).isoformat()}
+    out["to"] = (view.end or default_end).isoformat()
     if view.themes:
         out["themes"] = ",".join(view.themes)
     if view.languages:
@@ -109,6 +128,8 @@ def to_params(view: ViewFilters, last_day: date | None) -> dict[str, str]:
         out["grain"] = view.grain
     if view.measure != "count":
         out["measure"] = view.measure
+    if view.zone != DEFAULT_ZONE:
+        out["tz"] = view.zone
     return out
 
 

@@ -1,4 +1,5 @@
-"""Small UI helpers shared by the pages: current view, empty state, item tables, CSV export.
+"""Small UI helpers shared by the pages: current view, empty state, item tables with the
+selected item's evidence beside them, event annotations, CSV export.
 
 Untrusted feed text is only ever passed to ``st.dataframe`` cells, ``st.text``/``st.caption``
 with plain text, or ``st.markdown`` after ``escape_markdown``; links go through
@@ -7,15 +8,21 @@ with plain text, or ``st.markdown`` after ``escape_markdown``; links go through
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Collection, Sequence
+from datetime import date
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from jkwatch.dashboard import data
+from jkwatch.dashboard import charts, data
 from jkwatch.dashboard.filters import ViewFilters, default_range
-from jkwatch.dashboard.safe import csv_bytes, safe_link
+from jkwatch.dashboard.safe import csv_bytes, escape_markdown, safe_link
+from jkwatch.events import Event, EventsError, load_events
+
+LANGUAGE_NAMES = {"en": "English", "ja": "Japanese", "ko": "Korean", "und": "Undetermined"}
+ANALYST_FIELD = "analyst"
+"""The evidence ``field`` of an analyst's correction (``jkwatch.corrections``)."""
 
 
 def current() -> ViewFilters:
@@ -67,22 +74,60 @@ def empty_state(has_feeds: bool = False, unreadable: bool = False) -> None:
     )
 
 
+def language_name(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, code)
+
+
 def viewer_timezone() -> str:
+    """The one zone every page shows times in: the sidebar's choice (UTC by default)."""
+    return current().zone
+
+
+def zoned(when: Any) -> pd.Timestamp:
+    """A stored UTC time in the page's zone."""
+    stamp = pd.Timestamp(when)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+    return stamp.tz_convert(viewer_timezone())
+
+
+def zone_note() -> None:
+    st.caption(f"Times in {viewer_timezone()}; days and periods are UTC days.")
+
+
+@st.cache_data(ttl=data.TTL_S, show_spinner=False)
+def _events(known: tuple[str, ...]) -> tuple[tuple[Event, ...], str]:
     try:
-        return st.context.timezone or "UTC"
-    except Exception:  # noqa: BLE001 - older Streamlit or no browser context (tests)
-        return "UTC"
+        return load_events(known_themes=set(known) or None), ""
+    except EventsError as exc:
+        return (), str(exc)
+
+
+def events_in(
+    labels: dict[str, str], themes: Collection[str], start: date | None, end: date | None
+) -> pd.DataFrame:
+    """The analyst's events (``events.toml``) for a chart of ``themes`` over the range."""
+    events, problem = _events(tuple(sorted(labels)))
+    if problem:
+        st.warning(f"Event annotations not shown: {problem}", icon=":material/event_busy:")
+    shown = [
+        e
+        for e in events
+        if e.applies_to(themes)
+        and (start is None or e.day >= start)
+        and (end is None or e.day <= end)
+    ]
+    return charts.events_frame(shown, labels)
 
 
 def items_frame(items: Any, labels: dict[str, str]) -> pd.DataFrame:
-    """Item hits as a table: text cells, a link only for http(s) URLs, times in viewer zone."""
+    """Item hits as a table: text cells, a link only for http(s) URLs, times in the page zone."""
     rows = [
         {
             "published": hit.published_at,
             "title": hit.title,
             "link": safe_link(hit.url),
             "source": hit.feed_name,
-            "language": hit.language,
+            "language": language_name(hit.language),
             "relevance": round(hit.relevance, 2),
             "themes": ", ".join(labels.get(t, t) for t in hit.themes),
             "corrected": bool(getattr(hit, "corrected", False)),
@@ -113,24 +158,158 @@ def items_frame(items: Any, labels: dict[str, str]) -> pd.DataFrame:
     return frame
 
 
-def show_items(frame: pd.DataFrame, key: str) -> None:
-    st.dataframe(
+def show_items(frame: pd.DataFrame, key: str, select: bool = False) -> int | None:
+    """The items table; with ``select``, a click on a row returns that item's id."""
+    event = st.dataframe(
         frame,
         hide_index=True,
         width="stretch",
         key=key,
+        on_select="rerun" if select else "ignore",
+        selection_mode="single-row",
         column_config={
-            "published": st.column_config.DatetimeColumn("Published", format="YYYY-MM-DD HH:mm"),
+            "published": st.column_config.DatetimeColumn(
+                f"Published ({viewer_timezone()})", format="YYYY-MM-DD HH:mm"
+            ),
             "title": st.column_config.TextColumn("Title", width="large"),
             "link": st.column_config.LinkColumn("Link", display_text="open ↗"),
             "source": st.column_config.TextColumn("Source"),
-            "language": st.column_config.TextColumn("Lang"),
+            "language": st.column_config.TextColumn("Language"),
             "relevance": st.column_config.NumberColumn("Relevance", format="%.2f"),
             "themes": st.column_config.TextColumn("Themes"),
             "corrected": st.column_config.CheckboxColumn(
                 "Corrected", help="An analyst corrected this item's tags."
             ),
             "id": st.column_config.NumberColumn("Id", format="%d"),
+        },
+    )
+    if not select:
+        return None
+    rows = list(getattr(getattr(event, "selection", None), "rows", None) or [])
+    if not rows or rows[0] >= len(frame):
+        return None
+    return int(frame.iloc[rows[0]]["id"])
+
+
+def items_with_detail(items: Sequence[Any], labels: dict[str, str], key: str) -> None:
+    """The items table with the selected row's evidence, summary and story beside it."""
+    table, side = st.columns([3, 2])
+    with table:
+        picked = show_items(items_frame(items, labels), key=key, select=True)
+        st.caption("Select a row to see why it got its themes, its summary and its story.")
+    with side:
+        hit = next((h for h in items if h.id == picked), None)
+        if hit is None:
+            st.info("Select an item in the table to see its evidence here.", icon=":material/info:")
+        else:
+            item_detail(hit, labels)
+
+
+def evidence_text(e: dict) -> str:
+    if e.get("field") == ANALYST_FIELD:
+        return str(e.get("term", "?"))  # "corrected by NAME"
+    count = f" ×{e['count']}" if e.get("count") else ""
+    return f"{e.get('term', '?')} in {e.get('field', '?')}{count}"
+
+
+def item_detail(hit: Any, labels: dict[str, str]) -> None:
+    """One item: its text, why it got each theme, and the story it belongs to (all as text)."""
+    url = data.database_url()
+    with st.container(border=True, key=f"detail_{hit.id}"):
+        st.markdown("**" + escape_markdown(hit.title or "(no title)") + "**")
+        when = zoned(hit.published_at)
+        st.caption(
+            escape_markdown(
+                f"{hit.feed_name} · {when:%Y-%m-%d %H:%M} {viewer_timezone()} · "
+                f"{language_name(hit.language)} · relevance {hit.relevance:.2f} · id {hit.id}"
+            )
+        )
+        link = safe_link(hit.url)
+        if link:
+            st.link_button("Open the source ↗", link)
+        st.markdown("**Summary**")
+        st.text(hit.summary or "(no summary)")
+        st.markdown("**Why it got its themes**")
+        rows = data.evidence(url, (hit.id,)).get(hit.id, [])
+        if not rows:
+            st.text("No theme.")
+        if getattr(hit, "corrected", False):
+            st.caption("Tags corrected by an analyst (see the evidence below).")
+        for row in rows:
+            terms = "; ".join(evidence_text(e) for e in row.evidence)
+            st.text(f"[{row.label}] score {row.score:.2f}: {terms or 'no evidence recorded'}")
+        story_panel(hit, labels)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def story_panel(hit: Any, labels: dict[str, str]) -> None:
+    """The story the item belongs to (``db.stories``): its figures and every member, oldest
+    first; the item's near-duplicate copies when it is not clustered into a story yet."""
+    url = data.database_url()
+    st.markdown("**Story**")
+    story_id = data.story_of_item(url, int(hit.id))
+    detail = data.story(url, story_id) if story_id is not None else None
+    if detail is not None:
+        summary = detail.summary
+        rows = [
+            {
+                "published": zoned(m.published_at),
+                "title": m.title,
+                "source": m.feed_name,
+                "language": language_name(m.language),
+                "link": safe_link(m.url),
+            }
+            for m in detail.members
+        ]
+        st.text(summary.title)
+        st.caption(
+            escape_markdown(
+                f"Story {summary.story_id}: {_count(len(detail.members), 'item')} from "
+                f"{_count(summary.outlets, 'outlet')} ({', '.join(summary.outlet_names)}); "
+                f"{', '.join(language_name(lang) for lang in summary.languages)}; "
+                f"themes {', '.join(labels.get(t, t) for t in summary.themes) or 'none'}; "
+                f"first seen {zoned(summary.first_seen):%Y-%m-%d %H:%M}, last seen "
+                f"{zoned(summary.last_seen):%Y-%m-%d %H:%M} ({viewer_timezone()})."
+            )
+        )
+    else:
+        if hit.story_id is None:
+            st.text("Not part of a story.")
+            return
+        members = data.cluster(url, int(hit.story_id))
+        outlets = sorted({m.feed_name for m in members})
+        st.caption(
+            f"Not clustered into a story yet; its copies: {len(members)} items from "
+            f"{len(outlets)} outlet(s): {', '.join(outlets)}"
+        )
+        rows = [
+            {
+                "published": zoned(m.published_at),
+                "title": m.title,
+                "source": m.feed_name,
+                "language": language_name(m.language),
+                "link": safe_link(m.url),
+            }
+            for m in members
+        ]
+    if len(rows) <= 1:
+        st.text("Only this item reports it so far.")
+        return
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "published": st.column_config.DatetimeColumn(
+                f"Published ({viewer_timezone()})", format="YYYY-MM-DD HH:mm"
+            ),
+            "title": st.column_config.TextColumn("Title"),
+            "source": st.column_config.TextColumn("Source"),
+            "language": st.column_config.TextColumn("Language"),
+            "link": st.column_config.LinkColumn("Link", display_text="open ↗"),
         },
     )
 
@@ -148,9 +327,4 @@ def download(frame: pd.DataFrame, name: str, key: str) -> None:
 
 
 def period_end(start: date, grain: str) -> date:
-    if grain == "day":
-        return start
-    if grain == "week":
-        return start + timedelta(days=6)
-    following = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
-    return following - timedelta(days=1)
+    return charts.period_end(start, grain)

@@ -226,3 +226,27 @@ def item_themes_with_evidence(
             )
         )
     return out
+
+
+def cluster_items(session: Session, story_id: int, limit: int = 50) -> tuple[ItemHit, ...]:
+    """The items of one near-duplicate cluster (``items.story_id``), oldest first."""
+    return fetch_hits(
+        session,
+        select(*HIT_COLUMNS)
+        .where(Item.story_id == story_id)
+        .order_by(Item.published_at, Item.id)
+        .limit(max(1, limit)),
+    )
+
+
+def item_hits(session: Session, item_ids: list[int] | tuple[int, ...]) -> tuple[ItemHit, ...]:
+    """The items with these ids (at most one page), newest first."""
+    ids = list(item_ids)[:MAX_PAGE_SIZE]
+    if not ids:
+        return ()
+    return fetch_hits(
+        session,
+        select(*HIT_COLUMNS)
+        .where(Item.id.in_(ids))
+        .order_by(Item.published_at.desc(), Item.id.desc()),
+    )

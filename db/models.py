@@ -368,7 +368,7 @@ class StoryMember(Base):
 
     ``terms`` are the item's clustering features (so new items are compared without
     re-analysing their neighbours); ``linked_by`` are the words shared with the member that
-    linked it in (empty for the first member, or ``["near-duplicate"]`` / ``["analyst"]``).
+    linked it in (empty for the first member, or ``["(near-duplicate)"]`` / ``["(analyst)"]``).
     """
 
     __tablename__ = "story_members"

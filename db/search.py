@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from jkwatch.db.dialect import Phrase, text_match, text_matches_up_to
 from jkwatch.db.item_lists import (
     HIT_COLUMNS,
     MAX_PAGE_SIZE,
+    ItemHit,
     ItemPage,
     count_where,
     fetch_hits,
@@ -169,3 +171,39 @@ def _walk_ids(session: Session, statement: Any) -> list[int]:
 def _matches_at_least(session: Session, terms: list[Phrase], n: int) -> bool:
     """Whether the text query alone has at least ``n`` matches (reads at most ``n``)."""
     return int(session.scalar(select(text_matches_up_to(Item.id, terms, n))) or 0) >= n
+
+
+def iter_matches(
+    session: Session, query: str, filters: Filters, chunk: int = 1_000
+) -> Iterator[tuple[ItemHit, ...]]:
+    """Every item matching ``query`` and the filters, newest first, ``chunk`` at a time.
+
+    Keyset pagination on ``(published_at, id)`` (never OFFSET, never one huge result): the
+    memory held is one chunk, whatever the number of matches. For the items CSV download,
+    which must hold every match and not only the page shown.
+    """
+    where = item_conditions(filters)
+    terms = phrases(query)
+    if terms:
+        where.append(text_match(Item.id, terms))
+    after: tuple[Any, int] | None = None
+    while True:
+        statement = select(*HIT_COLUMNS).where(*where)
+        if after is not None:
+            published, item_id = after
+            statement = statement.where(
+                or_(
+                    Item.published_at < published,
+                    and_(Item.published_at == published, Item.id < item_id),
+                )
+            )
+        hits = fetch_hits(
+            session,
+            statement.order_by(Item.published_at.desc(), Item.id.desc()).limit(max(1, chunk)),
+        )
+        if not hits:
+            return
+        yield hits
+        if len(hits) < chunk:
+            return
+        after = (hits[-1].published_at, hits[-1].id)

@@ -1,7 +1,8 @@
 """Theme detail for the dashboard: volume, top sources, co-occurrence, matched terms.
 
-Volume and sources come from the rollups. Co-occurrence pairs the themes of the newest
-``COOCCURRENCE_SCAN_LIMIT`` items of the filtered range (exact below that). Matched terms
+Volume and sources come from the rollups. Co-occurrence pairs the themes of the theme's newest
+``COOCCURRENCE_SCAN_LIMIT`` items in the filtered range (exact below that), so it shows the
+chosen theme's partners. Matched terms
 are read from the evidence JSON of the theme's newest ``TERMS_SCAN_LIMIT`` tagged items in
 the range (``db.dialect.json_array_elements``): bounded scans, so the page stays fast on a
 million items; the page says so.
@@ -10,7 +11,7 @@ million items; the page says so.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -69,7 +70,7 @@ class ThemeDetail:
     terms_scanned: int
     """How many tagged items the term counts were read from (at most ``TERMS_SCAN_LIMIT``)."""
     cooccurrence_scanned: int = 0
-    """How many items (newest first) the heatmap counts (at most ``COOCCURRENCE_SCAN_LIMIT``)."""
+    """How many of the theme's items (newest first) the pairs count (at most the limit)."""
 
 
 def theme_detail(
@@ -87,7 +88,8 @@ def theme_detail(
     row = session.get(Theme, theme_id)
     info = ThemeInfo(row.id, row.label, row.description, row.position) if row else None
     terms, scanned = _terms(session, theme_id, scoped)
-    pairs, pairs_scanned = _cooccurrence(session, scoped)
+    # The theme's partners: pairs among the theme's own newest items, not the whole range.
+    pairs, pairs_scanned = _cooccurrence(session, replace(scoped, themes=(theme_id,)))
     return ThemeDetail(
         theme=info,
         volume=_volume(session, theme_id, scoped, grain),

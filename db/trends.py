@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from jkwatch.db.models import DailySum
 from jkwatch.db.query_filters import Filters, conditions, theme_rollup
 from jkwatch.db.trend_sums import period_sums
+from jkwatch.model import SpikeEpisode
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,97 @@ def _score(theme_id: str, weeks: list[int], anchor: date) -> Spike:
         recent_end=anchor,
         weekly=tuple(reversed(baseline)),
     )
+
+
+SPIKES_IN_RANGE_METHOD = (
+    "Every spike in a range: the spike rule above is evaluated for the 7-day window ending on "
+    "each day of the range (each against its own 8 weeks before it); consecutive flagged "
+    "windows of one theme and direction are merged into one episode. An episode runs from the "
+    "first day of its first window to the last day of its last window (so it may begin up to "
+    "6 days before the range); its count is the theme's items in those days, its baseline the "
+    "count expected for that many days from the 8 weeks before its start (weekly mean x days / "
+    "7), and its z the z of its strongest window."
+)
+
+
+def spikes_in_range(
+    session: Session, filters: Filters, since: date, until: date
+) -> list[SpikeEpisode]:
+    """Every spike detected inside ``[since, until]`` (see ``SPIKES_IN_RANGE_METHOD``).
+
+    One grouped query reads the daily per-theme sums from 62 days before ``since`` to
+    ``until``; the windows are slid over them here, with prefix sums, using the same scoring
+    as ``spikes``. The filters' own dates are ignored. Ordered by start, then theme.
+    """
+    if since > until:
+        return []
+    model = theme_rollup(filters)
+    unit = model.stories if filters.stories else model.items
+    first = since - timedelta(days=7 * (BASELINE_WEEKS + 1) - 1)
+    scoped = replace(filters, start=first, end=until)
+    rows = session.execute(
+        select(model.theme_id, model.day, func.sum(unit))
+        .where(*conditions(model, scoped))
+        .group_by(model.theme_id, model.day)
+    ).all()
+    size = (until - first).days + 1
+    daily: dict[str, list[int]] = {}
+    for theme_id, day, count in rows:
+        daily.setdefault(theme_id, [0] * size)[(day - first).days] = int(count or 0)
+    out: list[SpikeEpisode] = []
+    for theme_id, counts in daily.items():
+        out.extend(_episodes(theme_id, counts, first, since, until))
+    out.sort(key=lambda e: (e.start, e.theme_id, e.end))
+    return out
+
+
+def _episodes(
+    theme_id: str, counts: list[int], first: date, since: date, until: date
+) -> list[SpikeEpisode]:
+    """The merged spike episodes of one theme, from its daily counts starting on ``first``."""
+    prefix = [0]
+    for n in counts:
+        prefix.append(prefix[-1] + n)
+
+    def total(start: date, end: date) -> int:  # items in [start, end], both inside the array
+        return prefix[(end - first).days + 1] - prefix[(start - first).days]
+
+    runs: list[list[Spike]] = []
+    day = since
+    while day <= until:
+        weeks = [
+            total(day - timedelta(days=7 * k + 6), day - timedelta(days=7 * k))
+            for k in range(BASELINE_WEEKS + 1)
+        ]
+        spike = _score(theme_id, weeks, day)
+        if spike.direction:
+            last = runs[-1][-1] if runs else None
+            if (
+                last is not None
+                and last.direction == spike.direction
+                and last.recent_end == day - timedelta(days=1)
+            ):
+                runs[-1].append(spike)
+            else:
+                runs.append([spike])
+        day += timedelta(days=1)
+    out = []
+    for run in runs:
+        start, end = run[0].recent_start, run[-1].recent_end
+        days = (end - start).days + 1
+        peak = max(run, key=lambda s: abs(s.z))
+        out.append(
+            SpikeEpisode(
+                theme_id=theme_id,
+                start=start,
+                end=end,
+                count=total(start, end),
+                baseline=round(sum(run[0].weekly) / BASELINE_WEEKS * days / 7, 2),
+                z=peak.z,
+                direction=run[0].direction,
+            )
+        )
+    return out
 
 
 def latest_day(session: Session) -> date | None:

@@ -270,7 +270,7 @@ class StoryAssignment:
     similarity: float = 0.0
     """Similarity to the member that linked it in (1.0 for near-duplicate or analyst links)."""
     linked_by: tuple[str, ...] = ()
-    """The shared words that linked it (``near-duplicate`` / ``analyst`` for those links)."""
+    """The shared words that linked it (``(near-duplicate)`` / ``(analyst)`` for those links)."""
     terms: tuple[str, ...] = ()
     """The item's clustering features, kept so later items are compared without re-analysis."""
     title_item_id: int | None = None
@@ -299,3 +299,52 @@ class StoryCorrections:
 
     splits: frozenset[int] = frozenset()
     merges: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class SpikeEpisode:
+    """One spike of one theme inside a date range: consecutive flagged 7-day windows merged.
+
+    ``start`` is the first UTC day of the episode's first window, ``end`` the last day of its
+    last window (both inclusive); ``count`` the theme's items (per the filters) in
+    ``[start, end]``; ``baseline`` the count expected for a span of that length from the 8 weeks
+    before ``start``; ``z`` the peak window's z-score (see ``db.trends.SPIKES_IN_RANGE_METHOD``).
+    """
+
+    theme_id: str
+    start: date
+    end: date
+    count: int
+    baseline: float
+    z: float
+    direction: str  # "rise" | "fall"
+
+
+@dataclass(frozen=True)
+class Mover:
+    """A theme whose count in a range departs from its own baseline (``db.brief``)."""
+
+    theme: str
+    label: str
+    count: int
+    """The theme's items (per the brief's filters) in the range."""
+    baseline: float
+    """The mean count of the 8 periods of the range's length right before it."""
+    z: float
+    """(count - baseline) / max(std of those 8 periods, 1)."""
+    direction: str  # "rise" | "fall"
+    story_ids: tuple[int, ...]
+    """The range's top stories carrying the theme (at most 3): the stories that make the move."""
+
+
+@dataclass(frozen=True)
+class Brief:
+    """What happened in a range: its top stories, the themes that moved, every spike."""
+
+    since: date
+    until: date
+    stories: tuple[StorySummary, ...]
+    movers: tuple[Mover, ...]
+    spikes: tuple[SpikeEpisode, ...]
+    baseline: str
+    """The movers' baseline, in words (which periods, how z is computed)."""

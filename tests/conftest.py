@@ -33,7 +33,13 @@ from tests.feedserver import FeedServer
 from tests.seed_dashboard import seeded_database
 
 # The user's own settings must not leak into the suite (or into the jkwatch processes it starts).
-USER_SETTINGS = ("JKWATCH_DATABASE_URL", "JKWATCH_THEMES", "JKWATCH_FEEDS", "JKWATCH_CONFIG_DIR")
+USER_SETTINGS = (
+    "JKWATCH_DATABASE_URL",
+    "JKWATCH_THEMES",
+    "JKWATCH_FEEDS",
+    "JKWATCH_EVENTS",
+    "JKWATCH_CONFIG_DIR",
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:

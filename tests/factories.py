@@ -174,4 +174,3 @@ def mixed_entries(
         )
         for i in range(n)
     ]
-

@@ -20,6 +20,7 @@ BASE = {
     "jkwatch.errors",
     "jkwatch.config",
     "jkwatch.corrections",
+    "jkwatch.events",
     "jkwatch.defaults",
 }
 LAYERS = {"jkwatch.db", "jkwatch.ingest", "jkwatch.dashboard", "jkwatch.demo", "jkwatch.cli"}
@@ -29,7 +30,15 @@ RULES: dict[str, tuple[list[Path], set[str]]] = {
     "base": (
         [
             ROOT / "jkwatch" / f"{name}.py"
-            for name in ("model", "clock", "errors", "config", "corrections")
+            for name in (
+                "model",
+                "clock",
+                "errors",
+                "config",
+                "corrections",
+                "events",
+                "brief_render",
+            )
         ]
         + [ROOT / "config" / "__init__.py"],
         LAYERS,

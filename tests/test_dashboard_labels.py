@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from jkwatch.db.engine import make_engine, make_sessionmaker
 from jkwatch.db.models import CorrectionLog, Item, ItemCorrection
+from tests.apptest_select import select_row
 from tests.seed_dashboard import seeded_database
 from tests.test_retag_rollups import _assert_rollups_equal_a_rebuild
 
@@ -79,4 +80,5 @@ def test_a_signed_in_analyst_corrects_an_item_through_the_form(url):
     at.run()
     table = at.dataframe[0].value
     assert bool(table.loc[table["id"] == item_id, "corrected"].iloc[0])
+    at = select_row(at, at.dataframe[0], int(table.index[table["id"] == item_id][0]))
     assert any("corrected by Erin Kim" in t.value for t in at.text)

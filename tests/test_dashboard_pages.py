@@ -11,10 +11,12 @@ from streamlit.testing.v1 import AppTest
 
 from jkwatch.db.engine import make_engine
 from jkwatch.db.migrate import upgrade
+from tests.apptest_select import select_row
 from tests.seed_dashboard import LAST_DAY, XSS_TITLE, corpus, seeded_database, week_of
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 PAGES = [
+    "app_pages/brief.py",
     "app_pages/trends.py",
     "app_pages/spikes.py",
     "app_pages/items.py",
@@ -32,6 +34,12 @@ def app(seeded_url, monkeypatch):
     return AppTest.from_file(APP, default_timeout=30)
 
 
+def _on_trends(app: AppTest) -> AppTest:
+    """The Trends page (the Brief is the landing page)."""
+    at = app.run()
+    return at.switch_page("app_pages/trends.py").run()
+
+
 def _no_errors(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
@@ -39,6 +47,11 @@ def _no_errors(at: AppTest) -> None:
 
 def _metric(at: AppTest, startswith: str) -> str:
     return next(m.value for m in at.metric if m.label.startswith(startswith))
+
+
+def _table(at: AppTest, column: str):
+    """The first table on the page that has ``column``."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
 def _all_text(at: AppTest) -> str:
@@ -61,7 +74,7 @@ def test_every_page_renders_without_an_error(app, page):
 
 def test_trends_shows_the_weekly_counts_of_the_seeded_items(app):
     items = corpus()
-    at = app.run()
+    at = _on_trends(app)
     _no_errors(at)
     assert _metric(at, "All items") == f"{len(items):,}"
     table = at.dataframe[0].value
@@ -78,7 +91,7 @@ def test_trends_shows_the_weekly_counts_of_the_seeded_items(app):
 
 def test_a_language_filter_changes_the_numbers_and_the_url(app):
     items = corpus()
-    at = app.run()
+    at = _on_trends(app)
     at.sidebar.multiselect(key="f_lang").set_value(["ko"]).run()
     _no_errors(at)
     assert _metric(at, "All items") == f"{sum(it.language == 'ko' for it in items):,}"
@@ -95,7 +108,7 @@ def test_filters_are_read_from_the_url_so_views_can_be_shared(app):
     app.query_params["lang"] = "ja"
     app.query_params["rel"] = "5"
     app.query_params["unit"] = "stories"
-    at = app.run()
+    at = _on_trends(app)
     _no_errors(at)
     relevant = sum(it.language == "ja" and it.relevance >= 0.5 and it.lead for it in items)
     everything = sum(it.language == "ja" and it.lead for it in items)
@@ -103,18 +116,24 @@ def test_filters_are_read_from_the_url_so_views_can_be_shared(app):
     assert _metric(at, "All stories") == f"{everything:,}"
 
 
-def test_share_mode_says_which_denominator_it_uses(app):
-    at = app.run()
+def test_share_mode_says_which_denominator_it_uses_and_shows_percentages(app):
+    items = corpus()
+    at = _on_trends(app)
     at.radio(key="f_measure").set_value("share_relevant").run()
     _no_errors(at)
     table = at.dataframe[0].value
-    assert table["Nk Weapons"].between(0, 1).all()
+    assert table["Nk Weapons"].between(0, 100).all()
+    week = week_of(LAST_DAY)
+    relevant = [it for it in items if week_of(it.day) == week and it.relevance >= 0.5]
+    expected = 100 * sum("nk_weapons" in it.themes for it in relevant) / len(relevant)
+    row = table[table["period"] == week].iloc[0]
+    assert row["Nk Weapons"] == pytest.approx(expected)
     assert at.query_params.get("measure") in ("share_relevant", ["share_relevant"])
 
 
 def test_the_items_behind_a_number_are_listed_on_trends(app):
     items = corpus()
-    at = app.run()
+    at = _on_trends(app)
     week = week_of(LAST_DAY)
     at.selectbox(key="drill_theme").set_value("nk_weapons")
     at.selectbox(key="drill_period").set_value(week).run()
@@ -133,9 +152,13 @@ def test_spikes_state_the_method_and_list_the_items_of_each_spike(app):
     at.switch_page("app_pages/spikes.py").run()
     _no_errors(at)
     assert "8 weeks" in _all_text(at)
-    assert _metric(at, "Spikes in the 7 days") == "1"
+    assert int(_metric(at, "Spikes from")) >= 1
+    table = at.dataframe[0].value
+    assert "baseline_std" not in table.columns and "weekly" not in table.columns
+    strongest = table.loc[table["z-score"].abs().idxmax()]
     spike_items = at.dataframe[1].value
-    assert len(spike_items) >= 12 and spike_items["themes"].str.contains("Nk Weapons").all()
+    assert len(spike_items) == min(50, strongest["Items"])
+    assert spike_items["themes"].str.contains(strongest["Theme"]).all()
 
 
 def test_items_search_finds_japanese_and_shows_evidence_as_text(app):
@@ -146,6 +169,8 @@ def test_items_search_finds_japanese_and_shows_evidence_as_text(app):
     _no_errors(at)
     table = at.dataframe[0].value
     assert list(table["title"]) == ["北朝鮮が弾道ミサイルを発射"]
+    at = select_row(at, at.dataframe[0], 0)
+    _no_errors(at)
     assert any("missile in title" in t.value for t in at.text)
     assert at.query_params.get("q") in ("弾道ミサイル", ["弾道ミサイル"])
 
@@ -158,6 +183,9 @@ def test_an_html_title_is_shown_as_text_never_as_markup(app):
     _no_errors(at)
     table = at.dataframe[0].value
     assert list(table["title"]) == [XSS_TITLE]
+    at = select_row(at, at.dataframe[0], 0)  # its title is shown beside the table
+    _no_errors(at)
+    assert any("\\<script\\>" in md.value for md in at.markdown)
     assert not at.get("html")
     for md in at.markdown:
         assert not md.proto.allow_html
@@ -183,8 +211,23 @@ def test_theme_detail_shows_volume_sources_and_terms(app):
     _no_errors(at)
     expected = sum("jk_cooperation" in it.themes and it.relevance >= 0.5 for it in items)
     assert _metric(at, "Jk Cooperation") == f"{expected:,}"
-    terms = at.dataframe[0].value
+    terms = _table(at, "term")
     assert terms.iloc[0]["term"] == "missile" and terms.iloc[0]["items"] == expected
+    latest = _table(at, "published")
+    newest = sorted(
+        (it for it in items if "jk_cooperation" in it.themes and it.relevance >= 0.5),
+        key=lambda it: it.day,
+    )[-1]
+    assert (
+        len(latest) == min(20, expected) and latest["themes"].str.contains("Jk Cooperation").all()
+    )
+    assert latest.iloc[0]["published"].date() == newest.day
+    partners = _table(at, "partner")
+    both = sum(
+        set(it.themes) == {"nk_weapons", "jk_cooperation"} and it.relevance >= 0.5 for it in items
+    )
+    assert list(partners["partner"]) == ["Nk Weapons"] and list(partners["count"]) == [both]
+    assert partners.iloc[0]["share"] == pytest.approx(round(100 * both / expected, 1))
     guide = [e for e in at.expander if "Labelling guide" in e.label]
     assert guide, "the theme's entry of the labelling guide is one click away"
     assert any("Covers:" in m.value for m in guide[0].markdown)
@@ -212,7 +255,7 @@ def test_an_empty_database_shows_what_to_do(tmp_path, monkeypatch):
     assert not at.exception
     text = _all_text(at)
     assert "jkwatch ingest" in text and "jkwatch demo" in text
-    assert not at.dataframe and not at.get("arrow_vega_lite_chart")
+    assert not at.dataframe and not at.get("vega_lite_chart")
 
 
 def test_a_missing_database_file_is_explained_not_a_traceback(tmp_path, monkeypatch):

@@ -245,6 +245,9 @@ def test_theme_detail_has_volume_sources_cooccurrence_and_terms(seeded):
         cells[("jk_cooperation", "nk_weapons")] == both == cells[("nk_weapons", "jk_cooperation")]
     )
     assert cells[("jk_cooperation", "jk_cooperation")] == len(own)
+    # The pairs are counted over the theme's own items: its partners, not a global heatmap.
+    assert cells[("nk_weapons", "nk_weapons")] == both
+    assert detail.cooccurrence_scanned == len(own)
     assert detail.terms[0].term == "missile" and detail.terms[0].items == len(own)
     assert detail.terms_scanned == len(own)
 

@@ -79,7 +79,7 @@ def test_near_duplicate_copies_stay_together_whatever_their_words() -> None:
         _doc(2, "Update: totally reworded copy of the wire", hours=1, near_dup=1),
     )
     result = {a.item_id: a for a in cluster(docs)}
-    assert result[2].story_id == 1 and result[2].linked_by == ("near-duplicate",)
+    assert result[2].story_id == 1 and result[2].linked_by == ("(near-duplicate)",)
 
 
 def test_a_split_item_stands_alone_and_a_merge_joins_two_stories() -> None:

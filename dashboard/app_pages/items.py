@@ -1,5 +1,6 @@
-"""Items: full-text search over titles and summaries, filters, pagination, and the evidence;
-for an analyst signed in with the dashboard password and a name, the label form."""
+"""Items: full-text search over titles and summaries, filters, pagination; a selected row's
+evidence, summary and story beside the table; a CSV of every match; for an analyst signed in
+with the dashboard password and a name, the label form."""
 
 from __future__ import annotations
 
@@ -7,11 +8,8 @@ import streamlit as st
 
 from jkwatch.dashboard import auth, data, view
 from jkwatch.dashboard.label_form import label_form
-from jkwatch.dashboard.safe import escape_markdown, safe_link
 
 PAGE_SIZES = (25, 50, 100)
-ANALYST_FIELD = "analyst"
-"""The evidence ``field`` of an analyst's correction (``jkwatch.corrections``)."""
 
 st.title("Items")
 url = data.database_url()
@@ -22,13 +20,6 @@ if "items_q" not in st.session_state:
     st.session_state["items_q"] = str(st.query_params.get("q", ""))[:200]
     given = str(st.query_params.get("page", "1"))
     st.session_state["items_page"] = int(given) if given.isdigit() and int(given) > 0 else 1
-
-
-def _evidence_text(e: dict) -> str:
-    if e.get("field") == ANALYST_FIELD:
-        return str(e.get("term", "?"))  # "corrected by NAME"
-    count = f" ×{e['count']}" if e.get("count") else ""
-    return f"{e.get('term', '?')} in {e.get('field', '?')}{count}"
 
 
 def _first_page() -> None:
@@ -71,33 +62,20 @@ if not result.items:
     st.info("No items match. Try fewer words, another spelling, or wider filters in the sidebar.")
     st.stop()
 
-table = view.items_frame(result.items, labels)
-view.show_items(table, key="items_table")
-view.download(table, f"jkwatch-items-page-{result.page}", key="items_csv")
-
-st.subheader("Why each item got its themes")
-evidence = data.evidence(url, tuple(hit.id for hit in result.items))
-for hit in result.items:
-    with st.container(border=True):
-        head, button = st.columns([5, 1])
-        head.markdown("**" + escape_markdown(hit.title or "(no title)") + "**")
-        link = safe_link(hit.url)
-        if link:
-            button.link_button("Source ↗", link)
-        head.caption(
-            escape_markdown(
-                f"{hit.feed_name} · {hit.published_at:%Y-%m-%d %H:%M} UTC · {hit.language} · "
-                f"relevance {hit.relevance:.2f}"
-            )
-        )
-        rows = evidence.get(hit.id, [])
-        if not rows:
-            st.text("No theme.")
-        if hit.corrected:
-            st.caption("Tags corrected by an analyst (see the evidence below).")
-        for row in rows:
-            terms = "; ".join(_evidence_text(e) for e in row.evidence)
-            st.text(f"[{row.label}] score {row.score:.2f}: {terms or 'no evidence recorded'}")
+view.items_with_detail(result.items, labels, key="items_table")
+zone = view.viewer_timezone()
+st.download_button(
+    f"Download all {result.total:,}{'' if result.total_exact else '+'} matches as CSV",
+    # Built only when asked for: every match of the search and filters, read in chunks.
+    data=lambda: data.items_csv(url, query, filters, labels, zone),
+    file_name="jkwatch-items.csv",
+    mime="text/csv",
+    key="items_csv",
+    icon=":material/download:",
+    help="Every item matching the search and the sidebar filters, not only this page; "
+    "cells a spreadsheet would run as a formula are escaped.",
+)
+view.zone_note()
 
 analyst = auth.signed_in_analyst()
 if analyst:

@@ -22,7 +22,7 @@ The rule, in time order (published time, then item id), for each new document:
 
 Analyst merges then join two stories (the smaller id is kept). Each assignment carries the
 words shared with the document that linked it, largest share of the similarity first
-(``linked_by``), or ``near-duplicate`` / ``analyst`` for those links, so every membership
+(``linked_by``), or ``(near-duplicate)`` / ``(analyst)`` for those links, so every membership
 can be explained. The thresholds were tuned on ``tests/data/stories_dev.jsonl`` only.
 
 Cross-language linking (a later issue) links whole stories; this module stays per language.
@@ -38,8 +38,8 @@ from datetime import datetime, timedelta
 
 from jkwatch.model import STORY_WINDOW_HOURS, StoryAssignment, StoryCorrections
 
-NEAR_DUPLICATE = "near-duplicate"
-ANALYST = "analyst"
+NEAR_DUPLICATE = "(near-duplicate)"
+ANALYST = "(analyst)"
 MAX_LINKED_WORDS = 6
 
 
@@ -62,6 +62,9 @@ class Settings:
     min_shared: int = 2
     specific_share: float = 0.08
     specific_floor: float = 3.0
+    candidate_share: float = 0.3
+    """Candidates are found through the words in at most this share of the pool's documents:
+    the commonest words weigh little in the similarity and would make every pair a candidate."""
     window: timedelta = timedelta(hours=STORY_WINDOW_HOURS)
     max_span: timedelta = timedelta(days=7)
 
@@ -77,11 +80,14 @@ class Vectors:
             sizes[doc.language] += 1
         self.idf: dict[str, dict[str, float]] = {}
         self.specific: dict[str, frozenset[str]] = {}
+        self.indexable: dict[str, frozenset[str]] = {}
         for lang, df in per_lang.items():
             n = sizes[lang]
             self.idf[lang] = {t: math.log((n + 1) / (c + 1)) + 1.0 for t, c in df.items()}
             cap = max(settings.specific_floor, settings.specific_share * n)
             self.specific[lang] = frozenset(t for t, c in df.items() if c <= cap)
+            common = max(cap, settings.candidate_share * n)
+            self.indexable[lang] = frozenset(t for t, c in df.items() if c <= common)
         self.vectors: dict[int, dict[str, float]] = {}
         for doc in docs:
             idf = self.idf[doc.language]
@@ -114,22 +120,30 @@ def _order(doc: Doc) -> tuple[datetime, int]:
 
 
 class _Index:
-    """Documents placed so far, per language and specific term, for candidate lookup."""
+    """Documents placed so far, per language, specific term and time slot (one window wide),
+    so a document meets only candidates of its own and the neighbouring slots."""
 
-    def __init__(self) -> None:
-        self.by_term: dict[tuple[str, str], list[Doc]] = defaultdict(list)
+    def __init__(self, window: timedelta) -> None:
+        self.width = max(window.total_seconds(), 1.0)
+        self.by_term: dict[tuple[str, str, int], list[Doc]] = defaultdict(list)
+
+    def _slot(self, doc: Doc) -> int:
+        return int(doc.published_at.timestamp() // self.width)
 
     def add(self, doc: Doc, specific: frozenset[str]) -> None:
+        slot = self._slot(doc)
         for term in set(doc.terms) & specific:
-            self.by_term[(doc.language, term)].append(doc)
+            self.by_term[(doc.language, term, slot)].append(doc)
 
     def candidates(self, doc: Doc, specific: frozenset[str]) -> Iterable[Doc]:
         seen: set[int] = set()
+        slot = self._slot(doc)
         for term in sorted(set(doc.terms) & specific):
-            for other in self.by_term.get((doc.language, term), ()):
-                if other.item_id not in seen:
-                    seen.add(other.item_id)
-                    yield other
+            for near in (slot - 1, slot, slot + 1):
+                for other in self.by_term.get((doc.language, term, near), ()):
+                    if other.item_id not in seen:
+                        seen.add(other.item_id)
+                        yield other
 
 
 def cluster(
@@ -152,7 +166,7 @@ def cluster(
     story_of: dict[int, int] = {}
     first_seen: dict[int, datetime] = dict(story_starts or {})
     near_story: dict[int, int] = {}
-    index = _Index()
+    index = _Index(settings.window)
     out: dict[int, StoryAssignment] = {}
 
     for doc in ordered:  # context first: its stories are fixed
@@ -165,7 +179,7 @@ def cluster(
         if doc.near_dup is not None and doc.item_id not in corrections.splits:
             near_story.setdefault(doc.near_dup, doc.story_id)
         if doc.item_id not in corrections.splits:
-            index.add(doc, vectors.specific[doc.language])
+            index.add(doc, vectors.indexable[doc.language])
 
     for doc in ordered:
         if doc.story_id is not None:
@@ -179,7 +193,7 @@ def cluster(
         if doc.item_id not in corrections.splits:
             if doc.near_dup is not None:
                 near_story.setdefault(doc.near_dup, assignment.story_id)
-            index.add(doc, vectors.specific[doc.language])
+            index.add(doc, vectors.indexable[doc.language])
 
     _apply_merges(docs, out, story_of, corrections, known_stories or {})
     return _with_titles(docs, out, story_of, vectors)
@@ -202,7 +216,7 @@ def _place(
             doc.item_id, near_story[doc.near_dup], 1.0, (NEAR_DUPLICATE,), doc.terms
         )
     best: tuple[float, tuple[datetime, int], Doc, list[str]] | None = None
-    for other in index.candidates(doc, vectors.specific[doc.language]):
+    for other in index.candidates(doc, vectors.indexable[doc.language]):
         if abs(other.published_at - doc.published_at) > settings.window:
             continue
         story = story_of[other.item_id]

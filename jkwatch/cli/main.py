@@ -170,6 +170,7 @@ def _restore_env(name: str, value: str | None) -> None:
 
 def _register() -> None:
     from jkwatch.cli import (
+        brief_commands,
         dashboard_commands,
         db_commands,
         demo_commands,
@@ -200,6 +201,7 @@ def _register() -> None:
     cli.add_command(schedule_commands.status_command)
     cli.add_command(dashboard_commands.dashboard_command)
     cli.add_command(demo_commands.demo_command)
+    cli.add_command(brief_commands.brief_command)
 
 
 _register()

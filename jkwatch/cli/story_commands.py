@@ -82,7 +82,7 @@ def _print_detail(detail: StoryDetail, links: dict[int, tuple[float, tuple[str, 
     for m in detail.members:
         similarity, words = links.get(m.item_id, (0.0, ()))
         reason = ", ".join(words) if words else "first item"
-        if words and similarity and words[0] not in ("near-duplicate", "analyst"):
+        if words and similarity and not words[0].startswith("("):
             reason += f" ({similarity:.2f})"
         rows.append(
             [

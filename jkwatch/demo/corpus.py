@@ -200,13 +200,16 @@ def generate(seed: int = 7, items: int = DEFAULT_ITEMS, end: date | None = None)
             chosen: tuple[str, ...] = ()
         else:
             if active and rng.random() < 0.7:
+                # An event's own reports: its headlines name all of its themes.
                 event = rng.choice(active)
-                theme = rng.choice(event.themes)
+                title = _fill(rng.choice(tpl.EVENT_HEADLINES[event.name][lang]), rng)
+                summary = _fill(tpl.EVENT_SUMMARIES[event.name][lang], rng)
+                chosen = event.themes
             else:
                 theme = rng.choices(themes, cum_weights=theme_cum)[0]
-            title = _fill(rng.choice(tpl.THEME_HEADLINES[theme][lang]), rng)
-            summary = _fill(tpl.THEME_SUMMARIES[lang], rng)
-            chosen = (theme,)
+                title = _fill(rng.choice(tpl.THEME_HEADLINES[theme][lang]), rng)
+                summary = _fill(tpl.THEME_SUMMARIES[lang], rng)
+                chosen = (theme,)
         published = datetime.combine(start + timedelta(days=day), datetime.min.time(), UTC)
         published += timedelta(minutes=rng.randrange(24 * 60 - 240))
         story = f"s{story_no}"

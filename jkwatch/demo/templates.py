@@ -297,3 +297,154 @@ RETOUCH: dict[str, tuple[str, ...]] = {
 CITIES = ("Port Alder", "Kestrel Bay", "Mirefield", "Oakhaven", "Sunmere", "Greywater")
 CITIES_JA = ("桜ヶ浜", "青湊", "霧島台", "白浪", "朝凪", "月見坂")
 CITIES_KO = ("한빛항", "새솔", "은파", "누리시", "청람", "다온")
+
+# Each invented event has its own headlines: several outlets report the same event in their
+# own words (sharing its key terms, as real reports of one event do), in each language, so
+# the stories clustering joins them. Every headline names the event's themes in plain terms.
+EVENT_HEADLINES: dict[str, dict[str, tuple[str, ...]]] = {
+    "Kestrel Bay missile week": {
+        "en": (
+            "North Korea fires ballistic missiles toward Kestrel Bay, missile defense on alert",
+            "Missile defense on alert as North Korea fires {n} ballistic missiles toward Kestrel Bay",
+            "Kestrel Bay: North Korea ballistic missile launches put missile defense on alert",
+        ),
+        "ja": (
+            "北朝鮮が霧島台沖へ弾道ミサイル発射　ミサイル防衛を強化",
+            "北朝鮮、霧島台沖へ弾道ミサイル{n}発　ミサイル防衛を強化",
+            "霧島台沖に北朝鮮の弾道ミサイル　政府がミサイル防衛を強化",
+        ),
+        "ko": (
+            "북한, 은파 앞바다로 탄도 미사일 발사… 미사일 방어 강화",
+            "북한 은파 앞바다로 탄도 미사일 {n}발 발사, 미사일 방어 강화",
+            "은파 앞바다 북한 탄도 미사일 발사… 군, 미사일 방어 강화",
+        ),
+    },
+    "History court ruling": {
+        "en": (
+            "Seoul court ruling on wartime forced labor clouds Japan-South Korea summit",
+            "Japan-South Korea summit clouded by Seoul court ruling on wartime forced labor",
+            "Wartime forced labor ruling in Seoul court clouds Japan-South Korea summit, {n} plaintiffs win",
+        ),
+        "ja": (
+            "ソウルの裁判所が徴用工判決　日韓関係に影響",
+            "徴用工判決、ソウルの裁判所　日韓関係に影響も",
+            "日韓関係に影響　ソウルの裁判所が徴用工判決、原告{n}人勝訴",
+        ),
+        "ko": (
+            "서울 법원 강제징용 판결… 한일 관계 파장",
+            "강제징용 판결 서울 법원, 한일 관계 파장",
+            "한일 관계 파장… 서울 법원 강제징용 판결, 원고 {n}명 승소",
+        ),
+    },
+    "Port Alder trilateral summit": {
+        "en": (
+            "Port Alder summit: U.S., Japan, South Korea widen collective security and U.S.-Japan alliance ties",
+            "U.S., Japan, South Korea hold Port Alder summit on collective security and the U.S.-Japan alliance",
+            "Collective security tops Port Alder summit of U.S., Japan, South Korea; U.S.-Japan alliance upgraded",
+        ),
+        "ja": (
+            "桜ヶ浜で日米韓首脳会談　日米同盟とNATO・クアッド連携を強化",
+            "日米韓首脳会談、桜ヶ浜で開催　日米同盟とNATO・クアッド連携の強化で一致",
+            "日米同盟とNATO・クアッド連携を強化　桜ヶ浜の日米韓首脳会談",
+        ),
+        "ko": (
+            "한빛항서 한미일 정상회담… 한미 동맹·집단 안보 강화",
+            "한미일 정상회담 한빛항 개최, 한미 동맹·집단 안보 강화 합의",
+            "한미 동맹·집단 안보 강화… 한빛항 한미일 정상회담",
+        ),
+    },
+    "Strait exercise": {
+        "en": (
+            "China holds Taiwan Strait exercise with {n} warships near Taiwan",
+            "Taiwan Strait exercise: China sends warships near Taiwan",
+            "China warships encircle Taiwan in Taiwan Strait exercise",
+        ),
+        "ja": (
+            "中国軍が台湾海峡で演習　台湾周辺に艦艇{n}隻",
+            "台湾海峡で中国軍が演習　台湾周辺に艦艇",
+            "中国軍、台湾周辺で台湾海峡演習",
+        ),
+        "ko": (
+            "중국군, 대만해협서 훈련… 대만 주변 함정 {n}척",
+            "대만해협 중국군 훈련, 대만 주변에 함정",
+            "중국군 대만 주변 대만해협 훈련",
+        ),
+    },
+    "Moscow–Pyongyang summit": {
+        "en": (
+            "Moscow-Pyongyang summit: Putin and North Korea trade ICBM help for Ukraine war aid",
+            "Putin hosts North Korea at Moscow-Pyongyang summit, ICBM help for Ukraine war aid",
+            "ICBM help for Ukraine war aid at Moscow-Pyongyang summit of Putin and North Korea",
+        ),
+        "ja": (
+            "露朝首脳会談　プーチン氏と北朝鮮がウクライナ侵攻とICBM技術で協力",
+            "プーチン氏と北朝鮮、露朝首脳会談でウクライナ侵攻とICBM技術の協力確認",
+            "ウクライナ侵攻とICBM技術で協力　露朝首脳会談にプーチン氏と北朝鮮",
+        ),
+        "ko": (
+            "북-러 정상회담… 푸틴·북한, 우크라이나 전쟁·ICBM 기술 협력",
+            "푸틴·북한 북-러 정상회담서 우크라이나 전쟁·ICBM 기술 협력 확인",
+            "우크라이나 전쟁·ICBM 기술 협력… 북-러 정상회담 푸틴·북한",
+        ),
+    },
+    "Record defense budget": {
+        "en": (
+            "Tokyo's record defense budget backs defense industry with {n} percent rise",
+            "Defense industry wins as Tokyo's record defense budget is approved",
+            "Tokyo's record defense budget approved, defense industry orders to grow",
+        ),
+        "ja": (
+            "防衛費が過去最大　防衛産業の受注拡大へ",
+            "過去最大の防衛費、防衛産業に{n}％増の受注",
+            "防衛産業の受注拡大　防衛費が過去最大に",
+        ),
+        "ko": (
+            "국방비 역대 최대… 방위산업 수주 확대",
+            "역대 최대 국방비, 방위산업 {n}% 수주 증가",
+            "방위산업 수주 확대… 국방비 역대 최대",
+        ),
+    },
+    "Autumn missile salvo": {
+        "en": (
+            "North Korea ballistic missile salvo: missile defense, NATO and Indo-Pacific partners on alert",
+            "Missile defense, NATO and Indo-Pacific partners on alert after North Korea ballistic missile salvo",
+            "NATO and Indo-Pacific partners, missile defense respond to North Korea salvo of {n} ballistic missiles",
+        ),
+        "ja": (
+            "北朝鮮が弾道ミサイル一斉発射　ミサイル防衛とNATO・クアッドが警戒",
+            "ミサイル防衛とNATO・クアッドが警戒　北朝鮮の弾道ミサイル一斉発射",
+            "北朝鮮の弾道ミサイル{n}発一斉発射、ミサイル防衛とNATO・クアッドが警戒",
+        ),
+        "ko": (
+            "북한 탄도 미사일 일제 발사… 미사일 방어·나토·쿼드 경계",
+            "미사일 방어·나토·쿼드 경계… 북한 탄도 미사일 일제 발사",
+            "북한 탄도 미사일 {n}발 일제 발사, 미사일 방어·나토·쿼드 경계",
+        ),
+    },
+    "Nuclear armament debate": {
+        "en": (
+            "Seoul nuclear armament debate: lawmakers doubt US-South Korea alliance deterrence",
+            "Lawmakers in Seoul press nuclear armament debate, doubting US-South Korea alliance deterrence",
+            "Nuclear armament debate in Seoul: {n} lawmakers doubt US-South Korea alliance deterrence",
+        ),
+        "ja": (
+            "韓国国会で核武装論　在韓米軍の抑止力に疑問",
+            "核武装論が韓国国会で拡大　在韓米軍の抑止力に議員{n}人が疑問",
+            "在韓米軍の抑止力に疑問　韓国国会で核武装論が拡大",
+        ),
+        "ko": (
+            "국회 핵무장론 확산… 한미 동맹 확장억제에 의문",
+            "핵무장론 국회서 확산, 의원 {n}명 한미 동맹 확장억제 의문",
+            "한미 동맹 확장억제 의문 속 국회 핵무장론 확산",
+        ),
+    },
+}
+
+EVENT_SUMMARIES: dict[str, dict[str, str]] = {
+    name: {
+        "en": f"Reporters followed the {name.lower()} through the day; {{n}} officials spoke.",
+        "ja": "関係者{n}人が取材に応じ、一日を通じて動きが続いた。",
+        "ko": "관계자 {n}명이 취재에 응했으며 하루 종일 움직임이 이어졌다.",
+    }
+    for name in EVENT_HEADLINES
+}

@@ -1,0 +1,104 @@
+"""``jkwatch brief``: the brief of a date range (top stories, movers, spikes) as Markdown,
+HTML or JSON (the JSON shape is the contract documented in the README).
+
+Reads only: the database is opened read-only and never created or migrated. Dates are UTC
+days, both ends inclusive; by default the last 7 full days, ending yesterday (by
+``jkwatch.clock``). Every bad input (dates, themes, languages, ``--top``, a database that does
+not exist) is a one-line error with exit code 2.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import click
+
+from jkwatch import clock
+from jkwatch.brief_render import FORMATS, render
+from jkwatch.cli.context import AppContext
+from jkwatch.cli.errors import UserError
+from jkwatch.db.brief import build_brief
+from jkwatch.db.themes import list_themes
+
+DEFAULT_DAYS = 7
+LANGUAGES = ("en", "ja", "ko")
+
+
+def default_range(today: date, since: date | None, until: date | None) -> tuple[date, date]:
+    """The range asked for: missing ends fill in as the last 7 full days ending yesterday."""
+    if until is None:
+        until = today - timedelta(days=1)
+    if since is None:
+        since = until - timedelta(days=DEFAULT_DAYS - 1)
+    return since, until
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value is not None else None
+
+
+@click.command("brief")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="DATE",
+    help="First UTC day (YYYY-MM-DD). Default: 6 days before --until.",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="DATE",
+    help="Last UTC day, included (YYYY-MM-DD). Default: yesterday.",
+)
+@click.option(
+    "--theme",
+    "themes",
+    multiple=True,
+    metavar="ID",
+    help="Only items carrying this theme (repeatable).",
+)
+@click.option(
+    "--lang",
+    "languages",
+    multiple=True,
+    type=click.Choice(LANGUAGES),
+    help="Only items in this language (repeatable).",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Number of stories and movers.",
+)
+@click.pass_obj
+def brief_command(
+    app: AppContext,
+    since: datetime | None,
+    until: datetime | None,
+    themes: tuple[str, ...],
+    languages: tuple[str, ...],
+    fmt: str,
+    top: int,
+) -> None:
+    """The brief of a range: top stories, the themes that moved, and every spike (relevant items)."""
+    first, last = default_range(clock.utcnow().date(), _day(since), _day(until))
+    if first > last:
+        raise UserError(f"--since {first} is after --until {last}")
+    sessions = app.read_only_sessions()
+    with sessions() as session:
+        labels = {theme.id: theme.label for theme in list_themes(session)}
+        unknown = [theme for theme in themes if theme not in labels]
+        if unknown:
+            known = ", ".join(sorted(labels)) or "none stored yet"
+            raise UserError(f"unknown theme {', '.join(unknown)} (known: {known})")
+        brief = build_brief(
+            session,
+            first,
+            last,
+            themes=tuple(dict.fromkeys(themes)),
+            languages=tuple(dict.fromkeys(languages)),
+            top=top,
+        )
+    click.echo(render(brief, fmt, labels), nl=False)
