@@ -97,7 +97,7 @@ def test_a_missing_sqlite_database_is_reported_and_not_created(tmp_path: Path):
 
 def test_a_postgresql_schema_without_jkwatch_tables_is_reported_and_left_empty(pg_url):
     result = invoke(pg_url, "brief")
-    assert result.exit_code == 2 and "no jkwatch database" in result.output
+    assert result.exit_code == 2 and "holds no jkwatch schema" in result.output
     again = invoke(pg_url, "brief")
     assert again.exit_code == 2  # nothing was created by the first call
 
