@@ -19,6 +19,10 @@ DEFAULT_FLOOR = {"precision": 0.75, "f1": 0.60, "b3_f1": 0.85}
 FLOORS: dict[str, dict[str, float]] = {
     # measured: P 0.895, F1 0.883, B3 F1 0.980
     "stories_dev.jsonl": {"precision": 0.85, "f1": 0.83, "b3_f1": 0.95},
+    # written by another writer, never looked at while tuning; scored once when it was added
+    # (2026-12-06): P 0.865, R 0.738, F1 0.796, B3 F1 0.943. The floor leaves room for noise, not
+    # for tuning on it.
+    "stories_blind.jsonl": {"precision": 0.80, "f1": 0.72, "b3_f1": 0.92},
     # measured: P 1.000, F1 0.919, B3 F1 0.971 (small: the unit tests' own set)
     "stories_mini.jsonl": {"precision": 0.95, "f1": 0.85, "b3_f1": 0.93},
 }
