@@ -16,7 +16,7 @@ import argparse
 import tempfile
 from datetime import date, timedelta
 
-from sqlalchemy import func, insert, literal, select
+from sqlalchemy import JSON, cast, func, insert, literal, select
 
 from bench.common import Row, median_of, pg_schema, report
 from bench.load import END, load
@@ -65,8 +65,8 @@ def fill_members(url: str) -> None:
                     Item.relevance,
                     Item.relevant,
                     literal(0.0),
-                    literal("[]"),
-                    literal("[]"),
+                    cast(literal("[]"), JSON),
+                    cast(literal("[]"), JSON),
                 ).join(leads, (leads.c.title == Item.title) & (leads.c.day == Item.day)),
             )
         )
