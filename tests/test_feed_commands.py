@@ -95,7 +95,9 @@ def test_list_shows_each_feeds_health(sqlite_url: str) -> None:
         )
     engine = make_engine(sqlite_url)
     sessions = make_sessionmaker(engine)
-    now = datetime.now(UTC)
+    # A whole second: the attempt is stored as its start plus its duration (120 ms), which must
+    # not cross into the next second of the expected string.
+    now = datetime.now(UTC).replace(microsecond=0)
     with sessions.begin() as s:
         feed = feed_store.get_feed(s, 1)
         item_store.store_entries(s, feed, [entry("a", themes=()), entry("b", themes=())])
