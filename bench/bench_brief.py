@@ -1,10 +1,10 @@
 """Brief benchmark at 1M items: ``jkwatch brief`` for a week and for 90 days on SQLite and
 PostgreSQL, and the dashboard's Brief page first run server-side (AppTest).
 
-``bench.load`` writes items, themes and rollups but no stories; ``fill_stories`` fills the
-story tables with the shape ``bench.bench_stories`` uses (one story per headline and day), in
-one ``INSERT ... SELECT`` each, with the JSON columns cast so PostgreSQL accepts them. Targets: a week < 1 s, 90 days < 3 s (the whole brief:
-stories, movers with their stories, spikes), the Brief page's first run < 1 s.
+``bench.load`` writes items, themes and rollups but no stories;
+``bench.bench_stories.fill_members`` fills the story tables (one story per headline and day) in
+one ``INSERT ... SELECT`` each. Targets: a week < 1 s, 90 days < 3 s (the whole brief: stories,
+movers with their stories, spikes), the Brief page's first run < 1 s.
 
     python -m bench.bench_brief --db sqlite:////tmp/bench.db [--page]
     python -m bench.bench_brief --db postgresql+psycopg://...  (a loaded database)
@@ -19,75 +19,14 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import cast, func, insert, literal, select, text
-from sqlalchemy.types import JSON
-
+from bench.bench_stories import fill_members
 from bench.common import Row, median_of, report, timed
 from jkwatch.db.brief import build_brief
-from jkwatch.db.engine import backend_name, make_engine, make_sessionmaker
-from jkwatch.db.models import Item, Story, StoryMember
+from jkwatch.db.engine import make_engine, make_sessionmaker
 from jkwatch.db.trends import latest_day
 
 WEEK_S, QUARTER_S, PAGE_S = 1.0, 3.0, 1.0
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
-
-
-def fill_stories(url: str) -> None:
-    """One story per (headline, day), members copying the item columns; skipped when filled."""
-    engine = make_engine(url)
-    try:
-        with make_sessionmaker(engine).begin() as session:
-            if session.scalar(select(StoryMember.item_id).limit(1)) is not None:
-                return
-            empty = literal("[]")
-            if backend_name(session) == "postgresql":
-                empty = cast(empty, JSON)
-            leads = (
-                select(Item.title, Item.day, func.min(Item.id).label("sid"))
-                .group_by(Item.title, Item.day)
-                .subquery()
-            )
-            columns = [
-                "item_id",
-                "story_id",
-                "day",
-                "published_at",
-                "language",
-                "feed_id",
-                "relevance",
-                "relevant",
-                "similarity",
-                "linked_by",
-                "terms",
-            ]
-            members = select(
-                Item.id,
-                leads.c.sid,
-                Item.day,
-                Item.published_at,
-                Item.language,
-                Item.feed_id,
-                Item.relevance,
-                Item.relevant,
-                literal(0.0),
-                empty,
-                empty,
-            ).join(leads, (leads.c.title == Item.title) & (leads.c.day == Item.day))
-            session.execute(insert(StoryMember).from_select(columns, members))
-            stories = select(
-                StoryMember.story_id,
-                func.min(StoryMember.published_at),
-                func.max(StoryMember.published_at),
-                func.count(),
-                StoryMember.story_id,
-                literal(""),
-            ).group_by(StoryMember.story_id)
-            names = ["id", "first_seen", "last_seen", "items", "title_item_id", "title"]
-            session.execute(insert(Story).from_select(names, stories))
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
-    finally:
-        engine.dispose()
 
 
 def brief_rows(url: str, runs: int) -> list[Row]:
@@ -168,7 +107,7 @@ def main() -> None:
     parser.add_argument("--page", action="store_true", help="also time the Brief page")
     parser.add_argument("--items", type=int, default=1_000_000, help="for the record")
     args = parser.parse_args()
-    took, _ = timed(lambda: fill_stories(args.db))
+    took, _ = timed(lambda: fill_members(args.db))
     print(f"story tables ready in {took:.1f} s")
     backend = "postgresql" if args.db.startswith("postgresql") else "sqlite"
     rows = brief_rows(args.db, args.runs)

@@ -15,16 +15,15 @@ from __future__ import annotations
 import argparse
 import tempfile
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import JSON, cast, func, insert, literal, select
+from sqlalchemy import JSON, cast, func, insert, literal, select, text
 
 from bench.common import Row, median_of, pg_schema, report
 from bench.load import END, load
 from jkwatch.db.engine import backend_name, make_engine, make_sessionmaker
 from jkwatch.db.models import Item, Story, StoryMember
 from jkwatch.db.stories import stories_in_range
-
-_EMPTY_JSON: list[str] = []
 
 
 def fill_members(url: str) -> None:
@@ -35,6 +34,10 @@ def fill_members(url: str) -> None:
         if session.scalar(select(StoryMember.item_id).limit(1)) is not None:
             engine.dispose()
             return
+        # SQLite would read CAST('[]' AS JSON) with numeric affinity (0): cast on PostgreSQL only.
+        empty: Any = literal("[]")
+        if backend_name(session) == "postgresql":
+            empty = cast(empty, JSON)
         leads = (
             select(Item.title, Item.day, func.min(Item.id).label("sid"))
             .group_by(Item.title, Item.day)
@@ -65,8 +68,8 @@ def fill_members(url: str) -> None:
                     Item.relevance,
                     Item.relevant,
                     literal(0.0),
-                    cast(literal("[]"), JSON),
-                    cast(literal("[]"), JSON),
+                    empty,
+                    empty,
                 ).join(leads, (leads.c.title == Item.title) & (leads.c.day == Item.day)),
             )
         )
@@ -84,8 +87,6 @@ def fill_members(url: str) -> None:
             )
         )
     with engine.begin() as conn:
-        from sqlalchemy import text
-
         conn.execute(text("ANALYZE"))
     engine.dispose()
 
