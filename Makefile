@@ -45,8 +45,9 @@ PYTEST_PARALLEL ?= -n auto --maxprocesses=4 --dist worksteal
 test: install browser lint typecheck
 	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL)
 
+# The quick loop runs on the embedded engine only (SQLite); `make test` runs PostgreSQL as well.
 test-fast: install
-	$(BIN)/python -m pytest -x -q $(PYTEST_PARALLEL) -m "not slow and not browser"
+	JKWATCH_TEST_ENGINES=sqlite $(BIN)/python -m pytest -x -q $(PYTEST_PARALLEL) -m "not slow and not browser"
 
 format: install
 	$(BIN)/ruff format .

@@ -20,6 +20,9 @@ from sqlalchemy import create_engine, text
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+SQLITE_ONLY = os.environ.get("JKWATCH_TEST_ENGINES", "").strip().lower() == "sqlite"
+"""``JKWATCH_TEST_ENGINES=sqlite`` (``make test-fast``): skip the PostgreSQL half on purpose, even
+in CI; ``make test`` always runs both engines."""
 
 
 def pg_base_url() -> str:
@@ -41,6 +44,8 @@ def _pg_unavailable_reason() -> str | None:
 
 def require_postgres() -> None:
     """Skip the calling test without PostgreSQL (fail it in CI)."""
+    if SQLITE_ONLY:
+        pytest.skip("PostgreSQL tests are off (JKWATCH_TEST_ENGINES=sqlite; make test runs them)")
     reason = _pg_unavailable_reason()
     if reason:
         if IN_CI:

@@ -66,6 +66,7 @@ def test_feed_documents_hold_each_outlets_whole_history_and_escape_the_text() ->
     assert total == 600
 
 
+@pytest.mark.slow  # about 2-4 s: a whole run
 def test_a_small_demo_run_stores_tagged_items_in_its_own_database_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -69,6 +69,7 @@ def test_manifest_covers_every_corpus_file_and_at_least_forty() -> None:
     assert len(files) >= 40
 
 
+@pytest.mark.slow  # about 2-4 s: a whole run
 def test_every_corpus_file_is_ingested_in_one_run_as_its_manifest_says(db_url: str) -> None:
     engine = make_engine(db_url)
     upgrade(engine)
