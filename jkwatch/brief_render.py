@@ -212,7 +212,11 @@ def render_html(brief: Brief, labels: Mapping[str, str] | None = None) -> str:
                 for url in story.urls:
                     link = safe_url(url)
                     shown = _e(url)
-                    out.append(f'<li><a href="{_e(link)}">{shown}</a></li>' if link else shown)
+                    out.append(
+                        f'<li><a href="{_e(link)}">{shown}</a></li>'
+                        if link
+                        else f"<li>{shown}</li>"
+                    )
                 out.append("</ul>")
             out.append("</li>")
         out.append("</ol>")

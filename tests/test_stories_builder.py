@@ -155,6 +155,19 @@ def test_db_upgrade_gives_items_stored_before_stories_their_stories(engine, sess
     with sessions() as s:
         assert {story_id_of_item(s, i) for i in rest} == {first}
     assert "clustered" not in _cli(url, "db", "upgrade").output  # once only
+    with sessions.begin() as s:  # a clustering that stopped half-way ...
+        s.execute(delete(StoryMember).where(StoryMember.item_id.in_(rest)))
+    finished = _cli(url, "db", "upgrade")  # ... is finished by rerunning the upgrade
+    assert finished.exit_code == 0 and "clustered" in finished.output
+    with sessions() as s:
+        assert {story_id_of_item(s, i) for i in rest} == {first}
+
+
+def test_stories_show_on_a_missing_database_says_so_and_creates_nothing(tmp_path):
+    path = tmp_path / "none.db"
+    result = _cli(f"sqlite:///{path}", "stories", "show", "1")
+    assert result.exit_code == 2 and "no database" in result.output
+    assert not path.exists()
 
 
 FAST = FetchSettings(connect_timeout_s=2, read_timeout_s=2, total_timeout_s=5)
@@ -195,3 +208,19 @@ def test_an_item_labelled_irrelevant_leaves_its_story_relevant_count(sessions):
         every = stories_in_range(s, date(2026, 3, 3), date(2026, 3, 3), relevant_only=False)
     assert top.item_ids == (first, third)
     assert next(st for st in every if st.story_id == first).items == 3
+
+
+def test_splitting_off_the_item_a_merge_was_made_by_keeps_the_rest_merged(engine, sessions):
+    ids = _store(sessions)
+    url = engine.url.render_as_string(hide_password=False)
+    first, second, third = _event_ids(ids)
+    hotline = ids["Defence ministers agree on military hotline in Tokyo"]
+    assert _cli(url, "stories", "merge", str(first), str(hotline)).exit_code == 0
+    split = _cli(url, "stories", "split", str(first))  # the merge's own anchor
+    assert split.exit_code == 0, split.output
+    for _ in range(2):
+        with sessions() as s:
+            assert story_id_of_item(s, first) == first
+            together = {story_id_of_item(s, item) for item in (second, third, hotline)}
+        assert len(together) == 1 and None not in together
+        assert _cli(url, "stories", "rebuild").exit_code == 0

@@ -172,3 +172,23 @@ def test_a_retag_refreshes_the_copied_relevance(sessions):
     with sessions() as s:
         found = stories_in_range(s, date(2026, 11, 3), date(2026, 11, 3), limit=None)
     assert ids["z1"] in {st.story_id for st in found}
+
+
+def test_an_item_whose_date_moves_is_counted_on_its_new_day_and_its_story_follows(sessions):
+    ids = _corpus(sessions)
+    y = min(ids["y1"], ids["y2"])
+    with sessions.begin() as s:
+        from jkwatch.db.models import Item
+
+        moved = s.get(Item, ids["y2"])
+        assert moved is not None
+        moved.published_at, moved.day = _at(10, 9), date(2026, 11, 10)
+        s.flush()
+        copy_item_columns(s, [ids["y2"]])
+    with sessions() as s:
+        on_new_day = stories_in_range(s, date(2026, 11, 10), date(2026, 11, 10), limit=None)
+        on_old_day = stories_in_range(s, date(2026, 11, 4), date(2026, 11, 4), limit=None)
+        story = s.get(Story, y)
+    assert [st.item_ids for st in on_new_day if st.story_id == y] == [(ids["y2"],)]
+    assert y not in {st.story_id for st in on_old_day}
+    assert story is not None and story.last_seen == _at(10, 9)

@@ -7,7 +7,7 @@ through escaped Markdown or plain widgets, never as HTML."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -53,6 +53,11 @@ def _link(text: str, target: str | None) -> str:
     return f"[{shown}]({quoted})"
 
 
+def _when(moment: datetime) -> str:
+    """A stored UTC time in the page's one zone, named."""
+    return f"{view.zoned(moment):%Y-%m-%d %H:%M} {view.viewer_timezone()}"
+
+
 def _story(rank: int, story: StorySummary) -> None:
     themes = ", ".join(labels.get(t, t) for t in story.themes) or "no theme"
     languages = ", ".join(view.language_name(code) for code in story.languages)
@@ -62,8 +67,7 @@ def _story(rank: int, story: StorySummary) -> None:
             escape_markdown(
                 f"{story.items} item(s) in the range from {story.outlets} outlet(s): "
                 f"{', '.join(story.outlet_names)} · {languages} · themes: {themes} · "
-                f"first seen {story.first_seen:%Y-%m-%d %H:%M} UTC, "
-                f"last seen {story.last_seen:%Y-%m-%d %H:%M} UTC"
+                f"first seen {_when(story.first_seen)}, last seen {_when(story.last_seen)}"
             )
         )
         detail = data.story(url, story.story_id)
@@ -71,7 +75,7 @@ def _story(rank: int, story: StorySummary) -> None:
         members = [m for m in detail.members if m.item_id in in_range] if detail else []
         lines = [
             f"- {_link(m.title, m.url)} · {escape_markdown(m.feed_name)} · "
-            f"{view.language_name(m.language)} · {m.published_at:%Y-%m-%d %H:%M} UTC"
+            f"{view.language_name(m.language)} · {_when(m.published_at)}"
             for m in members
         ]
         if lines:

@@ -156,12 +156,7 @@ def add_correction(
     if action not in ("split", "merge"):
         raise ValueError(f"unknown story correction {action!r}")
     if action == "split":
-        session.execute(
-            delete(StoryCorrection).where(
-                StoryCorrection.action == "merge",
-                or_(StoryCorrection.item_id == item_id, StoryCorrection.other_item_id == item_id),
-            )
-        )
+        _keep_merges_without(session, item_id, analyst, at)
     else:
         session.execute(
             delete(StoryCorrection).where(
@@ -181,6 +176,47 @@ def add_correction(
     )
 
 
+def _keep_merges_without(session: Session, item_id: int, analyst: str, at: datetime) -> None:
+    """Drop the merges naming ``item_id`` but keep what they joined, minus that item.
+
+    A merge is stored by one item of each story; splitting such an anchor off must not undo
+    the merge, so each of its merges is restated between the other anchor and every other
+    member of the item's current story.
+    """
+    naming = or_(StoryCorrection.item_id == item_id, StoryCorrection.other_item_id == item_id)
+    merges = session.execute(
+        select(StoryCorrection.item_id, StoryCorrection.other_item_id, StoryCorrection.note).where(
+            StoryCorrection.action == "merge", naming
+        )
+    ).all()
+    session.execute(delete(StoryCorrection).where(StoryCorrection.action == "merge", naming))
+    story = session.scalar(select(StoryMember.story_id).where(StoryMember.item_id == item_id))
+    if not merges or story is None:
+        return
+    members = session.scalars(
+        select(StoryMember.item_id).where(
+            StoryMember.story_id == story, StoryMember.item_id != item_id
+        )
+    ).all()
+    rows = []
+    for first, second, note in merges:
+        anchor = second if first == item_id else first
+        rows += [
+            {
+                "action": "merge",
+                "item_id": member,
+                "other_item_id": anchor,
+                "analyst": analyst,
+                "note": note,
+                "at": at,
+            }
+            for member in members
+            if member != anchor
+        ]
+    if rows:
+        session.execute(insert(StoryCorrection), rows)
+
+
 def published_span(session: Session) -> tuple[datetime | None, datetime | None]:
     """The first and last ``published_at`` of all items (None, None when there are none)."""
     row = session.execute(select(func.min(Item.published_at), func.max(Item.published_at))).one()
@@ -188,6 +224,11 @@ def published_span(session: Session) -> tuple[datetime | None, datetime | None]:
 
 
 def needs_clustering(session: Session) -> bool:
-    """Whether the database has items but no story yet (an upgrade from before stories)."""
-    has_items = session.scalar(select(Item.id).limit(1)) is not None
-    return has_items and session.scalar(select(StoryMember.item_id).limit(1)) is None
+    """Whether some stored item has no story yet (an upgrade from before stories, or a
+    clustering that stopped half-way): rerunning the upgrade finishes the job."""
+    orphan = (
+        select(Item.id)
+        .where(~select(StoryMember.item_id).where(StoryMember.item_id == Item.id).exists())
+        .limit(1)
+    )
+    return session.scalar(orphan) is not None

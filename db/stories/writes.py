@@ -8,6 +8,7 @@ columns range reads filter on) and recomputes the ``stories`` row of every story
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
@@ -154,31 +155,78 @@ def refresh_stories(
 
 
 def copy_item_columns(session: Session, item_ids: Sequence[int]) -> None:
-    """Refresh the copied columns (relevance, relevant, language) of members after a retag."""
+    """Refresh the members' copies of the item columns after an update or a retag.
+
+    A feed can move an item's date as well as its tags, so the day, time and feed are copied
+    with relevance and language, and the stories concerned get their figures (first/last seen,
+    title) recomputed: a story never counts an item on a day the item no longer has.
+    """
+    table = cast(Table, StoryMember.__table__)
+    touched: set[int] = set()
     for start in range(0, len(item_ids), _CHUNK):
         chunk = list(item_ids[start : start + _CHUNK])
         rows = session.execute(
-            select(Item.id, Item.relevance, Item.relevant, Item.language).where(
-                id_in(Item.id, chunk)
-            )
+            select(
+                Item.id,
+                Item.relevance,
+                Item.relevant,
+                Item.language,
+                Item.day,
+                Item.published_at,
+                Item.feed_id,
+            ).where(id_in(Item.id, chunk))
         ).all()
-        if rows:
-            table = cast(Table, StoryMember.__table__)
+        if not rows:
+            continue
+        # Only stories whose figures can change are recomputed (a retag of 1M items moves no
+        # dates): those whose member moved in time, or whose title item changed.
+        before = dict(
             session.execute(
-                update(table)
-                .where(table.c.item_id == bindparam("b_id"))
-                .values(
-                    relevance=bindparam("b_relevance"),
-                    relevant=bindparam("b_relevant"),
-                    language=bindparam("b_language"),
-                ),
-                [
-                    {
-                        "b_id": int(item_id),
-                        "b_relevance": float(relevance),
-                        "b_relevant": bool(relevant),
-                        "b_language": language,
-                    }
-                    for item_id, relevance, relevant, language in rows
-                ],
+                select(StoryMember.item_id, StoryMember.published_at).where(
+                    id_in(StoryMember.item_id, chunk)
+                )
+            ).all()
+        )
+        moved = [
+            int(row.id)
+            for row in rows
+            if row.id in before and _utc(before[row.id]) != _utc(row.published_at)
+        ]
+        session.execute(
+            update(table)
+            .where(table.c.item_id == bindparam("b_id"))
+            .values(
+                relevance=bindparam("b_relevance"),
+                relevant=bindparam("b_relevant"),
+                language=bindparam("b_language"),
+                day=bindparam("b_day"),
+                published_at=bindparam("b_published_at"),
+                feed_id=bindparam("b_feed_id"),
+            ),
+            [
+                {
+                    "b_id": int(row.id),
+                    "b_relevance": float(row.relevance),
+                    "b_relevant": bool(row.relevant),
+                    "b_language": row.language,
+                    "b_day": row.day,
+                    "b_published_at": row.published_at,
+                    "b_feed_id": int(row.feed_id),
+                }
+                for row in rows
+            ],
+        )
+        if moved:
+            touched.update(
+                session.scalars(
+                    select(StoryMember.story_id).where(id_in(StoryMember.item_id, moved)).distinct()
+                )
             )
+        touched.update(session.scalars(select(Story.id).where(id_in(Story.title_item_id, chunk))))
+    if touched:
+        refresh_stories(session, touched)
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands back naive UTC times, PostgreSQL aware ones: compare them as aware."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -105,7 +105,7 @@ def show_command(app: AppContext, story_id: int) -> None:
     from jkwatch.db.stories import story_detail
     from jkwatch.db.stories.reads import member_links
 
-    with app.sessions()() as session:
+    with app.read_only_sessions()() as session:
         detail = story_detail(session, story_id)
         links = member_links(session, story_id)
     if detail is None:
