@@ -8,7 +8,7 @@ with plain text, or ``st.markdown`` after ``escape_markdown``; links go through
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -245,6 +245,20 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def _member_rows(members: Iterable[Any]) -> list[dict[str, Any]]:
+    """A story's or a copy cluster's items as table rows (times in the page's zone)."""
+    return [
+        {
+            "published": zoned(m.published_at),
+            "title": m.title,
+            "source": m.feed_name,
+            "language": language_name(m.language),
+            "link": safe_link(m.url),
+        }
+        for m in members
+    ]
+
+
 def story_panel(hit: Any, labels: dict[str, str]) -> None:
     """The story the item belongs to (``db.stories``): its figures and every member, oldest
     first; the item's near-duplicate copies when it is not clustered into a story yet."""
@@ -254,16 +268,7 @@ def story_panel(hit: Any, labels: dict[str, str]) -> None:
     detail = data.story(url, story_id) if story_id is not None else None
     if detail is not None:
         summary = detail.summary
-        rows = [
-            {
-                "published": zoned(m.published_at),
-                "title": m.title,
-                "source": m.feed_name,
-                "language": language_name(m.language),
-                "link": safe_link(m.url),
-            }
-            for m in detail.members
-        ]
+        rows = _member_rows(detail.members)
         st.text(summary.title)
         st.caption(
             escape_markdown(
@@ -285,16 +290,7 @@ def story_panel(hit: Any, labels: dict[str, str]) -> None:
             f"Not clustered into a story yet; its copies: {len(members)} items from "
             f"{len(outlets)} outlet(s): {', '.join(outlets)}"
         )
-        rows = [
-            {
-                "published": zoned(m.published_at),
-                "title": m.title,
-                "source": m.feed_name,
-                "language": language_name(m.language),
-                "link": safe_link(m.url),
-            }
-            for m in members
-        ]
+        rows = _member_rows(members)
     if len(rows) <= 1:
         st.text("Only this item reports it so far.")
         return
