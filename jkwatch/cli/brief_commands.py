@@ -17,8 +17,8 @@ from jkwatch import clock
 from jkwatch.brief_render import FORMATS, render
 from jkwatch.cli.context import AppContext
 from jkwatch.cli.errors import UserError
+from jkwatch.cli.theme_option import theme_labels
 from jkwatch.db.brief import build_brief
-from jkwatch.db.themes import list_themes
 
 DEFAULT_DAYS = 7
 LANGUAGES = ("en", "ja", "ko")
@@ -88,11 +88,7 @@ def brief_command(
         raise UserError(f"--since {first} is after --until {last}")
     sessions = app.read_only_sessions()
     with sessions() as session:
-        labels = {theme.id: theme.label for theme in list_themes(session)}
-        unknown = [theme for theme in themes if theme not in labels]
-        if unknown:
-            known = ", ".join(sorted(labels)) or "none stored yet"
-            raise UserError(f"unknown theme {', '.join(unknown)} (known: {known})")
+        labels = theme_labels(session, themes)
         brief = build_brief(
             session,
             first,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from jkwatch.cli.context import AppContext
 from jkwatch.cli.errors import UserError
 from jkwatch.cli.terminal import clean
+from jkwatch.cli.theme_option import theme_labels
 from jkwatch.clock import utcnow
 from jkwatch.csv_safe import LINE_TERMINATOR, escape_text
 from jkwatch.errors import first_line
@@ -269,17 +270,6 @@ def _iter_rows(sessions: sessionmaker[Session], filters: Any) -> Iterator[ItemRo
         yield from iter_items(session, filters)
 
 
-def _check_theme(sessions: sessionmaker[Session], theme: str) -> None:
-    """An unknown ``--theme`` is an error, not an empty export (typos look like no news)."""
-    from jkwatch.db.themes import list_themes
-
-    with sessions() as session:
-        known = [info.id for info in list_themes(session)]
-    if theme not in known:
-        listed = ", ".join(sorted(known)) if known else "none yet: nothing was tagged"
-        raise UserError(f"--theme: unknown theme {clean(repr(theme))} (known: {listed})")
-
-
 @click.command("export")
 @click.option(
     "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
@@ -314,7 +304,8 @@ def export_command(
     out = sys.stdout
     try:
         if theme is not None:
-            _check_theme(sessions, theme)
+            with sessions() as session:
+                theme_labels(session, [theme])
         if fmt == "csv":
             writer = csv.writer(out, lineterminator=LINE_TERMINATOR)
             writer.writerow(EXPORT_KEYS)
