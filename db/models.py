@@ -35,6 +35,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -49,6 +50,7 @@ NAMING_CONVENTION = {
 }
 
 URL_LENGTH = 2048
+_EMPTY_LIST = text("'[]'")
 
 
 class Base(DeclarativeBase):
@@ -68,6 +70,8 @@ class Feed(Base):
     site_url: Mapped[str | None] = mapped_column(String(URL_LENGTH))
     language: Mapped[str | None] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(16), default="general")
+    country: Mapped[str] = mapped_column(String(8), default="other", server_default="other")
+    """Country of publication: "jp", "kr" or "other" (the Compare page's sides)."""
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     disabled_reason: Mapped[str | None] = mapped_column(Text)
     min_interval_s: Mapped[int | None] = mapped_column(Integer)
@@ -133,6 +137,25 @@ class Item(Base):
         Index(None, "story_id"),
         Index(None, "published_at"),
     )
+
+
+class ItemEntity(Base):
+    """An entity of the gazetteer (``config/entities.toml``) that an item names.
+
+    The key starts with the entity, so the items naming one entity (entity-aware search) are
+    an index range; ``names`` are the names that matched, shown as evidence.
+    """
+
+    __tablename__ = "item_entities"
+
+    entity_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date)
+    names: Mapped[list[Any]] = mapped_column(JSON)
+
+    __table_args__ = (Index(None, "item_id"), Index(None, "day", "entity_id"))
 
 
 class Theme(Base):
@@ -386,6 +409,10 @@ class StoryMember(Base):
     similarity: Mapped[float] = mapped_column(Float, default=0.0)
     linked_by: Mapped[list[Any]] = mapped_column(JSON)
     terms: Mapped[list[Any]] = mapped_column(JSON)
+    entities: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default=_EMPTY_LIST)
+    """Ids of the gazetteer entities the item names (cross-language linking compares them)."""
+    themes: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default=_EMPTY_LIST)
+    """The item's theme ids."""
 
     __table_args__ = (
         Index(None, "day", "story_id"),
