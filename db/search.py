@@ -23,6 +23,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from jkwatch.db.dialect import Phrase, text_match, text_matches_up_to
+from jkwatch.db.entity_search import Expansion, entity_rows_up_to, names_entity
 from jkwatch.db.item_lists import (
     HIT_COLUMNS,
     MAX_PAGE_SIZE,
@@ -107,7 +108,12 @@ RARE_MATCHES = 2_000
 
 
 def search_items(
-    session: Session, query: str, filters: Filters, page: int = 1, page_size: int = 25
+    session: Session,
+    query: str,
+    filters: Filters,
+    page: int = 1,
+    page_size: int = 25,
+    expansion: Expansion | None = None,
 ) -> ItemPage:
     """Items matching ``query`` (all items when it is blank) and the filters, newest first.
 
@@ -115,40 +121,30 @@ def search_items(
     stop after one page (the date range is given on ``published_at``, which ``day`` is
     the UTC date of); a common word's total is counted up to ``SEARCH_COUNT_LIMIT``
     (``ItemPage.total_exact`` is then False). Rare words fetch their few matches and sort.
+
+    With an ``expansion`` (``db.entity_search.expand``: the query names an entity), the items
+    are those naming the entity in any language (``item_entities``) AND matching the other
+    words of the query (``expansion.rest``) as full text; ``query`` itself is then not matched
+    as text. A common entity is walked like a common word, a rare one fetched and sorted.
     """
     page = max(1, page)
     page_size = max(1, min(MAX_PAGE_SIZE, page_size))
     where = item_conditions(filters)
-    terms = phrases(query)
-    if not terms:
-        total = rollup_total(session, filters)
-        if total is None:
-            total = count_where(session, where)
+    terms = phrases(expansion.rest if expansion is not None else query)
+    if expansion is not None:
+        common = _entity_at_least(session, expansion.entity_id, RARE_MATCHES)
+        if terms:
+            where.append(text_match(Item.id, terms, walk=common))
+        where.append(names_entity(expansion.entity_id, walk=common))
+        if common:
+            return _walk_page(session, where, page, page_size)
+        total = count_where(session, where)
+    elif not terms:
+        rolled = rollup_total(session, filters)
+        total = rolled if rolled is not None else count_where(session, where)
     elif _matches_at_least(session, terms, RARE_MATCHES):
-        # One newest-first walk collects the ids of up to SEARCH_COUNT_LIMIT + 1 matches: the
-        # (capped) total and the page both come from it.
         where.append(text_match(Item.id, terms, walk=True))
-        ids = _walk_ids(
-            session,
-            select(Item.id)
-            .where(*where)
-            .order_by(Item.published_at.desc(), Item.id.desc())
-            .limit(SEARCH_COUNT_LIMIT + 1),
-        )
-        exact = len(ids) <= SEARCH_COUNT_LIMIT
-        total = min(len(ids), SEARCH_COUNT_LIMIT)
-        wanted = list(ids[(page - 1) * page_size : page * page_size])
-        hits = (
-            fetch_hits(
-                session,
-                select(*HIT_COLUMNS)
-                .where(Item.id.in_(wanted))
-                .order_by(Item.published_at.desc(), Item.id.desc()),
-            )
-            if wanted
-            else ()
-        )
-        return ItemPage(total, page, page_size, hits, total_exact=exact)
+        return _walk_page(session, where, page, page_size)
     else:
         where.append(text_match(Item.id, terms))
         total = count_where(session, where)
@@ -164,6 +160,32 @@ def search_items(
     )
 
 
+def _walk_page(session: Session, where: list[Any], page: int, page_size: int) -> ItemPage:
+    """One page of many matches: one newest-first walk collects the ids of up to
+    ``SEARCH_COUNT_LIMIT + 1`` matches, and the (capped) total and the page both come from it."""
+    ids = _walk_ids(
+        session,
+        select(Item.id)
+        .where(*where)
+        .order_by(Item.published_at.desc(), Item.id.desc())
+        .limit(SEARCH_COUNT_LIMIT + 1),
+    )
+    exact = len(ids) <= SEARCH_COUNT_LIMIT
+    total = min(len(ids), SEARCH_COUNT_LIMIT)
+    wanted = list(ids[(page - 1) * page_size : page * page_size])
+    hits = (
+        fetch_hits(
+            session,
+            select(*HIT_COLUMNS)
+            .where(Item.id.in_(wanted))
+            .order_by(Item.published_at.desc(), Item.id.desc()),
+        )
+        if wanted
+        else ()
+    )
+    return ItemPage(total, page, page_size, hits, total_exact=exact)
+
+
 def _walk_ids(session: Session, statement: Any) -> list[int]:
     return list(session.scalars(statement))
 
@@ -173,19 +195,31 @@ def _matches_at_least(session: Session, terms: list[Phrase], n: int) -> bool:
     return int(session.scalar(select(text_matches_up_to(Item.id, terms, n))) or 0) >= n
 
 
+def _entity_at_least(session: Session, entity_id: str, n: int) -> bool:
+    """Whether at least ``n`` items name the entity (reads at most ``n`` key entries)."""
+    return int(session.scalar(select(entity_rows_up_to(entity_id, n))) or 0) >= n
+
+
 def iter_matches(
-    session: Session, query: str, filters: Filters, chunk: int = 1_000
+    session: Session,
+    query: str,
+    filters: Filters,
+    chunk: int = 1_000,
+    expansion: Expansion | None = None,
 ) -> Iterator[tuple[ItemHit, ...]]:
     """Every item matching ``query`` and the filters, newest first, ``chunk`` at a time.
 
     Keyset pagination on ``(published_at, id)`` (never OFFSET, never one huge result): the
     memory held is one chunk, whatever the number of matches. For the items CSV download,
-    which must hold every match and not only the page shown.
+    which must hold every match and not only the page shown. ``expansion`` as in
+    ``search_items``.
     """
     where = item_conditions(filters)
-    terms = phrases(query)
+    terms = phrases(expansion.rest if expansion is not None else query)
     if terms:
         where.append(text_match(Item.id, terms))
+    if expansion is not None:
+        where.append(names_entity(expansion.entity_id))
     after: tuple[Any, int] | None = None
     while True:
         statement = select(*HIT_COLUMNS).where(*where)
