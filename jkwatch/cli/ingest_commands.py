@@ -235,7 +235,8 @@ def import_command(
     )
 
 
-def _row_values(row: ItemRow) -> dict[str, Any]:
+def export_values(row: ItemRow) -> dict[str, Any]:
+    """An item as `jkwatch export` writes it (and `jkwatch search`: one row shape)."""
     return {
         "id": row.id,
         "feed": row.feed_url,
@@ -310,11 +311,11 @@ def export_command(
             writer = csv.writer(out, lineterminator=LINE_TERMINATOR)
             writer.writerow(EXPORT_KEYS)
             for row in _iter_rows(sessions, filters):
-                values = _row_values(row)
+                values = export_values(row)
                 writer.writerow([csv_cell(values[key]) for key in EXPORT_KEYS])
         else:
             for row in _iter_rows(sessions, filters):
-                out.write(json.dumps(_row_values(row), ensure_ascii=False) + "\n")
+                out.write(json.dumps(export_values(row), ensure_ascii=False) + "\n")
     except SQLAlchemyError as exc:
         raise _database_error(exc) from None
     except BrokenPipeError:  # `jkwatch export | head` is normal use

@@ -180,6 +180,7 @@ def _register() -> None:
         model_commands,
         retag_commands,
         schedule_commands,
+        search_commands,
         story_commands,
         tag_commands,
     )
@@ -202,6 +203,7 @@ def _register() -> None:
     cli.add_command(dashboard_commands.dashboard_command)
     cli.add_command(demo_commands.demo_command)
     cli.add_command(brief_commands.brief_command)
+    cli.add_command(search_commands.search_command)
 
 
 _register()

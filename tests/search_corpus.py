@@ -1,0 +1,166 @@
+"""A small corpus for entity-aware search: one island dispute reported in three languages, an
+unrelated item holding 독도 inside another word, and a gazetteer naming the island.
+
+The items' entities are planted in ``item_entities`` directly (what the pipeline's entity
+matcher stores): the search is tested on its own. Headlines are written for these tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session, sessionmaker
+
+from jkwatch.db import feeds as feed_store
+from jkwatch.db import items as item_store
+from jkwatch.db.models import ItemEntity
+from jkwatch.db.themes import ThemeInfo, sync_themes
+from tests.factories import entry, feed_spec
+
+GAZETTEER = """
+[[entity]]
+id = "dokdo"
+type = "place"
+label = "Dokdo / Takeshima"
+en = ["Dokdo", "Takeshima", "Liancourt Rocks"]
+ja = ["竹島", "独島"]
+ko = ["독도", "獨島"]
+
+[[entity]]
+id = "gsomia"
+type = "agreement"
+en = ["GSOMIA"]
+ja = ["軍事情報包括保護協定"]
+ko = ["지소미아", "군사정보보호협정"]
+"""
+
+START = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Planned:
+    key: str
+    language: str
+    title: str
+    summary: str
+    hours: int
+    """Hours after ``START``: the order of publication."""
+    entities: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    relevance: float = 0.9
+
+    @property
+    def published_at(self) -> datetime:
+        return START + timedelta(hours=self.hours)
+
+
+PLAN = (
+    Planned(
+        "ko-dokdo-drill",
+        "ko",
+        "해군, 독도 방어훈련 실시…일본 정부 항의",
+        "군은 올해 두 번째 독도 방어훈련을 이틀 일정으로 시작했다.",
+        1,
+        (("dokdo", ("독도",)),),
+    ),
+    Planned(
+        "ja-takeshima-protest",
+        "ja",
+        "竹島周辺での韓国軍訓練に政府が抗議",
+        "外務省は在日韓国大使館の公使を呼び、訓練の中止を求めた。",
+        5,
+        (("dokdo", ("竹島",)),),
+    ),
+    Planned(
+        "en-dokdo-drill",
+        "en",
+        "South Korea holds Dokdo defence drill as Tokyo protests",
+        "The two-day exercise near the islets drew a formal protest from Japan.",
+        9,
+        (("dokdo", ("Dokdo",)),),
+    ),
+    Planned(
+        "en-liancourt-essay",
+        "en",
+        "Why the Liancourt Rocks still divide Seoul and Tokyo",
+        "An essay on the islets and the limits of the two allies' cooperation.",
+        13,
+        (("dokdo", ("Liancourt Rocks",)),),
+        relevance=0.3,
+    ),
+    Planned(
+        "ko-map-reading",
+        "ko",
+        "육군 신병교육대, 야간 독도법 평가 실시",
+        "지도와 나침반만으로 목표 지점을 찾는 평가가 진행됐다.",
+        17,
+    ),
+    Planned(
+        "ko-gsomia",
+        "ko",
+        "한일 지소미아 정상화 이후 첫 정보 교환",
+        "국방부는 북한 미사일 발사 직후 일본과 정보를 주고받았다고 밝혔다.",
+        21,
+        (("gsomia", ("지소미아",)),),
+    ),
+    Planned(
+        "ja-unrelated",
+        "ja",
+        "防衛省、来年度予算の概算要求を公表",
+        "長射程ミサイルの取得費が大きく伸びた。",
+        25,
+    ),
+)
+
+DOKDO = [p.key for p in PLAN if any(e == "dokdo" for e, _ in p.entities)]
+
+
+def newest_first(keys: list[str]) -> list[str]:
+    by_key = {p.key: p for p in PLAN}
+    return sorted(keys, key=lambda k: by_key[k].published_at, reverse=True)
+
+
+def write_gazetteer(directory: Path) -> Path:
+    path = directory / "entities.toml"
+    path.write_text(GAZETTEER, encoding="utf-8")
+    return path
+
+
+def plant_entities(session: Session, item_id: int, day: date, entities: tuple) -> None:
+    """The rows the entity matcher stores for an item (replacing any already there)."""
+    session.execute(delete(ItemEntity).where(ItemEntity.item_id == item_id))
+    for entity_id, names in entities:
+        session.add(ItemEntity(entity_id=entity_id, item_id=item_id, day=day, names=list(names)))
+
+
+def seed(sessions: sessionmaker[Session]) -> dict[str, int]:
+    """Store ``PLAN`` (one feed per language) with its entities; returns item ids by key."""
+    ids: dict[str, int] = {}
+    with sessions.begin() as session:
+        sync_themes(session, [ThemeInfo("territory", "Territorial disputes", "", 0)])
+        for n, language in enumerate(("en", "ja", "ko"), start=1):
+            feed = feed_store.upsert_feed(
+                session, feed_spec(n, name=f"Outlet {language}", language=language)
+            )[0]
+            own = [p for p in PLAN if p.language == language]
+            batch = [
+                entry(
+                    p.key,
+                    title=p.title,
+                    summary=p.summary,
+                    published=p.published_at,
+                    relevance=p.relevance,
+                    themes=("territory",) if p.entities else (),
+                    language=p.language,
+                    url=f"https://example.{language}/{p.key}",
+                )
+                for p in own
+            ]
+            new = item_store.store_entries(session, feed, batch).new_ids
+            ids.update(zip([p.key for p in own], new, strict=True))
+        session.flush()
+        for p in PLAN:
+            plant_entities(session, ids[p.key], p.published_at.date(), p.entities)
+    return ids

@@ -1,0 +1,154 @@
+"""``jkwatch search`` end to end (CliRunner) on SQLite and PostgreSQL: a name of an entity finds
+its items in every language, never an item that only holds the name's characters inside
+another word; ``--exact`` is the plain full-text match; options, the row shape of ``export``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from jkwatch.db.query_filters import Filters
+from jkwatch.db.search import iter_matches, search_items
+from tests.processes import invoke
+from tests.search_corpus import DOKDO, PLAN, newest_first, seed, write_gazetteer
+
+
+@pytest.fixture
+def seeded(db_url, sessions, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("JKWATCH_ENTITIES", str(write_gazetteer(tmp_path)))
+    return db_url, seed(sessions)
+
+
+def _keys(output: str, ids: dict[str, int]) -> list[str]:
+    by_id = {v: k for k, v in ids.items()}
+    return [by_id[json.loads(line)["id"]] for line in output.splitlines()]
+
+
+def test_a_korean_name_finds_the_japanese_and_english_items_newest_first(seeded):
+    url, ids = seeded
+    result = invoke(url, "search", "독도")
+    assert result.exit_code == 0, result.output
+    found = _keys(result.output, ids)
+    assert found == newest_first(DOKDO)
+    assert "ja-takeshima-protest" in found and "en-dokdo-drill" in found
+    assert "ko-map-reading" not in found  # 독도법 (map reading) holds 독도 inside a word
+
+
+@pytest.mark.parametrize("name", ["竹島", "Takeshima", "DOKDO", '"Liancourt Rocks"', "獨島"])
+def test_every_name_in_every_language_finds_the_same_items(seeded, name):
+    url, ids = seeded
+    assert _keys(invoke(url, "search", name).output, ids) == newest_first(DOKDO)
+
+
+def test_a_multi_word_name_needs_no_quotes(seeded):
+    url, ids = seeded
+    assert _keys(invoke(url, "search", "Liancourt", "Rocks").output, ids) == newest_first(DOKDO)
+
+
+def test_exact_turns_the_expansion_off(seeded):
+    url, ids = seeded
+    found = _keys(invoke(url, "search", "--exact", "독도").output, ids)
+    # The full-text match: Korean items only, the map-reading one included.
+    assert found == newest_first(["ko-dokdo-drill", "ko-map-reading"])
+    assert _keys(invoke(url, "search", "--exact", "竹島").output, ids) == ["ja-takeshima-protest"]
+
+
+def test_a_name_and_other_words_are_the_entity_and_the_words(seeded):
+    url, ids = seeded
+    assert _keys(invoke(url, "search", "竹島", "drill").output, ids) == ["en-dokdo-drill"]
+    assert _keys(invoke(url, "search", "drill", "독도").output, ids) == ["en-dokdo-drill"]
+    assert _keys(invoke(url, "search", "독도", "방어훈련").output, ids) == ["ko-dokdo-drill"]
+    assert _keys(invoke(url, "search", "독도", "nothing").output, ids) == []
+
+
+def test_relevant_only_and_limit(seeded):
+    url, ids = seeded
+    relevant = _keys(invoke(url, "search", "--relevant-only", "Dokdo").output, ids)
+    assert relevant == newest_first([k for k in DOKDO if k != "en-liancourt-essay"])
+    assert (
+        _keys(invoke(url, "search", "--limit", "2", "Dokdo").output, ids)
+        == (newest_first(DOKDO)[:2])
+    )
+
+
+def test_a_query_that_is_no_entity_is_a_full_text_search(seeded):
+    url, ids = seeded
+    assert _keys(invoke(url, "search", "ミサイル").output, ids) == ["ja-unrelated"]
+    assert _keys(invoke(url, "search", "지소미아").output, ids) == ["ko-gsomia"]
+
+
+def test_the_rows_are_the_export_rows(seeded):
+    url, ids = seeded
+    exported = {
+        row["id"]: row for row in map(json.loads, invoke(url, "export").output.splitlines())
+    }
+    rows = [json.loads(line) for line in invoke(url, "search", "독도").output.splitlines()]
+    assert rows and all(row == exported[row["id"]] for row in rows)
+    assert list(rows[0]) == list(exported[rows[0]["id"]])
+
+
+def test_the_table_names_the_expanded_entity(seeded):
+    url, _ = seeded
+    text = invoke(url, "search", "--format", "table", "독도").output
+    first, header = text.splitlines()[:2]
+    assert first.startswith("Dokdo / Takeshima: also Dokdo, Takeshima, Liancourt Rocks, 竹島")
+    assert "독도" not in first.split("also", 1)[1]  # the name typed is not repeated
+    assert header.split() == ["published", "(UTC)", "lang", "rel", "source", "title"]
+    assert "竹島周辺での韓国軍訓練に政府が抗議" in text
+    assert "No items match." in invoke(url, "search", "--format", "table", "zzz").output
+
+
+def test_more_than_a_page_reads_in_chunks_with_the_same_answer(seeded, sessions):
+    from jkwatch.db.entity_search import expand
+    from jkwatch.entities import default_gazetteer
+
+    expansion = expand("Dokdo", default_gazetteer())
+    with sessions() as session:
+        chunks = [
+            hit.id
+            for chunk in iter_matches(session, "Dokdo", Filters(), chunk=2, expansion=expansion)
+            for hit in chunk
+        ]
+        page = [hit.id for hit in search_items(session, "Dokdo", Filters(), 1, 25, expansion).items]
+    assert chunks == page
+    url, ids = seeded
+    assert _keys(invoke(url, "search", "--limit", "500", "독도").output, ids) == (
+        newest_first(DOKDO)
+    )
+
+
+def test_a_common_entity_is_walked_newest_first_with_a_capped_total(seeded, sessions, monkeypatch):
+    from jkwatch.db import search as text_search
+    from jkwatch.db.entity_search import expand
+    from jkwatch.entities import default_gazetteer
+
+    expansion = expand("독도", default_gazetteer())
+    with sessions() as session:
+        rare = search_items(session, "독도", Filters(), 1, 2, expansion)
+        monkeypatch.setattr(text_search, "RARE_MATCHES", 2)
+        walked = search_items(session, "독도", Filters(), 1, 2, expansion)
+        monkeypatch.setattr(text_search, "SEARCH_COUNT_LIMIT", 3)
+        capped = search_items(session, "독도", Filters(), 1, 2, expansion)
+        mixed = search_items(
+            session, "독도 drill", Filters(), 1, 5, expand("독도 drill", default_gazetteer())
+        )
+    assert (rare.total, rare.total_exact) == (len(DOKDO), True)
+    assert [h.id for h in walked.items] == [h.id for h in rare.items]
+    assert (walked.total, walked.total_exact) == (len(DOKDO), True)
+    assert (capped.total, capped.total_exact) == (3, False)
+    assert [h.id for h in capped.items] == [h.id for h in rare.items]
+    assert [h.title for h in mixed.items] == [p.title for p in PLAN if p.key == "en-dokdo-drill"]
+
+
+def test_a_missing_database_is_exit_2(tmp_path: Path):
+    result = invoke(f"sqlite:///{tmp_path / 'none.db'}", "search", "독도")
+    assert result.exit_code == 2
+    assert "no database at" in result.output and not (tmp_path / "none.db").exists()
+
+
+def test_an_empty_query_is_a_usage_error(seeded):
+    url, _ = seeded
+    assert invoke(url, "search").exit_code == 2
+    assert invoke(url, "search", "  ").exit_code == 2
