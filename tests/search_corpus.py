@@ -7,6 +7,8 @@ matcher stores): the search is tested on its own. Headlines are written for thes
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -16,8 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from jkwatch.db import feeds as feed_store
 from jkwatch.db import items as item_store
+from jkwatch.db.engine import make_engine, make_sessionmaker
+from jkwatch.db.migrate import upgrade
 from jkwatch.db.models import ItemEntity
 from jkwatch.db.themes import ThemeInfo, sync_themes
+from tests.databases import postgres_schema
 from tests.factories import entry, feed_spec
 
 GAZETTEER = """
@@ -164,3 +169,17 @@ def seed(sessions: sessionmaker[Session]) -> dict[str, int]:
         for p in PLAN:
             plant_entities(session, ids[p.key], p.published_at.date(), p.entities)
     return ids
+
+
+@contextmanager
+def seeded_database(backend: str, directory: Path) -> Iterator[tuple[str, dict[str, int]]]:
+    """A migrated database holding ``PLAN`` (URL, item ids by key), for read-only tests."""
+    with ExitStack() as stack:
+        if backend == "sqlite":
+            url = f"sqlite:///{directory / 'search.db'}"
+        else:
+            url = stack.enter_context(postgres_schema())
+        engine = make_engine(url)
+        stack.callback(engine.dispose)
+        upgrade(engine)
+        yield url, seed(make_sessionmaker(engine))

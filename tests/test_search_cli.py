@@ -5,20 +5,37 @@ another word; ``--exact`` is the plain full-text match; options, the row shape o
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
+from jkwatch.db.engine import make_engine, make_sessionmaker
 from jkwatch.db.query_filters import Filters
 from jkwatch.db.search import iter_matches, search_items
 from tests.processes import invoke
-from tests.search_corpus import DOKDO, PLAN, newest_first, seed, write_gazetteer
+from tests.search_corpus import DOKDO, PLAN, newest_first, seeded_database, write_gazetteer
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database(request, tmp_path_factory) -> Iterator[tuple[str, dict[str, int]]]:
+    """One seeded database per backend for the whole module: every test here only reads."""
+    with seeded_database(request.param, tmp_path_factory.mktemp("search")) as built:
+        yield built
 
 
 @pytest.fixture
-def seeded(db_url, sessions, tmp_path: Path, monkeypatch):
+def seeded(database, tmp_path: Path, monkeypatch) -> tuple[str, dict[str, int]]:
     monkeypatch.setenv("JKWATCH_ENTITIES", str(write_gazetteer(tmp_path)))
-    return db_url, seed(sessions)
+    return database
+
+
+@pytest.fixture
+def sessions(seeded) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(seeded[0])
+    yield make_sessionmaker(engine)
+    engine.dispose()
 
 
 def _keys(output: str, ids: dict[str, int]) -> list[str]:
