@@ -1,8 +1,9 @@
 """A small corpus for entity-aware search: one island dispute reported in three languages, an
-unrelated item holding 독도 inside another word, and a gazetteer naming the island.
+unrelated item holding 北 inside another word (北海道), and a gazetteer naming the island.
 
-The items' entities are planted in ``item_entities`` directly (what the pipeline's entity
-matcher stores): the search is tested on its own. Headlines are written for these tests.
+The items' entities are found by the pipeline's entity matcher (``ingest.entities``) with this
+gazetteer and stored with the items by the store step, as ingestion does; ``seed`` checks that
+the matcher found exactly the entities planned. Headlines are written for these tests.
 """
 
 from __future__ import annotations
@@ -10,18 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from jkwatch.db import feeds as feed_store
 from jkwatch.db import items as item_store
 from jkwatch.db.engine import make_engine, make_sessionmaker
 from jkwatch.db.migrate import upgrade
-from jkwatch.db.models import ItemEntity
 from jkwatch.db.themes import ThemeInfo, sync_themes
+from jkwatch.entities import load_gazetteer
+from jkwatch.ingest.entities import EntityMatcher
 from tests.databases import postgres_schema
 from tests.factories import entry, feed_spec
 
@@ -33,6 +34,13 @@ label = "Dokdo / Takeshima"
 en = ["Dokdo", "Takeshima", "Liancourt Rocks"]
 ja = ["竹島", "独島"]
 ko = ["독도", "獨島"]
+
+[[entity]]
+id = "north_korea"
+type = "country"
+en = ["North Korea", "DPRK"]
+ja = ["北朝鮮", "北"]
+ko = ["북한", "北"]
 
 [[entity]]
 id = "gsomia"
@@ -96,10 +104,10 @@ PLAN = (
         relevance=0.3,
     ),
     Planned(
-        "ko-map-reading",
-        "ko",
-        "육군 신병교육대, 야간 독도법 평가 실시",
-        "지도와 나침반만으로 목표 지점을 찾는 평가가 진행됐다.",
+        "ja-hokkaido-snow",
+        "ja",
+        "北海道で記録的な大雪、空の便に乱れ",
+        "札幌では一晩で60センチの積雪を観測した。",
         17,
     ),
     Planned(
@@ -108,7 +116,15 @@ PLAN = (
         "한일 지소미아 정상화 이후 첫 정보 교환",
         "국방부는 북한 미사일 발사 직후 일본과 정보를 주고받았다고 밝혔다.",
         21,
-        (("gsomia", ("지소미아",)),),
+        (("gsomia", ("지소미아",)), ("north_korea", ("북한",))),
+    ),
+    Planned(
+        "ja-nk-launch",
+        "ja",
+        "北朝鮮、東岸沖へ短距離弾道ミサイル2発",
+        "防衛省によると、いずれも日本の排他的経済水域の外に落下したとみられる。",
+        23,
+        (("north_korea", ("北朝鮮",)),),
     ),
     Planned(
         "ja-unrelated",
@@ -133,15 +149,13 @@ def write_gazetteer(directory: Path) -> Path:
     return path
 
 
-def plant_entities(session: Session, item_id: int, day: date, entities: tuple) -> None:
-    """The rows the entity matcher stores for an item (replacing any already there)."""
-    session.execute(delete(ItemEntity).where(ItemEntity.item_id == item_id))
-    for entity_id, names in entities:
-        session.add(ItemEntity(entity_id=entity_id, item_id=item_id, day=day, names=list(names)))
-
-
-def seed(sessions: sessionmaker[Session]) -> dict[str, int]:
-    """Store ``PLAN`` (one feed per language) with its entities; returns item ids by key."""
+def seed(sessions: sessionmaker[Session], gazetteer: Path) -> dict[str, int]:
+    """Store ``PLAN`` (one feed per language) with the entities the matcher finds in it under
+    ``gazetteer``; returns item ids by key."""
+    matcher = EntityMatcher(load_gazetteer(gazetteer))
+    found = {p.key: matcher.match(p.title, p.summary, p.language) for p in PLAN}
+    for p in PLAN:
+        assert tuple((m.entity_id, m.names) for m in found[p.key]) == p.entities, p.key
     ids: dict[str, int] = {}
     with sessions.begin() as session:
         sync_themes(session, [ThemeInfo("territory", "Territorial disputes", "", 0)])
@@ -160,20 +174,19 @@ def seed(sessions: sessionmaker[Session]) -> dict[str, int]:
                     themes=("territory",) if p.entities else (),
                     language=p.language,
                     url=f"https://example.{language}/{p.key}",
+                    entities=found[p.key],
                 )
                 for p in own
             ]
             new = item_store.store_entries(session, feed, batch).new_ids
             ids.update(zip([p.key for p in own], new, strict=True))
-        session.flush()
-        for p in PLAN:
-            plant_entities(session, ids[p.key], p.published_at.date(), p.entities)
     return ids
 
 
 @contextmanager
-def seeded_database(backend: str, directory: Path) -> Iterator[tuple[str, dict[str, int]]]:
-    """A migrated database holding ``PLAN`` (URL, item ids by key), for read-only tests."""
+def seeded_database(backend: str, directory: Path) -> Iterator[tuple[str, dict[str, int], Path]]:
+    """A migrated database holding ``PLAN`` for read-only tests: its URL, the item ids by key
+    and the gazetteer file."""
     with ExitStack() as stack:
         if backend == "sqlite":
             url = f"sqlite:///{directory / 'search.db'}"
@@ -182,4 +195,5 @@ def seeded_database(backend: str, directory: Path) -> Iterator[tuple[str, dict[s
         engine = make_engine(url)
         stack.callback(engine.dispose)
         upgrade(engine)
-        yield url, seed(make_sessionmaker(engine))
+        gazetteer = write_gazetteer(directory)
+        yield url, seed(make_sessionmaker(engine), gazetteer), gazetteer

@@ -15,20 +15,21 @@ from jkwatch.db.engine import make_engine, make_sessionmaker
 from jkwatch.db.query_filters import Filters
 from jkwatch.db.search import iter_matches, search_items
 from tests.processes import invoke
-from tests.search_corpus import DOKDO, PLAN, newest_first, seeded_database, write_gazetteer
+from tests.search_corpus import DOKDO, PLAN, newest_first, seeded_database
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def database(request, tmp_path_factory) -> Iterator[tuple[str, dict[str, int]]]:
+def database(request, tmp_path_factory) -> Iterator[tuple[str, dict[str, int], Path]]:
     """One seeded database per backend for the whole module: every test here only reads."""
     with seeded_database(request.param, tmp_path_factory.mktemp("search")) as built:
         yield built
 
 
 @pytest.fixture
-def seeded(database, tmp_path: Path, monkeypatch) -> tuple[str, dict[str, int]]:
-    monkeypatch.setenv("JKWATCH_ENTITIES", str(write_gazetteer(tmp_path)))
-    return database
+def seeded(database, monkeypatch) -> tuple[str, dict[str, int]]:
+    url, ids, gazetteer = database
+    monkeypatch.setenv("JKWATCH_ENTITIES", str(gazetteer))
+    return url, ids
 
 
 @pytest.fixture
@@ -50,7 +51,16 @@ def test_a_korean_name_finds_the_japanese_and_english_items_newest_first(seeded)
     found = _keys(result.output, ids)
     assert found == newest_first(DOKDO)
     assert "ja-takeshima-protest" in found and "en-dokdo-drill" in found
-    assert "ko-map-reading" not in found  # 독도법 (map reading) holds 독도 inside a word
+
+
+def test_a_name_inside_another_word_is_not_the_entity(seeded):
+    url, ids = seeded
+    expected = newest_first(["ko-gsomia", "ja-nk-launch"])
+    for name in ("北", "北朝鮮", "북한", "DPRK"):
+        assert _keys(invoke(url, "search", name).output, ids) == expected
+    # As plain text, 北 is also the first character of 北海道 (Hokkaido).
+    exact = _keys(invoke(url, "search", "--exact", "北").output, ids)
+    assert exact == newest_first(["ja-nk-launch", "ja-hokkaido-snow"])
 
 
 @pytest.mark.parametrize("name", ["竹島", "Takeshima", "DOKDO", '"Liancourt Rocks"', "獨島"])
@@ -67,8 +77,7 @@ def test_a_multi_word_name_needs_no_quotes(seeded):
 def test_exact_turns_the_expansion_off(seeded):
     url, ids = seeded
     found = _keys(invoke(url, "search", "--exact", "독도").output, ids)
-    # The full-text match: Korean items only, the map-reading one included.
-    assert found == newest_first(["ko-dokdo-drill", "ko-map-reading"])
+    assert found == ["ko-dokdo-drill"]  # the full-text match: the Korean item only
     assert _keys(invoke(url, "search", "--exact", "竹島").output, ids) == ["ja-takeshima-protest"]
 
 
@@ -92,7 +101,7 @@ def test_relevant_only_and_limit(seeded):
 
 def test_a_query_that_is_no_entity_is_a_full_text_search(seeded):
     url, ids = seeded
-    assert _keys(invoke(url, "search", "ミサイル").output, ids) == ["ja-unrelated"]
+    assert _keys(invoke(url, "search", "概算要求").output, ids) == ["ja-unrelated"]
     assert _keys(invoke(url, "search", "지소미아").output, ids) == ["ko-gsomia"]
 
 
