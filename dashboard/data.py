@@ -32,10 +32,12 @@ from jkwatch.db import search as text_search
 from jkwatch.db import theme_detail as theme_reads
 from jkwatch.db.brief import build_brief
 from jkwatch.db.engine import make_engine, make_sessionmaker, resolve_database_url
+from jkwatch.db.entity_search import Expansion, expand
 from jkwatch.db.errors import DatabaseError
 from jkwatch.db.feed_health import FeedHealth, feed_health
 from jkwatch.db.query_filters import Filters
 from jkwatch.db.stories import story_detail, story_id_of_item
+from jkwatch.entities import default_gazetteer
 from jkwatch.model import Brief, SpikeEpisode, StoryDetail
 
 TTL_S = 30
@@ -191,9 +193,23 @@ def story(url: str, story_id: int) -> StoryDetail | None:
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
 def search(
-    url: str, query: str, filters: Filters, page: int, page_size: int
+    url: str,
+    query: str,
+    filters: Filters,
+    page: int,
+    page_size: int,
+    expansion: Expansion | None = None,
 ) -> item_lists.ItemPage:
-    return _run(text_search.search_items, query, filters, page, page_size)
+    return _run(text_search.search_items, query, filters, page, page_size, expansion)
+
+
+def entity_expansion(query: str) -> Expansion | None:
+    """The gazetteer entity ``query`` names (``db.entity_search.expand``), or None.
+
+    ``EntitiesError`` when the configured entities file is broken (the page says so and
+    searches the words as typed).
+    """
+    return expand(query, default_gazetteer())
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
@@ -228,7 +244,12 @@ CSV_COLUMNS = (
 
 
 def items_csv(
-    url: str, query: str, filters: Filters, labels: dict[str, str], zone: str = "UTC"
+    url: str,
+    query: str,
+    filters: Filters,
+    labels: dict[str, str],
+    zone: str = "UTC",
+    expansion: Expansion | None = None,
 ) -> bytes:
     """Every item matching the search and filters as CSV (not only the page shown).
 
@@ -242,7 +263,7 @@ def items_csv(
     writer.writerow(CSV_COLUMNS)
     try:
         with make_sessionmaker(_engine(url))() as session:
-            for chunk in text_search.iter_matches(session, query, filters):
+            for chunk in text_search.iter_matches(session, query, filters, expansion=expansion):
                 for hit in chunk:
                     writer.writerow(
                         [
