@@ -105,6 +105,10 @@ PostgreSQL, far over the 20 ms a search may take."""
 RARE_MATCHES = 2_000
 """Below this many full-text matches, the matches are fetched and sorted; above it, the
 ``published_at`` index is walked newest first and stops after one page."""
+ENTITY_WALK_FROM = 2_000
+"""From this many items naming an entity, its search walks the ``published_at`` index newest
+first, probing the ``item_entities`` key per item; below it, the entity's items are fetched
+by key and sorted (measured at 1M items: bench/bench_search_entities.py)."""
 
 
 def search_items(
@@ -125,19 +129,29 @@ def search_items(
     With an ``expansion`` (``db.entity_search.expand``: the query names an entity), the items
     are those naming the entity in any language (``item_entities``) AND matching the other
     words of the query (``expansion.rest``) as full text; ``query`` itself is then not matched
-    as text. A common entity is walked like a common word, a rare one fetched and sorted.
+    as text. An entity named by ``ENTITY_WALK_FROM`` items or more is walked like a common
+    word; a rarer one is fetched from its ``item_entities`` key range and sorted; a rare word
+    beside the name drives instead, its items probed for the entity.
     """
     page = max(1, page)
     page_size = max(1, min(MAX_PAGE_SIZE, page_size))
     where = item_conditions(filters)
     terms = phrases(expansion.rest if expansion is not None else query)
     if expansion is not None:
-        common = _entity_at_least(session, expansion.entity_id, RARE_MATCHES)
-        if terms:
-            where.append(text_match(Item.id, terms, walk=common))
-        where.append(names_entity(expansion.entity_id, walk=common))
-        if common:
+        entity = expansion.entity_id
+        if terms and not _matches_at_least(session, terms, RARE_MATCHES):
+            # A rare word drives: each of its few items is probed for the entity.
+            where += [text_match(Item.id, terms), names_entity(entity, walk=True)]
+        elif _entity_at_least(session, entity, ENTITY_WALK_FROM):
+            if terms:
+                where.append(text_match(Item.id, terms, walk=True))
+            where.append(names_entity(entity, walk=True))
             return _walk_page(session, where, page, page_size)
+        else:
+            # The entity's rows drive; any (common) words are a set each row is checked in.
+            where.append(names_entity(entity))
+            if terms:
+                where.append(text_match(Item.id, terms, walk=True))
         total = count_where(session, where)
     elif not terms:
         rolled = rollup_total(session, filters)

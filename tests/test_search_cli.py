@@ -12,8 +12,10 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from jkwatch.db.engine import make_engine, make_sessionmaker
+from jkwatch.db.entity_search import expand
 from jkwatch.db.query_filters import Filters
 from jkwatch.db.search import iter_matches, search_items
+from jkwatch.entities import default_gazetteer
 from tests.processes import invoke
 from tests.search_corpus import DOKDO, PLAN, newest_first, seeded_database
 
@@ -37,6 +39,9 @@ def sessions(seeded) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(seeded[0])
     yield make_sessionmaker(engine)
     engine.dispose()
+
+
+TITLES = {p.key: p.title for p in PLAN}
 
 
 def _keys(output: str, ids: dict[str, int]) -> list[str]:
@@ -127,9 +132,6 @@ def test_the_table_names_the_expanded_entity(seeded):
 
 
 def test_more_than_a_page_reads_in_chunks_with_the_same_answer(seeded, sessions):
-    from jkwatch.db.entity_search import expand
-    from jkwatch.entities import default_gazetteer
-
     expansion = expand("Dokdo", default_gazetteer())
     with sessions() as session:
         chunks = [
@@ -147,25 +149,40 @@ def test_more_than_a_page_reads_in_chunks_with_the_same_answer(seeded, sessions)
 
 def test_a_common_entity_is_walked_newest_first_with_a_capped_total(seeded, sessions, monkeypatch):
     from jkwatch.db import search as text_search
-    from jkwatch.db.entity_search import expand
-    from jkwatch.entities import default_gazetteer
 
     expansion = expand("독도", default_gazetteer())
     with sessions() as session:
-        rare = search_items(session, "독도", Filters(), 1, 2, expansion)
-        monkeypatch.setattr(text_search, "RARE_MATCHES", 2)
+        fetched = search_items(session, "독도", Filters(), 1, 2, expansion)
+        monkeypatch.setattr(text_search, "ENTITY_WALK_FROM", 2)
         walked = search_items(session, "독도", Filters(), 1, 2, expansion)
         monkeypatch.setattr(text_search, "SEARCH_COUNT_LIMIT", 3)
         capped = search_items(session, "독도", Filters(), 1, 2, expansion)
-        mixed = search_items(
-            session, "독도 drill", Filters(), 1, 5, expand("독도 drill", default_gazetteer())
-        )
-    assert (rare.total, rare.total_exact) == (len(DOKDO), True)
-    assert [h.id for h in walked.items] == [h.id for h in rare.items]
+    assert (fetched.total, fetched.total_exact) == (len(DOKDO), True)
+    assert [h.id for h in walked.items] == [h.id for h in fetched.items]
     assert (walked.total, walked.total_exact) == (len(DOKDO), True)
     assert (capped.total, capped.total_exact) == (3, False)
-    assert [h.id for h in capped.items] == [h.id for h in rare.items]
-    assert [h.title for h in mixed.items] == [p.title for p in PLAN if p.key == "en-dokdo-drill"]
+    assert [h.id for h in capped.items] == [h.id for h in fetched.items]
+
+
+@pytest.mark.parametrize(
+    "rare_words, walk_from",
+    [(2_000, 2_000), (1, 2_000), (1, 1)],
+    ids=["the word drives", "the entity's rows drive", "a walk"],
+)
+def test_an_entity_and_a_word_give_the_same_items_whichever_drives(
+    seeded, sessions, monkeypatch, rare_words, walk_from
+):
+    from jkwatch.db import search as text_search
+
+    monkeypatch.setattr(text_search, "RARE_MATCHES", rare_words)
+    monkeypatch.setattr(text_search, "ENTITY_WALK_FROM", walk_from)
+    with sessions() as session:
+        for query, keys in (("독도 drill", ["en-dokdo-drill"]), ("북한 정보", ["ko-gsomia"])):
+            found = search_items(
+                session, query, Filters(), 1, 5, expand(query, default_gazetteer())
+            )
+            assert [h.title for h in found.items] == [TITLES[k] for k in keys], query
+            assert found.total == len(keys)
 
 
 def test_a_missing_database_is_exit_2(tmp_path: Path):
