@@ -138,20 +138,8 @@ def search_items(
     where = item_conditions(filters)
     terms = phrases(expansion.rest if expansion is not None else query)
     if expansion is not None:
-        entity = expansion.entity_id
-        if terms and not _matches_at_least(session, terms, RARE_MATCHES):
-            # A rare word drives: each of its few items is probed for the entity.
-            where += [text_match(Item.id, terms), names_entity(entity, walk=True)]
-        elif _entity_at_least(session, entity, ENTITY_WALK_FROM):
-            if terms:
-                where.append(text_match(Item.id, terms, walk=True))
-            where.append(names_entity(entity, walk=True))
+        if _add_entity_conditions(session, expansion.entity_id, terms, where):
             return _walk_page(session, where, page, page_size)
-        else:
-            # The entity's rows drive; any (common) words are a set each row is checked in.
-            where.append(names_entity(entity))
-            if terms:
-                where.append(text_match(Item.id, terms, walk=True))
         total = count_where(session, where)
     elif not terms:
         rolled = rollup_total(session, filters)
@@ -172,6 +160,26 @@ def search_items(
     return ItemPage(
         total=total, page=page, page_size=page_size, items=fetch_hits(session, statement)
     )
+
+
+def _add_entity_conditions(
+    session: Session, entity_id: str, terms: list[Phrase], where: list[Any]
+) -> bool:
+    """Add the conditions of an entity search to ``where``; True when it is to be walked.
+
+    What drives the query is what has the fewest rows: a rare word beside the name (each of
+    its items probed for the entity), else a common entity (the newest-first walk, probing the
+    ``item_entities`` key per item), else the entity's key range (any common words a set that
+    each of its rows is checked in).
+    """
+    if terms and not _matches_at_least(session, terms, RARE_MATCHES):
+        where += [text_match(Item.id, terms), names_entity(entity_id, walk=True)]
+        return False
+    walk = _entity_at_least(session, entity_id, ENTITY_WALK_FROM)
+    if terms:
+        where.append(text_match(Item.id, terms, walk=True))
+    where.append(names_entity(entity_id, walk=walk))
+    return walk
 
 
 def _walk_page(session: Session, where: list[Any], page: int, page_size: int) -> ItemPage:
