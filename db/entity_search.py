@@ -19,9 +19,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, select
 
 from jkwatch.db.models import Item, ItemEntity
 
@@ -108,19 +109,21 @@ def _expansion(entity: NamedEntity, matched: str, rest: str) -> Expansion:
     )
 
 
-def names_entity(entity_id: str, walk: bool = False) -> ColumnElement[bool]:
-    """Items naming the entity, as a condition on ``items``.
+def entity_rows(
+    entity_id: str, start: date | None = None, end: date | None = None
+) -> list[ColumnElement[bool]]:
+    """Conditions on ``item_entities``: the entity's rows, on the UTC days ``start``..``end``
+    if given (``day`` is the item's UTC day, as on ``items``)."""
+    out = [ItemEntity.entity_id == entity_id]
+    if start is not None:
+        out.append(ItemEntity.day >= start)
+    if end is not None:
+        out.append(ItemEntity.day <= end)
+    return out
 
-    ``walk`` (a common entity, only the newest page wanted): a probe of the ``(entity_id,
-    item_id)`` key per item of the newest-first walk. Otherwise the entity's rows drive the
-    query (``items.id IN (its item ids)``), fetched and sorted.
-    """
-    if walk:
-        return exists().where(ItemEntity.entity_id == entity_id, ItemEntity.item_id == Item.id)
-    return Item.id.in_(select(ItemEntity.item_id).where(ItemEntity.entity_id == entity_id))
 
-
-def entity_rows_up_to(entity_id: str, limit: int) -> ColumnElement[int]:
-    """How many items name the entity, counted no further than ``limit`` (reads <= limit)."""
-    inner = select(ItemEntity.item_id).where(ItemEntity.entity_id == entity_id).limit(limit)
-    return select(func.count()).select_from(inner.subquery()).scalar_subquery()
+def names_entity(
+    entity_id: str, start: date | None = None, end: date | None = None
+) -> ColumnElement[bool]:
+    """Items naming the entity (on a day in ``start``..``end``), as a condition on ``items``."""
+    return Item.id.in_(select(ItemEntity.item_id).where(*entity_rows(entity_id, start, end)))

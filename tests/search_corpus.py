@@ -99,7 +99,7 @@ PLAN = (
         "en",
         "Why the Liancourt Rocks still divide Seoul and Tokyo",
         "An essay on the islets and the limits of the two allies' cooperation.",
-        13,
+        27,
         (("dokdo", ("Liancourt Rocks",)),),
         relevance=0.3,
     ),

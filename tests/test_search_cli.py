@@ -42,6 +42,7 @@ def sessions(seeded) -> Iterator[sessionmaker[Session]]:
 
 
 TITLES = {p.key: p.title for p in PLAN}
+PLAN_BY_KEY = {p.key: p for p in PLAN}
 
 
 def _keys(output: str, ids: dict[str, int]) -> list[str]:
@@ -147,35 +148,42 @@ def test_more_than_a_page_reads_in_chunks_with_the_same_answer(seeded, sessions)
     )
 
 
-def test_a_common_entity_is_walked_newest_first_with_a_capped_total(seeded, sessions, monkeypatch):
+def test_an_entity_with_many_items_has_a_capped_total(seeded, sessions, monkeypatch):
     from jkwatch.db import search as text_search
 
     expansion = expand("독도", default_gazetteer())
     with sessions() as session:
-        fetched = search_items(session, "독도", Filters(), 1, 2, expansion)
-        monkeypatch.setattr(text_search, "ENTITY_WALK_FROM", 2)
-        walked = search_items(session, "독도", Filters(), 1, 2, expansion)
+        every = search_items(session, "독도", Filters(), 1, 2, expansion)
+        second = search_items(session, "독도", Filters(), 2, 2, expansion)
         monkeypatch.setattr(text_search, "SEARCH_COUNT_LIMIT", 3)
         capped = search_items(session, "독도", Filters(), 1, 2, expansion)
-    assert (fetched.total, fetched.total_exact) == (len(DOKDO), True)
-    assert [h.id for h in walked.items] == [h.id for h in fetched.items]
-    assert (walked.total, walked.total_exact) == (len(DOKDO), True)
+    assert (every.total, every.total_exact, every.pages) == (len(DOKDO), True, 2)
+    assert [h.title for h in every.items + second.items] == [TITLES[k] for k in newest_first(DOKDO)]
     assert (capped.total, capped.total_exact) == (3, False)
-    assert [h.id for h in capped.items] == [h.id for h in fetched.items]
+    assert [h.id for h in capped.items] == [h.id for h in every.items]
 
 
-@pytest.mark.parametrize(
-    "rare_words, walk_from",
-    [(2_000, 2_000), (1, 2_000), (1, 1)],
-    ids=["the word drives", "the entity's rows drive", "a walk"],
-)
-def test_an_entity_and_a_word_give_the_same_items_whichever_drives(
-    seeded, sessions, monkeypatch, rare_words, walk_from
+def test_the_date_range_and_filters_apply_to_the_entity_items(seeded, sessions):
+    expansion = expand("독도", default_gazetteer())
+    first_day = PLAN[0].published_at.date()
+    with sessions() as session:
+        day_one = search_items(
+            session, "독도", Filters(start=first_day, end=first_day), 1, 25, expansion
+        )
+        japanese = search_items(session, "독도", Filters(languages=("ja",)), 1, 25, expansion)
+    in_day = [k for k in newest_first(DOKDO) if PLAN_BY_KEY[k].published_at.date() == first_day]
+    assert [h.title for h in day_one.items] == [TITLES[k] for k in in_day]
+    assert 0 < len(in_day) < len(DOKDO)
+    assert [h.title for h in japanese.items] == [TITLES["ja-takeshima-protest"]]
+
+
+@pytest.mark.parametrize("rare_words", [2_000, 1], ids=["a rare word", "a common word"])
+def test_an_entity_and_a_word_give_the_same_items_either_way(
+    seeded, sessions, monkeypatch, rare_words
 ):
     from jkwatch.db import search as text_search
 
     monkeypatch.setattr(text_search, "RARE_MATCHES", rare_words)
-    monkeypatch.setattr(text_search, "ENTITY_WALK_FROM", walk_from)
     with sessions() as session:
         for query, keys in (("독도 drill", ["en-dokdo-drill"]), ("북한 정보", ["ko-gsomia"])):
             found = search_items(
