@@ -1,0 +1,163 @@
+"""The shipped gazetteer (config/entities.toml): enough entities, every one well formed, and no
+name that could mean two things.
+
+Pure and fast: the file is read as TOML for the mechanical rules, and once more through the
+loader the pipeline uses. docs/entities.md states the rules these tests pin down.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections import defaultdict
+from typing import Any
+
+import pytest
+
+from jkwatch.config import shipped
+
+LANGUAGES = ("en", "ja", "ko")
+
+# Entities that may lack names in a language, with the reason. An entity the Japanese or Korean
+# press never names in its own script (only in Latin letters, which match in every language)
+# belongs here; everything else has names in all three languages.
+MISSING_LANGUAGE_ALLOWED: dict[str, frozenset[str]] = {}
+
+# One-character names, by language: only the headline abbreviations that stand alone for one
+# entity (Korean headline hanja, Japanese 米/露/韓/豪) and names that are one syllable long.
+ONE_CHARACTER_NAMES = {
+    "ko": frozenset("北日韓美中露尹李文북러괌"),
+    "ja": frozenset("米露韓豪"),
+    "en": frozenset(),
+}
+
+# English words that are names of many people or ordinary words: never a name on their own.
+AMBIGUOUS_ENGLISH = frozenset(
+    {"kim", "lee", "moon", "park", "choi", "cho", "han", "shin", "us", "korean", "north", "south",
+     "patriot", "aegis", "lai", "li", "wang", "austin", "hayashi", "hamada", "kaga"}
+)
+
+
+def _normal(name: str) -> str:
+    """The form the matcher compares: NFKC and case folded."""
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+@pytest.fixture(scope="module")
+def entities() -> list[dict[str, Any]]:
+    with shipped("entities.toml").open("rb") as handle:
+        data = tomllib.load(handle)
+    found = data["entity"]
+    assert isinstance(found, list)
+    return found
+
+
+def test_the_gazetteer_has_at_least_150_entities(entities):
+    assert len(entities) >= 150
+
+
+def test_ids_are_unique_lowercase_words(entities):
+    ids = [entity["id"] for entity in entities]
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"[a-z0-9_]+", entity_id) for entity_id in ids)
+
+
+def test_every_type_is_one_the_loader_knows(entities):
+    core = pytest.importorskip("jkwatch.entities")
+    assert {entity["type"] for entity in entities} <= set(core.ENTITY_TYPES)
+
+
+def test_every_entity_has_names_in_english_japanese_and_korean(entities):
+    for entity in entities:
+        allowed_missing = MISSING_LANGUAGE_ALLOWED.get(entity["id"], frozenset())
+        assert entity.get("en"), entity["id"]
+        for language in ("ja", "ko"):
+            if language not in allowed_missing:
+                assert entity.get(language), f"{entity['id']}: no {language} names"
+
+
+def test_names_are_clean_non_empty_strings_listed_once(entities):
+    for entity in entities:
+        for language in LANGUAGES:
+            names = entity.get(language, [])
+            assert all(isinstance(name, str) and name == name.strip() and name for name in names)
+            normal = [_normal(name) for name in names]
+            assert len(normal) == len(set(normal)), f"{entity['id']}.{language} repeats a name"
+
+
+def test_no_name_belongs_to_two_entities_in_one_language(entities):
+    owners: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for entity in entities:
+        for language in LANGUAGES:
+            for name in entity.get(language, []):
+                owners[(language, _normal(name))].add(entity["id"])
+    shared = {key: ids for key, ids in owners.items() if len(ids) > 1}
+    assert shared == {}
+
+
+def test_a_name_listed_in_two_languages_is_the_same_entity_in_both(entities):
+    """Search looks a name up in any language, so 竹島 cannot be one thing in Japanese and
+    another in Korean (and 東海, the Tokai region in Japanese, is listed only in Korean)."""
+    owners: dict[str, set[str]] = defaultdict(set)
+    for entity in entities:
+        for language in LANGUAGES:
+            for name in entity.get(language, []):
+                owners[_normal(name)].add(entity["id"])
+    assert {name: ids for name, ids in owners.items() if len(ids) > 1} == {}
+
+
+def test_one_character_names_are_only_the_headline_abbreviations(entities):
+    for entity in entities:
+        for language in LANGUAGES:
+            for name in entity.get(language, []):
+                if len(name) == 1:
+                    assert name in ONE_CHARACTER_NAMES[language], (entity["id"], language, name)
+
+
+def test_no_english_name_is_a_bare_common_surname_or_word(entities):
+    for entity in entities:
+        for name in entity.get("en", []):
+            assert _normal(name) not in AMBIGUOUS_ENGLISH, (entity["id"], name)
+
+
+def test_japanese_never_uses_the_korean_only_short_forms(entities):
+    """北 and 日 alone are words in Japanese copy (北の, 竹島の日), so they name nothing there."""
+    japanese = {name for entity in entities for name in entity.get("ja", [])}
+    assert not japanese & {"北", "日", "中", "東海"}
+
+
+def test_the_shipped_file_loads_with_the_pipeline_loader(entities):
+    core = pytest.importorskip("jkwatch.entities")
+    gazetteer = core.load_gazetteer(shipped("entities.toml"))
+    assert len(gazetteer.entities) == len(entities)
+    dokdo = gazetteer.get("dokdo")
+    assert dokdo is not None and dokdo.type == "place"
+    assert dokdo.label == "Dokdo / Takeshima"
+    assert "竹島" in dokdo.names["ja"] and "독도" in dokdo.names["ko"]
+    # Labels default to the first English name.
+    japan = gazetteer.get("japan")
+    assert japan is not None and japan.label == "Japan"
+
+
+@pytest.mark.parametrize(
+    ("name", "entity_id"),
+    [
+        ("독도", "dokdo"),
+        ("竹島", "dokdo"),
+        ("Takeshima", "dokdo"),
+        ("ｇｓｏｍｉａ", "gsomia"),
+        ("지소미아", "gsomia"),
+        ("石破", "ishiba_shigeru"),
+        ("이시바", "ishiba_shigeru"),
+        ("kim jong-un", "kim_jong_un"),
+        ("金総書記", "kim_jong_un"),
+        ("北", "north_korea"),
+        ("火星18型", "hwasong_18"),
+        ("화성-18", "hwasong_18"),
+    ],
+)
+def test_any_name_in_any_language_looks_up_its_entity(name, entity_id):
+    core = pytest.importorskip("jkwatch.entities")
+    found = core.load_gazetteer(shipped("entities.toml")).lookup(name)
+    assert found is not None and found.id == entity_id
