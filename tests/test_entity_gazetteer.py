@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from collections import defaultdict
 from typing import Any
 
 import pytest
 
 from jkwatch.config import shipped
+from jkwatch.entities import ENTITY_TYPES, load_gazetteer, name_key
 
 LANGUAGES = ("en", "ja", "ko")
 
@@ -24,11 +24,12 @@ LANGUAGES = ("en", "ja", "ko")
 # belongs here; everything else has names in all three languages.
 MISSING_LANGUAGE_ALLOWED: dict[str, frozenset[str]] = {}
 
-# One-character names, by language: only the headline abbreviations that stand alone for one
-# entity (Korean headline hanja, Japanese 米/露/韓/豪) and names that are one syllable long.
+# One-character names, by language: Korean headline hanja that stand alone for one entity,
+# and 북, 러 and 괌 (one syllable); Japanese country abbreviations, which the matcher counts only
+# inside a run of them that is a word (日韓, 日米豪). None in English.
 ONE_CHARACTER_NAMES = {
     "ko": frozenset("北日韓美中露尹李文북러괌"),
-    "ja": frozenset("米露韓豪"),
+    "ja": frozenset("日韓米中露豪英比"),
     "en": frozenset(),
 }
 
@@ -40,8 +41,8 @@ AMBIGUOUS_ENGLISH = frozenset(
 
 
 def _normal(name: str) -> str:
-    """The form the matcher compares: NFKC and case folded."""
-    return unicodedata.normalize("NFKC", name).casefold()
+    """The form the loader and the matcher compare (NFKC, case, spaces and hyphens)."""
+    return name_key(name)
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +65,7 @@ def test_ids_are_unique_lowercase_words(entities):
 
 
 def test_every_type_is_one_the_loader_knows(entities):
-    core = pytest.importorskip("jkwatch.entities")
-    assert {entity["type"] for entity in entities} <= set(core.ENTITY_TYPES)
+    assert {entity["type"] for entity in entities} <= set(ENTITY_TYPES)
 
 
 def test_every_entity_has_names_in_english_japanese_and_korean(entities):
@@ -121,15 +121,15 @@ def test_no_english_name_is_a_bare_common_surname_or_word(entities):
             assert _normal(name) not in AMBIGUOUS_ENGLISH, (entity["id"], name)
 
 
-def test_japanese_never_uses_the_korean_only_short_forms(entities):
-    """北 and 日 alone are words in Japanese copy (北の, 竹島の日), so they name nothing there."""
+def test_japanese_short_forms_leave_out_those_that_make_ordinary_words(entities):
+    """In a run of Japanese short forms 北 makes 北米 (North America), 朝 makes 朝日 (the Asahi),
+    台 makes 台中 (Taichung); and 東海 is the Tokai region in Japanese, East Sea only in Korean."""
     japanese = {name for entity in entities for name in entity.get("ja", [])}
-    assert not japanese & {"北", "日", "中", "東海"}
+    assert not japanese & {"北", "朝", "台", "東海"}
 
 
 def test_the_shipped_file_loads_with_the_pipeline_loader(entities):
-    core = pytest.importorskip("jkwatch.entities")
-    gazetteer = core.load_gazetteer(shipped("entities.toml"))
+    gazetteer = load_gazetteer(shipped("entities.toml"))
     assert len(gazetteer.entities) == len(entities)
     dokdo = gazetteer.get("dokdo")
     assert dokdo is not None and dokdo.type == "place"
@@ -151,6 +151,7 @@ def test_the_shipped_file_loads_with_the_pipeline_loader(entities):
         ("石破", "ishiba_shigeru"),
         ("이시바", "ishiba_shigeru"),
         ("kim jong-un", "kim_jong_un"),
+        ("KIM JONG UN", "kim_jong_un"),
         ("金総書記", "kim_jong_un"),
         ("北", "north_korea"),
         ("火星18型", "hwasong_18"),
@@ -158,6 +159,5 @@ def test_the_shipped_file_loads_with_the_pipeline_loader(entities):
     ],
 )
 def test_any_name_in_any_language_looks_up_its_entity(name, entity_id):
-    core = pytest.importorskip("jkwatch.entities")
-    found = core.load_gazetteer(shipped("entities.toml")).lookup(name)
+    found = load_gazetteer(shipped("entities.toml")).lookup(name)
     assert found is not None and found.id == entity_id
