@@ -35,8 +35,29 @@ ONE_CHARACTER_NAMES = {
 
 # English words that are names of many people or ordinary words: never a name on their own.
 AMBIGUOUS_ENGLISH = frozenset(
-    {"kim", "lee", "moon", "park", "choi", "cho", "han", "shin", "us", "korean", "north", "south",
-     "patriot", "aegis", "lai", "li", "wang", "austin", "hayashi", "hamada", "kaga"}
+    {
+        "kim",
+        "lee",
+        "moon",
+        "park",
+        "choi",
+        "cho",
+        "han",
+        "shin",
+        "us",
+        "korean",
+        "north",
+        "south",
+        "patriot",
+        "aegis",
+        "lai",
+        "li",
+        "wang",
+        "austin",
+        "hayashi",
+        "hamada",
+        "kaga",
+    }
 )
 
 
