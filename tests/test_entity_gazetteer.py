@@ -22,14 +22,17 @@ LANGUAGES = ("en", "ja", "ko")
 # Entities that may lack names in a language, with the reason. An entity the Japanese or Korean
 # press never names in its own script (only in Latin letters, which match in every language)
 # belongs here; everything else has names in all three languages.
-MISSING_LANGUAGE_ALLOWED: dict[str, frozenset[str]] = {}
+MISSING_LANGUAGE_ALLOWED: dict[str, frozenset[str]] = {
+    # Japan's missile alert system: Korean reports describe it rather than name it.
+    "j_alert": frozenset({"ko"}),
+}
 
 # One-character names, by language: Korean headline hanja that stand alone for one entity,
 # and 북, 러 and 괌 (one syllable); Japanese country abbreviations, which the matcher counts only
 # inside a run of them that is a word (日韓, 日米豪). None in English.
 ONE_CHARACTER_NAMES = {
     "ko": frozenset("北日韓美中露尹李文북러괌"),
-    "ja": frozenset("日韓米中露豪英比"),
+    "ja": frozenset("日韓米中露ロ豪英比"),
     "en": frozenset(),
 }
 
