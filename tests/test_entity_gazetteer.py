@@ -31,8 +31,8 @@ MISSING_LANGUAGE_ALLOWED: dict[str, frozenset[str]] = {
 # and 북, 러 and 괌 (one syllable); Japanese country abbreviations, which the matcher counts only
 # inside a run of them that is a word (日韓, 日米豪). None in English.
 ONE_CHARACTER_NAMES = {
-    "ko": frozenset("北日韓美中露尹李文북러괌"),
-    "ja": frozenset("日韓米中露ロ豪英比"),
+    "ko": frozenset("北日韓美中露尹李文북러괌한남미일중"),
+    "ja": frozenset("日韓米中露ロ豪英比北朝"),
     "en": frozenset(),
 }
 
@@ -145,11 +145,16 @@ def test_no_english_name_is_a_bare_common_surname_or_word(entities):
             assert _normal(name) not in AMBIGUOUS_ENGLISH, (entity["id"], name)
 
 
-def test_japanese_short_forms_leave_out_those_that_make_ordinary_words(entities):
-    """In a run of Japanese short forms 北 makes 北米 (North America), 朝 makes 朝日 (the Asahi),
-    台 makes 台中 (Taichung); and 東海 is the Tokai region in Japanese, East Sea only in Korean."""
+def test_japanese_short_forms_that_make_ordinary_words_exclude_those_words(entities):
+    """In a run of Japanese short forms 北 makes 北米 (North America) and 朝 makes 朝日 (the
+    Asahi): the entities that list them exclude those words. 台 would make 台中 (Taichung) and
+    東海 is the Tokai region in Japanese (East Sea only in Korean): neither is a Japanese name."""
     japanese = {name for entity in entities for name in entity.get("ja", [])}
-    assert not japanese & {"北", "朝", "台", "東海"}
+    assert not japanese & {"台", "東海"}
+    by_id = {entity["id"]: entity for entity in entities}
+    assert {"北米", "朝日"} <= set(by_id["north_korea"]["exclude"])
+    assert "北米" in by_id["united_states"]["exclude"]
+    assert "朝日" in by_id["japan"]["exclude"]
 
 
 def test_the_shipped_file_loads_with_the_pipeline_loader(entities):
