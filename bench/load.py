@@ -2,9 +2,7 @@
 
 The rows are exactly what ``db.items.store_entries`` would write for the same entries
 (``search_text`` from ``db.search.search_text``, ``rel_bucket`` from ``relevance_bucket``,
-story ids pointing at the lead copy, the denormalised columns of ``item_themes``, the
-``item_entities`` rows of ``db.entities.entity_rows`` for the entities the configured gazetteer's
-matcher finds in each headline: about half the items name one or more), but they go
+story ids pointing at the lead copy, the denormalised columns of ``item_themes``), but they go
 in through SQLAlchemy Core ``executemany`` with explicit ids, and the rollups are built once
 batch by batch with ``db.rollups`` in the batch's transaction, as ingest counts new items. Titles
 come from the demo's templates.
@@ -22,20 +20,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import event, func, insert, select, text
+from sqlalchemy import event, func, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from jkwatch.db.engine import backend_name, make_engine, make_sessionmaker
-from jkwatch.db.entities import entity_rows, record_fingerprint
+from jkwatch.db.entities import entity_rows
 from jkwatch.db.feeds import upsert_feed
 from jkwatch.db.migrate import upgrade
-from jkwatch.db.models import Item, ItemEntity, ItemTheme
+from jkwatch.db.models import Feed, Item, ItemEntity, ItemTheme
 from jkwatch.db.rollups import RollupDelta, apply
 from jkwatch.db.search import search_text
 from jkwatch.db.themes import ThemeInfo, set_meta, sync_themes
 from jkwatch.demo import templates as tpl
 from jkwatch.demo.corpus import THEME_WEIGHTS
-from jkwatch.entities import default_gazetteer
 from jkwatch.ingest.entities import default_matcher
 from jkwatch.model import EntityMatch, FeedSpec, relevance_bucket
 
@@ -56,11 +53,10 @@ class _Text:
 
 
 def _text_pool(rng: random.Random, size: int = 3000) -> list[_Text]:
-    """Distinct headlines from the templates, with their search text and entities (the
-    configured gazetteer's matcher) computed once each."""
-    matcher = default_matcher()
+    """Distinct headlines from the templates, with their search text computed once each."""
     pool = []
     themes = list(THEME_WEIGHTS)
+    matcher = default_matcher()
     fill = dict(city=tpl.CITIES[0], city_ja=tpl.CITIES_JA[0], city_ko=tpl.CITIES_KO[0], n=2)
     for _ in range(size):
         lang = rng.choice(tpl.LANGS)
@@ -106,7 +102,7 @@ def _batches(
     n: int, first_id: int, feeds: list[int], seed: int
 ) -> Iterator[tuple[list[dict], list[dict], list[dict]]]:
     """(item rows, item_theme rows, item_entities rows) in batches; ~15% of items are
-    syndicated copies."""
+    syndicated copies. Entities are the real matcher's on each headline of the pool."""
     rng = random.Random(seed)
     pool = _text_pool(rng)
     start = datetime.combine(END - timedelta(days=DAYS - 1), datetime.min.time(), UTC)
@@ -179,6 +175,13 @@ def _batches(
             items, themes, entities = [], [], []
     if items:
         yield items, themes, entities
+
+
+def _country(lang: str, i: int) -> str:
+    """Japanese feeds are Japanese, Korean ones Korean; English ones from both and elsewhere."""
+    if lang in ("ja", "ko"):
+        return "jp" if lang == "ja" else "kr"
+    return ("jp", "kr", "other")[(i // 3) % 3]
 
 
 @dataclass(frozen=True)
@@ -256,13 +259,15 @@ def _load(
     with sessions.begin() as session:
         sync_themes(session, _theme_infos())
         set_meta(session, "synthetic", "true")
-        record_fingerprint(session, default_gazetteer().fingerprint)
         feed_ids = []
         for i in range(n_feeds):
             lang = tpl.LANGS[i % 3]
             record, _ = upsert_feed(
                 session,
                 FeedSpec(f"https://feed{i}.example/rss.xml", f"Bench feed {i} (synthetic)", lang),
+            )
+            session.execute(
+                update(Feed).where(Feed.id == record.id).values(country=_country(lang, i))
             )
             feed_ids.append(record.id)
         first_id = (session.scalar(select(func.max(Item.id))) or 0) + 1

@@ -15,6 +15,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from jkwatch.db.corrections import corrected_ids
+from jkwatch.db.entities import entities_of_items
 from jkwatch.db.models import Feed, Item, ItemTheme
 from jkwatch.model import ItemRow
 
@@ -32,7 +33,7 @@ def iter_items(session: Session, filters: ExportFilter, page_size: int = 2000) -
     after = 0
     while True:
         query = (
-            select(Item, Feed.url, Feed.name, Feed.title)
+            select(Item, Feed.url, Feed.name, Feed.title, Feed.country)
             .join(Feed, Feed.id == Item.feed_id)
             .where(Item.id > after)
             .order_by(Item.id)
@@ -61,7 +62,7 @@ def item_rows(session: Session, ids: Sequence[int]) -> list[ItemRow]:
     if not ids:
         return []
     page = session.execute(
-        select(Item, Feed.url, Feed.name, Feed.title)
+        select(Item, Feed.url, Feed.name, Feed.title, Feed.country)
         .join(Feed, Feed.id == Item.feed_id)
         .where(Item.id.in_(list(ids)))
     ).all()
@@ -70,10 +71,11 @@ def item_rows(session: Session, ids: Sequence[int]) -> list[ItemRow]:
 
 
 def _rows(
-    session: Session, page: Sequence[Row[Item, str, str | None, str | None]]
+    session: Session, page: Sequence[Row[Item, str, str | None, str | None, str]]
 ) -> list[ItemRow]:
-    """Rows of ``(Item, feed url, feed name, feed title)`` as export rows, with their themes
-    (one query on ``item_themes``) and whether an analyst corrected them."""
+    """Rows of ``(Item, feed url, feed name, feed title, feed country)`` as export rows, with
+    their themes (one query on ``item_themes``), entities and whether an analyst corrected
+    them."""
     ids = [row[0].id for row in page]
     themes: dict[int, list[str]] = defaultdict(list)
     for item_id, theme_id in session.execute(
@@ -83,6 +85,7 @@ def _rows(
     ):
         themes[item_id].append(theme_id)
     corrected = corrected_ids(session, ids)
+    entities = entities_of_items(session, ids)
     return [
         ItemRow(
             id=item.id,
@@ -102,6 +105,8 @@ def _rows(
             relevant=item.relevant,
             themes=tuple(themes.get(item.id, ())),
             corrected=item.id in corrected,
+            country=country,
+            entities=tuple(m.entity_id for m in entities.get(item.id, ())),
         )
-        for item, feed_url, feed_name, feed_title in page
+        for item, feed_url, feed_name, feed_title, country in page
     ]
