@@ -172,8 +172,9 @@ def _entity_page(
     The entity's ``item_entities`` rows are walked newest day first on the ``(day,
     entity_id)`` index, each joined to its item for the filters and the time within the day,
     until ``SEARCH_COUNT_LIMIT + 1`` match: the cost follows the page, not how many items name
-    the entity (a million-item corpus: ~115,000 name North Korea). A rare word beside the name
-    is matched as a set the walk checks each item in; a common one is probed per item.
+    the entity (a million-item corpus: ~115,000 name North Korea). Words beside the name are
+    the full-text match: a common word's matches are a set each walked item is checked in; a
+    rare word's few matches may drive the query instead (the planner's choice).
     """
     if terms:
         common = _matches_at_least(session, terms, RARE_MATCHES)
