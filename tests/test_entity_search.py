@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from jkwatch.db.entity_search import expand
@@ -50,3 +52,18 @@ def test_no_entity(gazetteer, query):
 
 def test_no_gazetteer_no_expansion():
     assert expand("독도", None) is None
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ("독도", "竹島", "Dokdo", "Takeshima", "獨島"),
+        ("북한", "北朝鮮", "North Korea"),
+        ("지소미아", "GSOMIA"),
+    ],
+)
+def test_the_shipped_gazetteer_gives_every_name_one_entity(names):
+    shipped = load_gazetteer(Path(__file__).resolve().parents[1] / "config" / "entities.toml")
+    found = {name: expand(name, shipped) for name in names}
+    assert all(x is not None for x in found.values()), found
+    assert len({x.entity_id for x in found.values() if x is not None}) == 1
