@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -51,6 +52,52 @@ _PROPER_NOUN = "NNP"
 def fold(text: str) -> str:
     """Text as names are compared (see the module docstring); offsets refer to this string."""
     return _SEPARATORS.sub(" ", unicodedata.normalize("NFKC", text or "").casefold())
+
+
+_NON_WORD = re.compile(r"[^\w]")
+
+
+class _Field:
+    """One folded field and the analyses asked of it, each over the words around a place (one
+    more on each side for context), not the whole field: analysis costs by the character, and
+    most fields need it at one or two places if at all. Windows recur, so ``segment``'s caches
+    serve many of them."""
+
+    __slots__ = ("text", "language", "_seps")
+
+    def __init__(self, text: str, language: str) -> None:
+        self.text = text
+        self.language = language
+        self._seps: list[int] | None = None
+
+    def window(self, start: int, stop: int) -> tuple[int, int]:
+        if self._seps is None:
+            self._seps = [m.start() for m in _NON_WORD.finditer(self.text)]
+        seps = self._seps
+        before = bisect_left(seps, start)
+        after = bisect_left(seps, stop)
+        left = seps[before - 2] + 1 if before >= 2 else 0
+        right = seps[after + 1] if after + 1 < len(seps) else len(self.text)
+        return left, right
+
+    def is_words(self, start: int, stop: int) -> bool:
+        """Whether text[start:stop] starts and ends on word edges of the analyser."""
+        left, right = self.window(start, stop)
+        starts, ends = word_edges(self.language, self.text[left:right])
+        return start - left in starts and stop - left in ends
+
+    def korean_tag(self, at: int) -> str | None:
+        """Kiwi's tag of the one-syllable token at ``at``, if a token is exactly that syllable."""
+        left, right = self.window(at, at + 1)
+        for start, stop, tag in korean_tokens(self.text[left:right]):
+            if start + left == at:
+                return tag if stop + left == at + 1 else None
+        return None
+
+    def japanese_tokens(self, at: int) -> tuple[int, tuple[tuple[int, int, str, str], ...]]:
+        """UniDic's tokens around ``at`` and the offset of their window in the field."""
+        left, right = self.window(at, at + 1)
+        return left, japanese_tokens(self.text[left:right])
 
 
 def _latin(char: str) -> bool:
@@ -123,17 +170,19 @@ class EntityMatcher:
         if not text.strip():
             return []
         automaton = self._automata.get(language, self._automata["*"])
-        if len(automaton) == 0:
-            return []
-        hits = [
-            _Hit(end + 1 - len(key), end + 1, value) for end, (key, value) in automaton.iter(text)
-        ]
-        hits = [h for h in hits if self._is_word(text, h, language)]
+        field = _Field(text, language)
+        hits: list[_Hit] = []
+        if len(automaton):
+            for end, (key, value) in automaton.iter(text):
+                hit = _Hit(end + 1 - len(key), end + 1, value)
+                if _is_word(field, hit):
+                    hits.append(hit)
         if language in self._runs:
-            hits.extend(self._short_forms(text, language))
-        if len(self._excluded):
+            covered = {i for h in hits for i in range(h.start, h.end)}
+            hits.extend(self._short_forms(field, covered))
+        if hits and len(self._excluded):
             hits = self._without_excluded(text, hits)
-        return _longest(hits)
+        return _longest(hits) if len(hits) > 1 else hits
 
     def _without_excluded(self, text: str, hits: list[_Hit]) -> list[_Hit]:
         spans = [
@@ -151,40 +200,42 @@ class EntityMatcher:
             )
         ]
 
-    def _short_forms(self, text: str, language: str) -> list[_Hit]:
-        """One-character short forms in their runs (see the module docstring)."""
+    def _short_forms(self, field: _Field, covered: set[int]) -> list[_Hit]:
+        """One-character short forms in their runs (see the module docstring); runs inside a
+        longer name already found (북 in 북한, 米 in 米国) are skipped."""
+        text, language = field.text, field.language
         short = self._short[language]
         hits: list[_Hit] = []
         for run in self._runs[language].finditer(text):
             start, end = run.start(), run.end()
-            if end - start >= 2:
-                starts, ends = word_edges(language, text)
-                if start in starts and end in ends:
-                    hits.extend(_Hit(i, i + 1, short[text[i]]) for i in range(start, end))
-                    continue
+            if all(i in covered for i in range(start, end)):
+                continue
+            if end - start >= 2 and field.is_words(start, end):
+                hits.extend(_Hit(i, i + 1, short[text[i]]) for i in range(start, end))
+                continue
             if language == "ko":
-                tags = {(a, b): tag for a, b, tag in korean_tokens(text)}
                 hits.extend(
                     _Hit(i, i + 1, short[text[i]])
                     for i in range(start, end)
-                    if _korean_short_form(text, i, tags.get((i, i + 1)))
+                    if _korean_short_form(text, i, field.korean_tag(i))
                 )
-            elif end - start == 1 and _japanese_prefix(text, start):
+            elif end - start == 1 and _japanese_prefix(field, start):
                 hits.append(_Hit(start, end, short[text[start]]))
         return hits
 
-    def _is_word(self, text: str, hit: _Hit, language: str) -> bool:
-        before = text[hit.start - 1] if hit.start > 0 else " "
-        after = text[hit.end] if hit.end < len(text) else " "
-        if hit.name.latin:
-            first, last = text[hit.start], text[hit.end - 1]
-            return not (_latin(before) and _latin(first)) and not (_latin(after) and _latin(last))
-        if _separator(before) and _separator(after):
-            return True
-        if language not in _ANALYSED:
-            return False
-        starts, ends = word_edges(language, text)
-        return hit.start in starts and hit.end in ends
+
+def _is_word(field: _Field, hit: _Hit) -> bool:
+    text = field.text
+    before = text[hit.start - 1] if hit.start > 0 else " "
+    after = text[hit.end] if hit.end < len(text) else " "
+    if hit.name.latin:
+        first, last = text[hit.start], text[hit.end - 1]
+        return not (_latin(before) and _latin(first)) and not (_latin(after) and _latin(last))
+    if _separator(before) and _separator(after):
+        return True
+    if field.language not in _ANALYSED:
+        return False
+    return field.is_words(hit.start, hit.end)
 
 
 _JA_SEPARATORS = frozenset(" 、，,")
@@ -206,15 +257,16 @@ def _korean_short_form(text: str, at: int, tag: str | None) -> bool:
     return _separator(before) and _separator(after)
 
 
-def _japanese_prefix(text: str, at: int) -> bool:
+def _japanese_prefix(field: _Field, at: int) -> bool:
     """Whether the one character at ``at`` is a word of its own that begins a compound of nouns
     or stands before a separator (see the module docstring)."""
+    text = field.text
     if at > 0 and not _separator(text[at - 1]) and text[at - 1] not in "「『（(":
         return False
-    tokens = japanese_tokens(text)
+    offset, tokens = field.japanese_tokens(at)
     for n, (start, end, pos1, _) in enumerate(tokens):
-        if start == at:
-            if end != at + 1 or pos1 != "名詞":
+        if start + offset == at:
+            if end + offset != at + 1 or pos1 != "名詞":
                 return False
             if at + 1 < len(text) and text[at + 1] in _JA_SEPARATORS:
                 return True
