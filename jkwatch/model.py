@@ -47,6 +47,9 @@ class FeedSpec:
     kind: str = "general"
     min_interval_s: int | None = None
     enabled: bool = True
+    country: str | None = None
+    """"jp", "kr" or "other" (``jkwatch.countries``); None: not stated (a new feed gets the
+    guess from its host, a stored feed keeps its own)."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class FeedRecord:
     lease_owner: str | None
     lease_expires_at: datetime | None
     created_at: datetime
+    country: str = "other"
 
     @property
     def display_name(self) -> str:
