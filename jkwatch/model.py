@@ -99,6 +99,14 @@ class ThemeIn:
 
 
 @dataclass(frozen=True)
+class EntityMatch:
+    """A gazetteer entity an item names, with the names that matched (its evidence)."""
+
+    entity_id: str
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class EntryIn:
     """A normalised, tagged entry ready to be stored (idempotently)."""
 
@@ -119,6 +127,8 @@ class EntryIn:
     relevant: bool = False
     themes: tuple[ThemeIn, ...] = ()
     tagged_with: str | None = None
+    entities: tuple[EntityMatch, ...] = ()
+    """The gazetteer entities the entry names (``jkwatch.ingest.entities``)."""
     story_id: int | None = None
     """An existing item's story this entry joins (from near-duplicate detection), if any."""
     story_of_entry: str | None = None
