@@ -182,7 +182,9 @@ def _gap_over_time(
         for period in sorted(totals):
             by, base = counts.get((period, theme_id), Counter()), totals[period]
             jp, kr = _share(by["jp"], base["jp"]), _share(by["kr"], base["kr"])
-            out.append(GapPoint(period[0], period[1], theme_id, by["jp"], by["kr"], jp, kr, jp - kr))
+            out.append(
+                GapPoint(period[0], period[1], theme_id, by["jp"], by["kr"], jp, kr, jp - kr)
+            )
     return out
 
 
@@ -324,7 +326,7 @@ def _top(rows: Iterable[tuple[str, str, str, int]], top: int) -> list[EntityCoun
     groups: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
     for theme_id, country, entity_id, n in rows:
         groups[(theme_id, country)].append((entity_id, n))
-    out = []
+    out: list[EntityCount] = []
     for (theme_id, country), entities in sorted(groups.items()):
         entities.sort(key=lambda e: (-e[1], e[0]))
         out.extend(EntityCount(theme_id, country, e, n) for e, n in entities[:top])
