@@ -40,6 +40,7 @@ RULES: dict[str, tuple[list[Path], set[str]]] = {
                 "events",
                 "brief_render",
                 "countries",
+                "compare_render",
             )
         ]
         + [ROOT / "config" / "__init__.py"],
