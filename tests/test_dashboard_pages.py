@@ -19,6 +19,7 @@ PAGES = [
     "app_pages/brief.py",
     "app_pages/trends.py",
     "app_pages/spikes.py",
+    "app_pages/compare.py",
     "app_pages/items.py",
     "app_pages/theme_detail.py",
     "app_pages/sources.py",

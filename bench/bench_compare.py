@@ -1,0 +1,212 @@
+"""Compare benchmark at 1M items: the Compare page's queries ("Japan vs Korea") on a loaded
+database, warm, median of N runs. Target: < 300 ms for the page's queries together.
+
+``bench.load`` writes items, themes and rollups for 40 synthetic feeds (languages en, ja, ko in
+turn) but no countries, stories or entities. This bench first gives them (once; idempotent):
+
+* countries: ja feeds "jp", ko feeds "kr", en feeds jp, kr, other in turn (so each side has
+  feeds in two languages, as Yonhap English and Kyodo make it in life);
+* stories: ``bench.bench_stories.fill_members`` (one story per headline and day);
+* entities: every item names one of 60 synthetic entities, every third item a second one
+  (``item_entities`` filled in one ``INSERT ... SELECT`` each).
+
+What is timed is what the page runs for a range: ``db.compare.compare`` (theme shares per
+country, the gap over time, one-sided stories, entities per side), then the items behind its
+largest theme cell, its first one-sided story and its top entity (what a click lists).
+
+    python -m bench.bench_compare --db sqlite:////tmp/bench.db [--page]
+    python -m bench.bench_compare --db postgresql+psycopg://...  (a loaded database)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import JSON, String, cast, insert, literal, select, text, update
+from sqlalchemy.orm import Session
+
+from bench.bench_stories import fill_members
+from bench.common import Row, median_of, report, timed
+from jkwatch.db import compare as cmp
+from jkwatch.db.engine import backend_name, make_engine, make_sessionmaker
+from jkwatch.db.models import Feed, Item, ItemEntity
+from jkwatch.db.trends import latest_day
+
+TARGET_S, PAGE_S = 0.300, 1.0
+ENTITIES = 60
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+
+
+def _country(language: str | None, feed_id: int) -> str:
+    if language == "ja":
+        return "jp"
+    if language == "ko":
+        return "kr"
+    return ("jp", "kr", "other")[feed_id % 3]
+
+
+def prepare(url: str) -> None:
+    """Countries, stories and entities for a database ``bench.load`` filled (once)."""
+    fill_members(url)
+    engine = make_engine(url)
+    try:
+        sessions = make_sessionmaker(engine)
+        with sessions.begin() as session:
+            for feed_id, language in session.execute(select(Feed.id, Feed.language)).all():
+                session.execute(
+                    update(Feed)
+                    .where(Feed.id == feed_id)
+                    .values(country=_country(language, feed_id))
+                )
+            if session.scalar(select(ItemEntity.item_id).limit(1)) is None:
+                _fill_entities(session)
+            session.execute(text("ANALYZE"))
+    finally:
+        engine.dispose()
+
+
+def _fill_entities(session: Session) -> None:
+    empty: Any = literal("[]")
+    if backend_name(session) == "postgresql":
+        empty = cast(empty, JSON)
+    else:
+        session.execute(text("PRAGMA cache_size = -1000000"))
+    columns = ["entity_id", "item_id", "day", "names"]
+    first = literal("ent_") + cast(Item.id % ENTITIES, String)
+    session.execute(
+        insert(ItemEntity).from_select(columns, select(first, Item.id, Item.day, empty))
+    )
+    second = literal("ent_") + cast((Item.id * 7 + 1) % ENTITIES, String)
+    session.execute(
+        insert(ItemEntity).from_select(
+            columns,
+            select(second, Item.id, Item.day, empty).where(
+                Item.id % 3 == 0, (Item.id * 7 + 1) % ENTITIES != Item.id % ENTITIES
+            ),
+        )
+    )
+
+
+def page_queries(session: Session, since: date, until: date) -> dict[str, Any]:
+    """What the Compare page reads for a range, including the items of a clicked cell, story
+    and entity (the first of each, as the page shows by default)."""
+    result = cmp.compare(session, since, until)
+    biggest = max(result.themes, key=lambda t: t.kr.items)
+    cell = cmp.cell_item_ids(session, since, until, biggest.theme, "kr")
+    story = result.one_sided_stories[0].item_ids if result.one_sided_stories else ()
+    entity = next((e for e in result.entities if e.theme == ""), None)
+    named = (
+        cmp.entity_item_ids(session, since, until, entity.entity_id, entity.side) if entity else ()
+    )
+    return {"result": result, "cell": cell, "story": story, "entity": named}
+
+
+def compare_rows(url: str, runs: int) -> list[Row]:
+    engine = make_engine(url, read_only=True)
+    try:
+        sessions = make_sessionmaker(engine)
+        with sessions() as session:
+            last = latest_day(session)
+            assert last is not None, "no items: load the database first"
+            rows = []
+            for name, days in (("30 days (the default)", 30), ("90 days", 90)):
+                since = last - timedelta(days=days - 1)
+                cold, _ = timed(lambda s=since: page_queries(session, s, last))
+                warm, times = median_of(lambda s=since: page_queries(session, s, last), runs)
+                parts = []
+                for label, fn in (
+                    ("compare()", lambda s=since: cmp.compare(session, s, last)),
+                    (
+                        "one-sided stories",
+                        lambda s=since: cmp.one_sided_stories(session, s, last),
+                    ),
+                    (
+                        "entities",
+                        lambda s=since: cmp.top_entities_by_side(session, s, last),
+                    ),
+                ):
+                    part, _ = median_of(fn, runs)
+                    parts.append(f"{label} {part * 1000:.0f} ms")
+                got = page_queries(session, since, last)
+                result = got["result"]
+                note = (
+                    f"{since}..{last}: relevant jp {result.totals['jp']:,} / kr "
+                    f"{result.totals['kr']:,} / other {result.totals['other']:,}; "
+                    f"{len(result.one_sided_stories)} one-sided stories, "
+                    f"{len(result.entities)} entity counts; cell {len(got['cell']):,} items, "
+                    f"entity {len(got['entity']):,} items; of which {', '.join(parts)}; "
+                    f"first call {cold * 1000:.0f} ms"
+                )
+                rows.append(
+                    Row(
+                        f"Compare page queries, {name}",
+                        warm,
+                        "s",
+                        f"< {TARGET_S * 1000:g} ms",
+                        warm < TARGET_S,
+                        times,
+                        note,
+                    )
+                )
+        return rows
+    finally:
+        engine.dispose()
+
+
+def page_rows(url: str, runs: int) -> list[Row]:
+    """The Compare page's first run server-side with cold data caches (as bench_brief)."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["JKWATCH_DATABASE_URL"] = url
+    cold = []
+    for _ in range(runs):
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.run()
+        at.switch_page("app_pages/compare.py").run()
+        st.cache_data.clear()
+        began = time.perf_counter()
+        at.run()
+        cold.append(time.perf_counter() - began)
+        if at.exception:
+            raise RuntimeError(at.exception[0].value)
+    median = statistics.median(cold)
+    return [
+        Row(
+            "Compare page: first run (cold data caches, default view)",
+            median,
+            "s",
+            f"< {PAGE_S:g} s",
+            median < PAGE_S,
+            cold,
+            "as bench_dashboard times pages",
+        )
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="compare benchmark")
+    parser.add_argument("--db", required=True, help="a database loaded with bench.load")
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--page", action="store_true", help="also time the Compare page")
+    parser.add_argument("--items", type=int, default=1_000_000, help="for the record")
+    args = parser.parse_args()
+    took, _ = timed(lambda: prepare(args.db))
+    print(f"countries, stories and entities ready in {took:.1f} s")
+    backend = "postgresql" if args.db.startswith("postgresql") else "sqlite"
+    rows = compare_rows(args.db, args.runs)
+    if args.page:
+        rows += page_rows(args.db, max(3, args.runs // 2))
+    report(f"compare_{backend}", rows, {"items": args.items, "runs": args.runs})
+
+
+if __name__ == "__main__":
+    main()
