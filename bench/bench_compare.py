@@ -48,7 +48,7 @@ def _country(language: str | None, feed_id: int) -> str:
         return "jp"
     if language == "ko":
         return "kr"
-    return ("jp", "kr", "other")[feed_id % 3]
+    return ("jp", "kr", "other")[(feed_id // 3) % 3]
 
 
 def prepare(url: str) -> None:
@@ -121,14 +121,21 @@ def compare_rows(url: str, runs: int) -> list[Row]:
                 warm, times = median_of(lambda s=since: page_queries(session, s, last), runs)
                 parts = []
                 for label, fn in (
-                    ("compare()", lambda s=since: cmp.compare(session, s, last)),
+                    (
+                        "compare() without entities",
+                        lambda s=since: cmp.compare(session, s, last, with_entities=False),
+                    ),
                     (
                         "one-sided stories",
                         lambda s=since: cmp.one_sided_stories(session, s, last),
                     ),
                     (
-                        "entities",
+                        "entities of every theme at once (CLI)",
                         lambda s=since: cmp.top_entities_by_side(session, s, last),
+                    ),
+                    (
+                        "entities of all themes together (page option)",
+                        lambda s=since: cmp.top_entities_by_side(session, s, last, theme=""),
                     ),
                 ):
                     part, _ = median_of(fn, runs)
@@ -139,7 +146,7 @@ def compare_rows(url: str, runs: int) -> list[Row]:
                     f"{since}..{last}: relevant jp {result.totals['jp']:,} / kr "
                     f"{result.totals['kr']:,} / other {result.totals['other']:,}; "
                     f"{len(result.one_sided_stories)} one-sided stories, "
-                    f"{len(result.entities)} entity counts; cell {len(got['cell']):,} items, "
+                    f"{len(got['entities'])} entity counts; cell {len(got['cell']):,} items, "
                     f"entity {len(got['entity']):,} items; of which {', '.join(parts)}; "
                     f"first call {cold * 1000:.0f} ms"
                 )

@@ -37,7 +37,7 @@ from jkwatch.db.errors import DatabaseError
 from jkwatch.db.feed_health import FeedHealth, feed_health
 from jkwatch.db.query_filters import Filters
 from jkwatch.db.stories import story_detail, story_id_of_item
-from jkwatch.model import Brief, Comparison, SpikeEpisode, StoryDetail
+from jkwatch.model import Brief, Comparison, EntityCount, SpikeEpisode, StoryDetail
 
 TTL_S = 30
 
@@ -180,8 +180,15 @@ def brief(
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
 def compare(url: str, since: date, until: date) -> Comparison:
-    """The Japan–Korea comparison of a range (the same as ``jkwatch compare``)."""
-    return _run(comparison.compare, since, until)
+    """The Japan–Korea comparison of a range (the same as ``jkwatch compare``), without the
+    entities: the page reads those for one theme at a time (``compare_entities``)."""
+    return _run(comparison.compare, since, until, with_entities=False)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def compare_entities(url: str, since: date, until: date, theme: str) -> tuple[EntityCount, ...]:
+    """The entities each side names most for one theme ("" for all themes)."""
+    return tuple(_run(comparison.top_entities_by_side, since, until, theme=theme))
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)

@@ -89,8 +89,11 @@ def compare(
     *,
     top_stories: int = TOP_STORIES,
     top_entities: int = TOP_ENTITIES,
+    with_entities: bool = True,
 ) -> Comparison:
-    """The comparison of ``[since, until]`` (see the module docstring)."""
+    """The comparison of ``[since, until]`` (see the module docstring). ``with_entities=False``
+    leaves ``entities`` empty, for a reader that asks ``top_entities_by_side`` for one theme
+    at a time (the entity counts of every theme at once are the costly part at 1M items)."""
     if since > until:
         raise ValueError(f"since {since} is after until {until}")
     theme_days = _theme_days(session, since, until)
@@ -126,7 +129,9 @@ def compare(
         grain=grain,
         gap_over_time=tuple(_gap_over_time(theme_days, total_days, since, until, grain)),
         one_sided_stories=tuple(one_sided_stories(session, since, until, per_side=top_stories)),
-        entities=tuple(top_entities_by_side(session, since, until, top=top_entities)),
+        entities=tuple(
+            top_entities_by_side(session, since, until, top=top_entities) if with_entities else ()
+        ),
     )
 
 
@@ -285,27 +290,28 @@ def top_entities_by_side(
     theme: str | None = None,
     top: int = TOP_ENTITIES,
 ) -> list[EntityCount]:
-    """The entities the relevant items of each side (jp, kr) name most, per theme and over
-    all themes (theme ""); with ``theme``, that theme only. Most items first (ties: id)."""
-    per_theme = (
-        select(ItemTheme.theme_id, Feed.country, ItemEntity.entity_id, func.count())
-        .select_from(ItemTheme)
-        .join(ItemEntity, ItemEntity.item_id == ItemTheme.item_id)
-        .join(Feed, Feed.id == ItemTheme.feed_id)
-        .where(
-            *_in_range(ItemTheme.day, since, until),
-            ItemTheme.rel_bucket >= RELEVANT_BUCKET,
-            Feed.country.in_(SIDES),
+    """The entities the relevant items of each side (jp, kr) name most. ``theme=None``: per
+    theme and over all themes (theme ""); ``theme=""``: over all themes only; a theme id: that
+    theme only (one index range: what the Compare page reads for its selected theme). Most
+    items first (ties: id), ``top`` per theme and side."""
+    rows: list[tuple[str, str, str, int]] = []
+    if theme != "":
+        per_theme = (
+            select(ItemTheme.theme_id, Feed.country, ItemEntity.entity_id, func.count())
+            .select_from(ItemTheme)
+            .join(ItemEntity, ItemEntity.item_id == ItemTheme.item_id)
+            .join(Feed, Feed.id == ItemTheme.feed_id)
+            .where(
+                *_in_range(ItemTheme.day, since, until),
+                ItemTheme.rel_bucket >= RELEVANT_BUCKET,
+                Feed.country.in_(SIDES),
+            )
+            .group_by(ItemTheme.theme_id, Feed.country, ItemEntity.entity_id)
         )
-        .group_by(ItemTheme.theme_id, Feed.country, ItemEntity.entity_id)
-    )
-    if theme is not None:
-        per_theme = per_theme.where(ItemTheme.theme_id == theme)
-    rows: list[tuple[str, str, str, int]] = [
-        (theme_id, country, entity_id, int(n))
-        for theme_id, country, entity_id, n in session.execute(per_theme).all()
-    ]
-    if theme is None:
+        if theme is not None:
+            per_theme = per_theme.where(ItemTheme.theme_id == theme)
+        rows += [(t, c, e, int(n)) for t, c, e, n in session.execute(per_theme).all()]
+    if not theme:
         overall = (
             select(Feed.country, ItemEntity.entity_id, func.count())
             .select_from(ItemEntity)

@@ -107,16 +107,26 @@ def test_one_sided_stories_are_listed_per_side_with_their_items(page, compare_db
 def test_entities_each_side_names_most_with_their_items(page, compare_db):
     _, items, ids = compare_db
     _ok(page)
-    korea = _table(page, "Entity", 1).value
+    rel = relevant_in(items, SINCE, UNTIL)
+    # The default theme is the one with the largest gap (the first of the themes table).
+    first = _table(page, "Gap (points)").value.iloc[0]["Theme"]
+    theme = next(t for t, name in LABELS.items() if name == first)
+    kr_rows = _table(page, "Entity", 1).value
+    expected = {
+        e: sum(e in it.entities and theme in it.themes and it.country == "kr" for it in rel)
+        for e in set(kr_rows["Id"])
+    }
+    assert dict(zip(kr_rows["Id"], kr_rows["Items"], strict=True)) == expected
+    at = page.selectbox(key="compare_entity_theme").set_value("").run()
+    _ok(at)
+    korea = _table(at, "Entity", 1).value
     top = korea.iloc[0]
     assert (top["Id"], top["Items"]) == ("japan", 4 + 3 + 4)  # islets, summit, shrine
-    japan_side = _table(page, "Entity", 0)
+    japan_side = _table(at, "Entity", 0)
     north = list(japan_side.value["Id"]).index("north_korea")
-    at = select_row(page, japan_side, north)
+    at = select_row(at, japan_side, north)
     _ok(at)
-    expected = {
-        ids[it.key]
-        for it in relevant_in(items, SINCE, UNTIL)
-        if "north_korea" in it.entities and it.country == "jp"
+    expected_ids = {
+        ids[it.key] for it in rel if "north_korea" in it.entities and it.country == "jp"
     }
-    assert set(_table(at, "title", -1).value["id"]) == expected
+    assert set(_table(at, "title", -1).value["id"]) == expected_ids

@@ -203,25 +203,27 @@ for tab, (key, heading) in zip(st.tabs(list(ONE_SIDED.values())), ONE_SIDED.item
 
 # -- entities -----------------------------------------------------------------------------
 st.header("Entities each side names most")
-with_entities = list(dict.fromkeys(e.theme for e in result.entities))
-if not with_entities:
+choices = [*(t.theme for t in themes), ""]
+chosen = st.selectbox(
+    "Theme",
+    choices,
+    format_func=lambda t: "All themes" if not t else labels.get(t, t),
+    key="compare_entity_theme",
+    help="The theme with the largest gap comes first.",
+)
+entities = data.compare_entities(url, since, until, chosen)
+if not entities:
     st.info(
-        "No entity of the gazetteer is named by relevant items in this range "
+        "No entity of the gazetteer is named by relevant items of this theme in this range "
         "(`config/entities.toml`; `jkwatch entities rematch` after editing it)."
     )
     view.zone_note()
     st.stop()
-chosen = st.selectbox(
-    "Theme",
-    with_entities,
-    format_func=lambda t: "All themes" if not t else labels.get(t, t),
-    key="compare_entity_theme",
-)
 columns = st.columns(2)
 selected: tuple[str, str] | None = None
 first: tuple[str, str] | None = None
 for column, key in zip(columns, ("jp", "kr"), strict=True):
-    rows = [e for e in result.entities if e.theme == chosen and e.side == key]
+    rows = [e for e in entities if e.side == key]
     with column:
         st.subheader(SIDES[key])
         if not rows:
