@@ -94,17 +94,19 @@ def _fill_entities(session: Session) -> None:
 
 
 def page_queries(session: Session, since: date, until: date) -> dict[str, Any]:
-    """What the Compare page reads for a range, including the items of a clicked cell, story
-    and entity (the first of each, as the page shows by default)."""
-    result = cmp.compare(session, since, until)
-    biggest = max(result.themes, key=lambda t: t.kr.items)
-    cell = cmp.cell_item_ids(session, since, until, biggest.theme, "kr")
-    story = result.one_sided_stories[0].item_ids if result.one_sided_stories else ()
-    entity = next((e for e in result.entities if e.theme == ""), None)
+    """What the Compare page reads for a range in its default view: the comparison without
+    entities, the items of the theme with the largest gap (Japan's side, the default), the
+    entities of that theme and the items of the first one (as the page shows by default)."""
+    result = cmp.compare(session, since, until, with_entities=False)
+    first = result.themes[0].theme
+    cell = cmp.cell_item_ids(session, since, until, first, "jp")
+    entities = cmp.top_entities_by_side(session, since, until, theme=first)
     named = (
-        cmp.entity_item_ids(session, since, until, entity.entity_id, entity.side) if entity else ()
+        cmp.entity_item_ids(session, since, until, entities[0].entity_id, entities[0].side, first)
+        if entities
+        else ()
     )
-    return {"result": result, "cell": cell, "story": story, "entity": named}
+    return {"result": result, "cell": cell, "entity": named, "entities": entities}
 
 
 def compare_rows(url: str, runs: int) -> list[Row]:

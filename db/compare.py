@@ -385,23 +385,42 @@ def entity_item_ids(
     theme: str | None = None,
 ) -> tuple[int, ...]:
     """The relevant items of ``country`` naming ``entity_id`` in the range (carrying ``theme``
-    when given: an entity count's items), newest day first."""
-    query = (
-        select(Item.id)
-        .select_from(ItemEntity)
-        .join(Item, Item.id == ItemEntity.item_id)
-        .join(Feed, Feed.id == Item.feed_id)
-        .where(
-            ItemEntity.entity_id == entity_id,
-            *_in_range(ItemEntity.day, since, until),
-            Item.rel_bucket >= RELEVANT_BUCKET,
-            Feed.country == country,
-        )
-        .order_by(Item.day.desc(), Item.id.desc())
-    )
+    when given: an entity count's items), newest day first.
+
+    With a theme the read starts from the theme's relevant items in the range (the
+    ``item_themes`` index) and probes ``item_entities`` by its key (entity, item); without,
+    from ``item_entities``' (day, entity) index. Starting from the entity would read every item
+    naming it in all history.
+    """
+    named = and_(ItemEntity.entity_id == entity_id, ItemEntity.item_id == ItemTheme.item_id)
     if theme:
-        themed = select(ItemTheme.item_id).where(
-            ItemTheme.item_id == Item.id, ItemTheme.theme_id == theme
+        query = (
+            select(ItemTheme.item_id)
+            .join(ItemEntity, named)
+            .join(Feed, Feed.id == ItemTheme.feed_id)
+            .where(
+                ItemTheme.theme_id == theme,
+                *_in_range(ItemTheme.day, since, until),
+                ItemTheme.rel_bucket >= RELEVANT_BUCKET,
+                Feed.country == country,
+            )
+            .order_by(ItemTheme.day.desc(), ItemTheme.item_id.desc())
         )
-        query = query.where(themed.exists())
+    else:
+        # The (day, entity_id) index over the range, not the key (entity_id, item_id) over all
+        # history: the entity is compared through coalesce() so no planner starts from the key
+        # (SQLite did: 145 ms instead of 8 ms at 1M items).
+        query = (
+            select(Item.id)
+            .select_from(ItemEntity)
+            .join(Item, Item.id == ItemEntity.item_id)
+            .join(Feed, Feed.id == Item.feed_id)
+            .where(
+                func.coalesce(ItemEntity.entity_id, "") == entity_id,
+                *_in_range(ItemEntity.day, since, until),
+                Item.rel_bucket >= RELEVANT_BUCKET,
+                Feed.country == country,
+            )
+            .order_by(Item.day.desc(), Item.id.desc())
+        )
     return tuple(int(i) for i in session.scalars(query))
