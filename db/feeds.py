@@ -289,12 +289,14 @@ def feeds_by_url(session: Session, urls: Iterable[str]) -> dict[str, FeedRecord]
     }
 
 
-def ensure_import_feed(session: Session, source: str) -> FeedRecord:
+def ensure_import_feed(session: Session, source: str, country: str | None = None) -> FeedRecord:
     """The pseudo-feed that holds documents imported from ``source`` (never fetched).
 
-    Its country starts as "other" (an ``import:`` address has no host to guess from) and is
-    left alone afterwards, so ``feeds set-country`` on it sticks across imports.
+    Its country is ``country`` when stated; otherwise it starts as "other" (an ``import:``
+    address has no host to guess from) and is left alone afterwards, so ``feeds set-country``
+    on it sticks across imports.
     """
     url = f"import:{source}"
-    record, _ = upsert_feed(session, FeedSpec(url=url, name=source, kind="import", enabled=False))
+    spec = FeedSpec(url=url, name=source, kind="import", enabled=False, country=country)
+    record, _ = upsert_feed(session, spec)
     return record

@@ -145,3 +145,14 @@ def test_the_imported_documents_pseudo_feed_is_other_and_keeps_a_country_set_on_
         feed_store.set_country(session, feed.id, "kr")
     with sessions.begin() as session:
         assert feed_store.ensure_import_feed(session, "archive").country == "kr"
+
+
+def test_an_import_can_state_its_sources_country(db_url: str, tmp_path: Path) -> None:
+    document = tmp_path / "essay.md"
+    document.write_text(
+        "# Why the islets matter to both capitals\n\nAn essay on fisheries and patrols.\n",
+        encoding="utf-8",
+    )
+    result = invoke(db_url, "import", str(document), "--source", "Seoul Review", "--country", "kr")
+    assert result.exit_code == 0, result.output
+    assert _stored(db_url)["import:Seoul Review"] == "kr"
