@@ -9,7 +9,6 @@ figure from the returned ``Planned`` values. Headlines are written for these tes
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -223,9 +222,3 @@ def story_id_by_key(items: list[Planned], ids: dict[str, int]) -> dict[str, int]
 
 def relevant_in(items: list[Planned], first: date, last: date) -> list[Planned]:
     return [it for it in items if it.relevant and first <= it.day <= last]
-
-
-def select(
-    items: list[Planned], first: date, last: date, keep: Callable[[Planned], bool]
-) -> list[Planned]:
-    return [it for it in relevant_in(items, first, last) if keep(it)]
