@@ -10,6 +10,7 @@ one set; the store step writes them in the item's own transaction (``db.items``)
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -23,6 +24,7 @@ from jkwatch.db.themes import get_meta, set_meta
 from jkwatch.model import EntityMatch
 
 ENTITIES_FINGERPRINT_KEY = "entities_fingerprint"
+log = logging.getLogger(__name__)
 _TABLE = cast(Table, ItemEntity.__table__)
 _CHUNK = 500
 
@@ -73,6 +75,21 @@ def stored_fingerprint(session: Session) -> str | None:
 
 def record_fingerprint(session: Session, fingerprint: str) -> None:
     set_meta(session, ENTITIES_FINGERPRINT_KEY, fingerprint)
+
+
+def note_gazetteer(session: Session, fingerprint: str) -> None:
+    """Record ``fingerprint`` on a database without items; warn (once per call) when the
+    stored entities come from another gazetteer."""
+    stored = stored_fingerprint(session)
+    if stored == fingerprint:
+        return
+    if stored is None and count_items(session) == 0:
+        record_fingerprint(session, fingerprint)
+        return
+    log.warning(
+        "stored entities come from another version of the gazetteer: new items use the current "
+        "one; run `jkwatch entities rematch` (or `jkwatch db upgrade`) to match the rest"
+    )
 
 
 def items_to_match(

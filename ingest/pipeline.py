@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from jkwatch.clock import utcnow
+from jkwatch.db.entities import note_gazetteer
 from jkwatch.db.errors import DatabaseUnavailable
 from jkwatch.db.feeds import record_attempt
 from jkwatch.db.items import recent_fingerprints, store_entries, stories_by_entry_key
@@ -130,12 +131,16 @@ class Pipeline:
     # -- setup --------------------------------------------------------------------------
 
     def _sync_themes(self) -> None:
-        """item_themes has a foreign key to themes: the taxonomy's ids must exist first."""
+        """item_themes has a foreign key to themes: the taxonomy's ids must exist first.
+
+        Also notes which gazetteer the stored entities come from: an empty database takes the
+        current one; a database matched with another is logged once (``entities rematch``)."""
         if self._themes_synced:
             return
         try:
             with self.sessions.begin() as session:
                 sync_taxonomy(session, self.tagger.taxonomy)
+                note_gazetteer(session, self.entity_matcher.gazetteer.fingerprint)
         except SQLAlchemyError as exc:
             raise DatabaseUnavailable(
                 f"cannot write to the database: {first_line(getattr(exc, 'orig', None) or exc)}"

@@ -222,6 +222,10 @@ class ItemRow:
     themes: tuple[str, ...] = field(default_factory=tuple)
     corrected: bool = False
     """Whether an analyst corrected the item's tags (``jkwatch label``)."""
+    country: str = "other"
+    """The feed's country of publication ("jp", "kr" or "other")."""
+    entities: tuple[str, ...] = ()
+    """Ids of the gazetteer entities the item names."""
 
 
 # -- stories (issue 15) ---------------------------------------------------------------------

@@ -115,6 +115,7 @@ def test_lookup_finds_an_entity_by_any_of_its_names_whatever_the_spelling(gazett
         ('id = "x"\ntype = "place"\nen = "X"\nfr = ["X"]', "entity 'x': unknown field(s) fr"),
         ('id = "x"\ntype = "place"\nen = [1]', "entity 'x': field 'en' holds an empty"),
         ('id = "x"\ntype = "place"', "entity 'x': no names"),
+        ('id = "x"\ntype = "place"\nen = ["X"]\nexclude = [""]', "entity 'x': field 'exclude'"),
         (
             'id = "x"\ntype = "place"\nko = ["독도"]',
             "entity 'x': field 'ko': name '독도' is already",
@@ -191,6 +192,17 @@ def test_the_evidence_is_the_gazetteer_spelling_of_each_name_that_matched(matche
     )
 
 
+def test_an_excluded_word_hides_its_entity_inside_it_only(tmp_path):
+    path = tmp_path / "entities.toml"
+    path.write_text(
+        GAZETTEER.replace('ko = ["독도", "獨島"]', 'ko = ["독도", "獨島"]\nexclude = ["독도법"]'),
+        encoding="utf-8",
+    )
+    matcher = EntityMatcher(load_gazetteer(path))
+    assert matcher.match("야간 독도법 훈련", "", "ko") == ()
+    assert _ids(matcher.match("독도법 훈련 뒤 독도 경비", "", "ko")) == {"dokdo"}
+
+
 def test_english_names_apply_to_japanese_and_korean_copy_but_not_the_reverse(matcher):
     assert _ids(matcher.match("GSOMIA破棄を撤回", "", "ja")) == {"gsomia"}
     assert _ids(matcher.match("The word 독도 in English copy", "", "en")) == set()
@@ -265,25 +277,27 @@ def test_rematch_and_db_upgrade_refresh_entities_after_the_gazetteer_changed(
     url = engine.url.render_as_string(hide_password=False)
     env = {"JKWATCH_ENTITIES": str(gazetteer_file)}
     ja, ko, en = _refresh(sessions, feed_server, tagger, matcher)
-    first = _cli(url, "db", "upgrade", env=env)
-    assert first.exit_code == 0, first.output
-    assert "matching the stored items" in first.output  # never matched by this database
-    with sessions() as s:
+    with sessions() as s:  # an empty database took the gazetteer it was first filled with
         assert stored_fingerprint(s) == matcher.gazetteer.fingerprint
-    assert "matching" not in _cli(url, "db", "upgrade", env=env).output  # nothing to redo
+    first = _cli(url, "db", "upgrade", env=env)
+    assert first.exit_code == 0 and "matching" not in first.output  # nothing to redo
 
     edited = tmp_path / "edited.toml"
     edited.write_text(GAZETTEER.replace('ja = ["竹島", "独島"]', 'ja = ["独島"]'), encoding="utf-8")
     env = {"JKWATCH_ENTITIES": str(edited)}
     check = _cli(url, "entities", "check", env=env)
     assert check.exit_code == 0 and "7 entities" in check.output
-    result = _cli(url, "entities", "rematch", env=env)
-    assert result.exit_code == 0 and "re-matched 3 items" in result.output
+    upgraded = _cli(url, "db", "upgrade", env=env)
+    assert upgraded.exit_code == 0 and "matching the stored items" in upgraded.output
     with sessions() as s:
         stored = entities_of_items(s, [ja, ko, en])
         assert stored_fingerprint(s) == load_gazetteer(edited).fingerprint
     assert stored[ja][0] == EntityMatch("dokdo", ("独島",))
     assert _ids(stored[ko]) == {"dokdo", "japan"}
+    again = _cli(url, "entities", "rematch", env=env)  # explicit, and safe to rerun
+    assert again.exit_code == 0 and "re-matched 3 items (3 name an entity)" in again.output
+    with sessions() as s:
+        assert entities_of_items(s, [ja, ko, en]) == stored
 
 
 def test_entities_match_and_check_explain_an_edit(gazetteer_file, tmp_path):

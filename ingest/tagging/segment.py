@@ -37,7 +37,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["Edges", "nouns", "word_edges"]
+__all__ = ["Edges", "japanese_tokens", "korean_tokens", "nouns", "word_edges"]
 
 # (starts, ends): character offsets where a term may start and where it may end.
 Edges = tuple[frozenset[int], frozenset[int]]
@@ -116,6 +116,39 @@ def _nouns_cached(lang: str, text: str) -> tuple[str, ...]:
                 out.append(word.surface)  # ICBM, GSOMIA: tagged as 名詞 or 記号 by UniDic
         return tuple(out)
     raise ValueError(f"no word analyser for language {lang!r}")
+
+
+def korean_tokens(text: str) -> tuple[tuple[int, int, str], ...]:
+    """Kiwi's tokens of Korean ``text`` as (start, end, tag): the entity matcher asks whether
+    a one-syllable short form (미, 북, 러) is a proper noun (NNP) or another word (한 = "one")."""
+    return _korean_tokens_cached(text)
+
+
+@lru_cache(maxsize=4096)
+def _korean_tokens_cached(text: str) -> tuple[tuple[int, int, str], ...]:
+    return tuple(
+        (token.start, token.start + token.len, token.tag)
+        for token in _instance("ko").tokenize(text)
+    )
+
+
+def japanese_tokens(text: str) -> tuple[tuple[int, int, str, str], ...]:
+    """UniDic's tokens of Japanese ``text`` as (start, end, pos1, pos3): the entity matcher asks
+    whether a one-character short form (米, 北) is a word prefixed to a noun (米|国防|長官)."""
+    return _japanese_tokens_cached(text)
+
+
+@lru_cache(maxsize=4096)
+def _japanese_tokens_cached(text: str) -> tuple[tuple[int, int, str, str], ...]:
+    out: list[tuple[int, int, str, str]] = []
+    position = 0
+    for word in _instance("ja")(text):
+        found = text.find(word.surface, position)
+        if found < 0 or not word.surface:
+            continue
+        position = found + len(word.surface)
+        out.append((found, position, word.feature.pos1, word.feature.pos3))
+    return tuple(out)
 
 
 def _korean() -> Callable[[str], Edges]:
