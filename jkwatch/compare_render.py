@@ -173,8 +173,9 @@ def render_markdown(result: Comparison, entity_labels: Mapping[str, str] | None 
             lines += ["None in this range.", ""]
             continue
         for s in stories:
+            title = md_escape(s.title) or "(no headline)"
             lines.append(
-                f"- **{md_escape(s.title)}** (story {s.story_id}): Japan {s.items_jp}, "
+                f"- **{title}** (story {s.story_id}): Japan {s.items_jp}, "
                 f"Korea {s.items_kr}, other {s.items_other} item(s); items "
                 + ", ".join(str(i) for i in s.item_ids)
             )

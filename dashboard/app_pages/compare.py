@@ -180,7 +180,7 @@ for tab, (key, heading) in zip(st.tabs(list(ONE_SIDED.values())), ONE_SIDED.item
             continue
         frame = pd.DataFrame(
             {
-                "Story": [s.title for s in stories],
+                "Story": [s.title or f"(story {s.story_id}, no headline)" for s in stories],
                 "Japan items": [s.items_jp for s in stories],
                 "Korea items": [s.items_kr for s in stories],
                 "Other items": [s.items_other for s in stories],
@@ -198,7 +198,7 @@ for tab, (key, heading) in zip(st.tabs(list(ONE_SIDED.values())), ONE_SIDED.item
         )
         n = _picked(event)
         story = stories[n] if n is not None and n < len(stories) else stories[0]
-        st.markdown(f"**{escape_markdown(story.title)}**")
+        st.markdown(f"**{escape_markdown(story.title or f'Story {story.story_id}')}**")
         _listed(story.item_ids, f"story {story.story_id}", key=f"compare_story_items_{key}")
 
 # -- entities -----------------------------------------------------------------------------
