@@ -37,6 +37,7 @@ THEMES = [
     ThemeInfo("jk_cooperation", "Japan–Korea cooperation", "", 3),
 ]
 LABELS = {theme.id: theme.label for theme in THEMES}
+HOSTILE_TITLE = "<img src=x onerror=alert(1)> **Leaked** memo [link](javascript:alert(2)) |"
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,8 @@ def plan() -> list[Planned]:
         "Ministers send offerings to the war shrine",
         ("japan",),
     )
+    # A small Korean-only story whose headline is hostile markup (escaped everywhere).
+    items += _story("memo", {2: 2}, SINCE + timedelta(days=11), ("history",), HOSTILE_TITLE)
     # One lone Korean report: too small to be "heavy" coverage.
     items += _story(
         "lone", {2: 1}, SINCE + timedelta(days=3), ("history",), "Museum reopens wartime exhibit"

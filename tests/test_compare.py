@@ -133,7 +133,7 @@ def test_one_sided_stories_are_found_and_two_sided_ones_are_not(seeded):
     with sessions() as s:
         result = compare(s, SINCE, UNTIL)
     found = {o.story_id: o for o in result.one_sided_stories}
-    assert set(found) == {stories["islets"], stories["launch"]}
+    assert set(found) == {stories["islets"], stories["memo"], stories["launch"]}
     islets, launch = found[stories["islets"]], found[stories["launch"]]
     assert (islets.side, islets.items_kr, islets.items_jp) == ("kr", 4, 0)
     assert (launch.side, launch.items_jp, launch.items_kr) == ("jp", 5, 1)
@@ -142,7 +142,11 @@ def test_one_sided_stories_are_found_and_two_sided_ones_are_not(seeded):
         (it for it in items if it.story == "launch"), key=lambda it: (it.published_at, ids[it.key])
     )
     assert launch.item_ids == tuple(ids[it.key] for it in planted)
-    assert [o.side for o in result.one_sided_stories] == ["kr", "jp"]
+    assert [o.story_id for o in result.one_sided_stories] == [
+        stories["islets"],  # Korea: 4 items
+        stories["memo"],  # Korea: 2 items
+        stories["launch"],  # Japan
+    ]
     # The rule, as stated: at least 2 on the covering side, the other at most a quarter.
     assert cmp.side_of(0, 2) == "kr" and cmp.side_of(1, 4) == "kr" and cmp.side_of(2, 4) is None
     assert cmp.side_of(0, 1) is None and cmp.side_of(5, 1) == "jp"

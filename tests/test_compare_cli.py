@@ -13,7 +13,15 @@ from pathlib import Path
 import pytest
 
 from jkwatch import clock
-from tests.compare_corpus import LABELS, SINCE, UNTIL, relevant_in, seed_compare, story_id_by_key
+from tests.compare_corpus import (
+    HOSTILE_TITLE,
+    LABELS,
+    SINCE,
+    UNTIL,
+    relevant_in,
+    seed_compare,
+    story_id_by_key,
+)
 from tests.processes import invoke
 
 RANGE = ("--since", SINCE.isoformat(), "--until", UNTIL.isoformat())
@@ -44,7 +52,7 @@ def test_json_holds_the_contracts_keys_and_the_planted_counts(seeded):
         assert theme["gap"] == pytest.approx(theme["jp"]["share"] - theme["kr"]["share"])
     stories = story_id_by_key(items, ids)
     one_sided = {s["story_id"]: s for s in doc["one_sided_stories"]}
-    assert set(one_sided) == {stories["islets"], stories["launch"]}
+    assert set(one_sided) == {stories["islets"], stories["memo"], stories["launch"]}
     islets = one_sided[stories["islets"]]
     assert set(islets) == {"story_id", "side", "items_jp", "items_kr", "title", "item_ids"}
     assert (islets["side"], islets["items_jp"], islets["items_kr"]) == ("kr", 0, 4)
@@ -80,6 +88,8 @@ def test_markdown_shows_tables_and_both_kinds_of_one_sided_story(seeded):
     )
     assert "Coast guard ships circle" in text and "Ballistic missile falls" in text
     assert LABELS["territorial"] in text
+    assert HOSTILE_TITLE not in text and "<img" not in text and "&lt;img" in text
+    assert "\\*\\*Leaked\\*\\*" in text and "\\[link\\]" in text
 
 
 def test_the_default_range_is_the_last_thirty_full_days_by_the_clock(seeded, monkeypatch):

@@ -10,6 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from jkwatch.dashboard.safe import escape_markdown
 from jkwatch.db.engine import make_engine, make_sessionmaker
 from jkwatch.db.migrate import upgrade
 from tests.apptest_select import select_row
@@ -94,14 +95,23 @@ def test_one_sided_stories_are_listed_per_side_with_their_items(page, compare_db
     _, items, ids = compare_db
     korea = _table(page, "Story", 0).value
     japan = _table(page, "Story", 1).value
-    assert list(korea["Korea items"]) == [4] and list(korea["Japan items"]) == [0]
+    assert list(korea["Korea items"]) == [4, 2] and list(korea["Japan items"]) == [0, 0]
     assert list(japan["Japan items"]) == [5] and list(japan["Korea items"]) == [1]
     assert korea.iloc[0]["Story"].startswith("Coast guard ships circle")
     text = "\n".join(m.value for m in page.markdown)
     assert "Coast guard ships circle" in text
+    assert "<img" not in text.replace("\\<img", ""), "feed text reaches the page escaped"
     tables = [d.value for d in page.dataframe if "title" in d.value.columns]
     launch = {ids[it.key] for it in items if it.story == "launch"}
     assert any(set(t["id"]) == launch for t in tables)
+    at = select_row(page, _table(page, "Story", 0), 1)  # the memo with a hostile headline
+    _ok(at)
+    memo_title = next(it.title for it in items if it.key == "memo-2-0")
+    shown = [m.value for m in at.markdown if "Leaked" in m.value]
+    assert shown == [f"**{escape_markdown(memo_title)}**"]
+    assert "<img" not in shown[0].replace("\\<img", "")
+    memo = {ids[it.key] for it in items if it.story == "memo"}
+    assert any(set(d.value["id"]) == memo for d in at.dataframe if "title" in d.value.columns)
 
 
 def test_entities_each_side_names_most_with_their_items(page, compare_db):
