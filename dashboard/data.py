@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from jkwatch.corrections import LabelChange
 from jkwatch.csv_safe import LINE_TERMINATOR, escape_cell
+from jkwatch.db import compare as comparison
 from jkwatch.db import item_lists, labels, trends
 from jkwatch.db import overview as frame
 from jkwatch.db import search as text_search
@@ -39,7 +40,7 @@ from jkwatch.db.feed_health import FeedHealth, feed_health
 from jkwatch.db.query_filters import Filters
 from jkwatch.db.stories import story_detail, story_id_of_item
 from jkwatch.entities import default_gazetteer
-from jkwatch.model import Brief, EntityMatch, SpikeEpisode, StoryDetail
+from jkwatch.model import Brief, Comparison, EntityCount, EntityMatch, SpikeEpisode, StoryDetail
 
 TTL_S = 30
 
@@ -178,6 +179,50 @@ def brief(
 ) -> Brief:
     """The brief of ``[since, until]`` (relevant items; ``db.brief.build_brief``)."""
     return _run(build_brief, since, until, themes=themes, languages=languages, top=top)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def compare(url: str, since: date, until: date) -> Comparison:
+    """The Japan–Korea comparison of a range (the same as ``jkwatch compare``), without the
+    entities: the page reads those for one theme at a time (``compare_entities``)."""
+    return _run(comparison.compare, since, until, with_entities=False)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def compare_entities(url: str, since: date, until: date, theme: str) -> tuple[EntityCount, ...]:
+    """The entities each side names most for one theme ("" for all themes)."""
+    return tuple(_run(comparison.top_entities_by_side, since, until, theme=theme))
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def compare_cell(url: str, since: date, until: date, theme: str, country: str) -> tuple[int, ...]:
+    """The items behind one theme x country cell of the comparison, newest first."""
+    return _run(comparison.cell_item_ids, since, until, theme, country)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def compare_entity(
+    url: str, since: date, until: date, entity_id: str, country: str, theme: str | None
+) -> tuple[int, ...]:
+    """The items behind one entity count of the comparison, newest first."""
+    return _run(comparison.entity_item_ids, since, until, entity_id, country, theme)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def hits(url: str, item_ids: tuple[int, ...]) -> tuple[item_lists.ItemHit, ...]:
+    """The items with these ids (at most one page), newest first."""
+    return _run(item_lists.item_hits, item_ids)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def entity_labels(url: str) -> dict[str, str]:
+    """Entity id -> label from the gazetteer (ids stand in when it cannot be read)."""
+    from jkwatch.entities import EntitiesError, default_gazetteer
+
+    try:
+        return {entity.id: entity.label for entity in default_gazetteer().entities}
+    except EntitiesError:
+        return {}
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)

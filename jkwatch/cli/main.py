@@ -171,6 +171,7 @@ def _restore_env(name: str, value: str | None) -> None:
 def _register() -> None:
     from jkwatch.cli import (
         brief_commands,
+        compare_commands,
         dashboard_commands,
         db_commands,
         demo_commands,
@@ -206,6 +207,7 @@ def _register() -> None:
     cli.add_command(demo_commands.demo_command)
     cli.add_command(brief_commands.brief_command)
     cli.add_command(search_commands.search_command)
+    cli.add_command(compare_commands.compare_command)
 
 
 _register()
