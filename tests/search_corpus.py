@@ -25,30 +25,7 @@ from jkwatch.entities import load_gazetteer
 from jkwatch.ingest.entities import EntityMatcher
 from tests.databases import postgres_schema
 from tests.factories import entry, feed_spec
-
-GAZETTEER = """
-[[entity]]
-id = "dokdo"
-type = "place"
-label = "Dokdo / Takeshima"
-en = ["Dokdo", "Takeshima", "Liancourt Rocks"]
-ja = ["竹島", "独島"]
-ko = ["독도", "獨島"]
-
-[[entity]]
-id = "north_korea"
-type = "country"
-en = ["North Korea", "DPRK"]
-ja = ["北朝鮮", "北"]
-ko = ["북한", "北"]
-
-[[entity]]
-id = "gsomia"
-type = "agreement"
-en = ["GSOMIA"]
-ja = ["軍事情報包括保護協定"]
-ko = ["지소미아", "군사정보보호협정"]
-"""
+from tests.small_gazetteer import GAZETTEER
 
 START = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
 
