@@ -25,7 +25,7 @@ from jkwatch.entities import load_gazetteer
 from jkwatch.ingest.entities import EntityMatcher
 from tests.databases import postgres_schema
 from tests.factories import entry, feed_spec
-from tests.small_gazetteer import GAZETTEER
+from tests.small_gazetteer import THREE_ENTITIES as GAZETTEER
 
 START = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
 

@@ -1,7 +1,11 @@
-"""A small gazetteer for tests that must not depend on the shipped one (which analysts edit):
-seven entities, with Japanese and Korean short forms (北, 日, 韓, 米/美) and a multi-word name."""
+"""Small gazetteers for tests that must not depend on the shipped one (which analysts edit).
 
-GAZETTEER = """
+``THREE_ENTITIES``: Dokdo, North Korea (with the short form 北) and GSOMIA, for tests that pin
+the exact entities of their items; ``GAZETTEER``: those and four more (Japan, South Korea, the
+United States with their short forms, and a multi-word name).
+"""
+
+THREE_ENTITIES = """
 [[entity]]
 id = "dokdo"
 type = "place"
@@ -17,6 +21,17 @@ en = ["North Korea", "DPRK"]
 ja = ["北朝鮮", "北"]
 ko = ["북한", "北"]
 
+[[entity]]
+id = "gsomia"
+type = "agreement"
+en = ["GSOMIA"]
+ja = ["軍事情報包括保護協定"]
+ko = ["지소미아", "군사정보보호협정"]
+"""
+
+GAZETTEER = (
+    THREE_ENTITIES
+    + """
 [[entity]]
 id = "japan"
 type = "country"
@@ -44,11 +59,5 @@ type = "person"
 en = ["Kim Jong Un", "Kim Jong-un"]
 ja = ["金正恩"]
 ko = ["김정은"]
-
-[[entity]]
-id = "gsomia"
-type = "agreement"
-en = ["GSOMIA"]
-ja = ["軍事情報包括保護協定"]
-ko = ["지소미아", "군사정보보호협정"]
 """
+)
