@@ -63,6 +63,7 @@ class XLink:
     score: float
     other: Doc
     shared: tuple[str, ...]
+    specific: frozenset[str] = frozenset()
 
 
 class EntityWeights:
@@ -143,7 +144,8 @@ def best_link(
         if not any(index.weights.specific(e) for e in shared):
             continue
         if best is None or _better(score, other, best):
-            best = XLink(round(score, 4), other, shared)
+            specific = frozenset(e for e in shared if index.weights.specific(e))
+            best = XLink(round(score, 4), other, shared, specific)
     return best
 
 
@@ -154,12 +156,14 @@ def _better(score: float, other: Doc, best: XLink) -> bool:
 
 
 def explain(doc: Doc, link: XLink, labels: Mapping[str, str] | None = None) -> tuple[str, ...]:
-    """``linked_by`` of a cross-language link: the marker, per shared entity the names each
+    """``linked_by`` of a cross-language link: the marker, per shared specific entity the names each
     side used (the member's first, then the document's; the gazetteer label when a side's
     names are unknown), then the time gap."""
     mine, theirs = dict(doc.entity_names), dict(link.other.entity_names)
     lines = [CROSS_LANGUAGE]
     for entity in link.shared:
+        if not index_specific(entity, link):
+            continue
         names: list[str] = []
         for name in (*theirs.get(entity, ()), *mine.get(entity, ())):
             if name not in names:
@@ -169,6 +173,12 @@ def explain(doc: Doc, link: XLink, labels: Mapping[str, str] | None = None) -> t
         lines.append(" = ".join(names))
     lines.append(gap_text(abs(doc.published_at - link.other.published_at)))
     return tuple(lines)
+
+
+def index_specific(entity: str, link: XLink) -> bool:
+    """Whether ``entity`` is one of the link's specific entities (the ones worth showing:
+    countries are shared by most pairs and say little)."""
+    return entity in link.specific
 
 
 def gap_text(gap: timedelta) -> str:
