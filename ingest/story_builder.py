@@ -16,8 +16,8 @@ hands plain values to the pure clustering.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -52,6 +52,9 @@ def _doc(item: StoryInput) -> Doc:
         terms=terms,
         near_dup=item.near_dup,
         story_id=item.story_id,
+        entities=item.entities,
+        themes=item.themes,
+        entity_names=item.entity_names,
     )
 
 
@@ -62,8 +65,19 @@ def _midnight(day: date) -> datetime:
 class StoryBuilder:
     """Clusters items into stories in the caller's transactions (see the module docstring)."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        entity_types: Mapping[str, str] | None = None,
+        entity_labels: Mapping[str, str] | None = None,
+    ) -> None:
         self.settings = settings or Settings()
+        self.entity_types = entity_types
+        self.entity_labels = entity_labels or {}
+
+    @property
+    def cross_language(self) -> bool:
+        return bool(self.entity_types) and self.settings.xlang.enabled
 
     def assign(self, session: Session, item_ids: Sequence[int]) -> int:
         """Put those of ``item_ids`` that belong to no story yet into stories; returns how
@@ -74,9 +88,8 @@ class StoryBuilder:
         window = self.settings.window
         start = min(i.published_at for i in todo) - window
         end = max(i.published_at for i in todo) + window
-        context = story_inputs.members_between(
-            session, start, end, languages=sorted({i.language for i in todo})
-        )
+        languages = () if self.cross_language else sorted({i.language for i in todo})
+        context = story_inputs.members_between(session, start, end, languages=languages)
         self._cluster_and_save(session, todo, context)
         return len(todo)
 
@@ -105,16 +118,39 @@ class StoryBuilder:
     def _cluster_and_save(
         self, session: Session, todo: Sequence[StoryInput], context: Sequence[StoryInput]
     ) -> int:
+        if self.cross_language:
+            context = self._with_candidate_names(session, todo, context)
         docs = [_doc(i) for i in todo] + [_doc(c) for c in context]
         corrections = story_inputs.story_corrections(session)
         partners = {i for pair in corrections.merges for i in pair}
         known = story_inputs.stories_of_items(session, partners) if partners else {}
         starts = story_inputs.story_starts(session, {c.story_id for c in context if c.story_id})
         assignments = cluster(
-            docs, corrections, self.settings, story_starts=starts, known_stories=known
+            docs,
+            corrections,
+            self.settings,
+            story_starts=starts,
+            known_stories=known,
+            entity_types=self.entity_types if self.cross_language else None,
+            entity_labels=self.entity_labels,
         )
         save_assignments(session, assignments)
         return len({a.story_id for a in assignments})
+
+    def _with_candidate_names(
+        self, session: Session, todo: Sequence[StoryInput], context: Sequence[StoryInput]
+    ) -> list[StoryInput]:
+        """The context, with the names used for their entities read for the members a new
+        item could link to across languages (they share an entity): the evidence of a link
+        shows both sides' words, and reading them for every member would cost more."""
+        wanted = {e for item in todo for e in item.entities}
+        ids = [c.item_id for c in context if wanted.intersection(c.entities)]
+        if not ids:
+            return list(context)
+        names = story_inputs.entity_names(session, ids)
+        return [
+            replace(c, entity_names=names[c.item_id]) if c.item_id in names else c for c in context
+        ]
 
     def rebuild(
         self,

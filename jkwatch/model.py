@@ -275,6 +275,10 @@ class StoryAssignment:
     """The item's clustering features, kept so later items are compared without re-analysis."""
     title_item_id: int | None = None
     """Set on any one member per story: the member whose headline is the story's title."""
+    entities: tuple[str, ...] = ()
+    """The item's entity ids, kept so later items of other languages are compared with it."""
+    themes: tuple[str, ...] = ()
+    """The item's theme ids (kept for the same reason)."""
 
 
 @dataclass(frozen=True)
@@ -291,6 +295,11 @@ class StoryInput:
     story_id: int | None = None
     """The story of an already clustered member (None: to be clustered)."""
     terms: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()
+    """Ids of the gazetteer entities the item names."""
+    themes: tuple[str, ...] = ()
+    entity_names: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Per entity, the names the item used (read for new items and link candidates only)."""
 
 
 @dataclass(frozen=True)

@@ -223,6 +223,10 @@ def cluster(
                 xindex.add(doc)
 
     _apply_merges(docs, out, story_of, corrections, known_stories or {})
+    by_id = {doc.item_id: doc for doc in docs}
+    for item_id, assignment in out.items():
+        doc = by_id[item_id]
+        out[item_id] = replace(assignment, entities=doc.entities, themes=doc.themes)
     return _with_titles(docs, out, story_of, vectors)
 
 
