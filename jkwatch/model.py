@@ -7,6 +7,7 @@ pure stages stay testable without a database.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, get_args
@@ -228,6 +229,10 @@ class StoryLink:
     """``en`` | ``ja`` | ``ko`` | ``und``."""
     published_at: datetime
     relevance: float
+    country: str = "other"
+    """The outlet's country of publication."""
+    linked_by: tuple[str, ...] = ()
+    """Why it is in the story (``StoryAssignment.linked_by``; ``link_reason`` puts it in words)."""
 
 
 @dataclass(frozen=True)
@@ -251,6 +256,26 @@ class StorySummary:
     urls: tuple[str, ...]
     score: float
     why: str
+    outlets_by_country: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Outlet names per country of publication (``feeds.country``: "jp", "kr", "other"; only
+    the countries with an outlet in the story), so Tokyo's and Seoul's coverage read apart."""
+
+
+COUNTRIES = ("jp", "kr", "other")
+"""Countries of publication, in the order they are shown."""
+
+CROSS_LANGUAGE = "(cross-language)"
+"""First word of a member's ``linked_by`` when it joined through a member of another
+language: the rest are the shared entities (the names each side used) and the time gap."""
+
+
+def link_reason(linked_by: tuple[str, ...] | list[str]) -> str:
+    """A member's ``linked_by`` in words: "across languages: 石破 = Ishiba = 이시바; GSOMIA;
+    2 days apart" for an entity link, the shared words comma-separated otherwise."""
+    words = list(linked_by)
+    if words and words[0] == CROSS_LANGUAGE:
+        return "across languages: " + "; ".join(words[1:])
+    return ", ".join(words)
 
 
 @dataclass(frozen=True)

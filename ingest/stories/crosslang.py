@@ -28,10 +28,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from jkwatch.model import CROSS_LANGUAGE
+
 if TYPE_CHECKING:
     from jkwatch.ingest.stories.cluster import Doc
 
-CROSS_LANGUAGE = "(cross-language)"
 TYPE_WEIGHTS: Mapping[str, float] = {
     "person": 1.0,
     "place": 1.0,

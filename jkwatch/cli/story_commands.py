@@ -12,13 +12,14 @@ from datetime import date, timedelta
 
 import click
 
+from jkwatch.brief_render import COUNTRY_NAMES
 from jkwatch.cli.context import AppContext
 from jkwatch.cli.label_commands import default_analyst
 from jkwatch.cli.terminal import clean, table
 from jkwatch.cli.usage import OneLineGroup
 from jkwatch.clock import utcnow
 from jkwatch.corrections import ANALYST_LIMIT
-from jkwatch.model import STORY_WINDOW_HOURS, StoryDetail
+from jkwatch.model import STORY_WINDOW_HOURS, StoryDetail, link_reason
 
 _AFTER = timedelta(hours=STORY_WINDOW_HOURS)
 
@@ -74,6 +75,8 @@ def _print_detail(detail: StoryDetail, links: dict[int, tuple[float, tuple[str, 
         f"{s.items} items, {s.outlets} outlets ({clean(', '.join(s.outlet_names))}), "
         f"languages {', '.join(s.languages)}, themes {', '.join(s.themes) or 'none'}"
     )
+    for country, names in s.outlets_by_country.items():
+        click.echo(f"  {COUNTRY_NAMES.get(country, country)}: {clean(', '.join(names))}")
     click.echo(
         f"first seen {s.first_seen:%Y-%m-%d %H:%M}, last seen {s.last_seen:%Y-%m-%d %H:%M} UTC"
     )
@@ -81,7 +84,7 @@ def _print_detail(detail: StoryDetail, links: dict[int, tuple[float, tuple[str, 
     rows = [["item", "published (UTC)", "outlet", "lang", "linked by", "title"]]
     for m in detail.members:
         similarity, words = links.get(m.item_id, (0.0, ()))
-        reason = ", ".join(words) if words else "first item"
+        reason = link_reason(words) if words else "first item"
         if words and similarity and not words[0].startswith("("):
             reason += f" ({similarity:.2f})"
         rows.append(
@@ -90,7 +93,7 @@ def _print_detail(detail: StoryDetail, links: dict[int, tuple[float, tuple[str, 
                 f"{m.published_at:%Y-%m-%d %H:%M}",
                 clean(m.feed_name, 24),
                 m.language,
-                clean(reason, 40),
+                clean(reason, 60),
                 clean(m.title, 60),
             ]
         )
