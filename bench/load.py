@@ -20,19 +20,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import event, func, insert, select, text
+from sqlalchemy import event, func, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from jkwatch.db.engine import backend_name, make_engine, make_sessionmaker
+from jkwatch.db.entities import entity_rows
 from jkwatch.db.feeds import upsert_feed
 from jkwatch.db.migrate import upgrade
-from jkwatch.db.models import Item, ItemTheme
+from jkwatch.db.models import Feed, Item, ItemEntity, ItemTheme
 from jkwatch.db.rollups import RollupDelta, apply
 from jkwatch.db.search import search_text
 from jkwatch.db.themes import ThemeInfo, set_meta, sync_themes
 from jkwatch.demo import templates as tpl
 from jkwatch.demo.corpus import THEME_WEIGHTS
-from jkwatch.model import FeedSpec, relevance_bucket
+from jkwatch.ingest.entities import default_matcher
+from jkwatch.model import EntityMatch, FeedSpec, relevance_bucket
 
 DAYS = 730
 END = date(2025, 6, 30)
@@ -47,12 +49,14 @@ class _Text:
     lang: str
     themes: tuple[str, ...]
     search: str
+    entities: tuple[EntityMatch, ...] = ()
 
 
 def _text_pool(rng: random.Random, size: int = 3000) -> list[_Text]:
     """Distinct headlines from the templates, with their search text computed once each."""
     pool = []
     themes = list(THEME_WEIGHTS)
+    matcher = default_matcher()
     fill = dict(city=tpl.CITIES[0], city_ja=tpl.CITIES_JA[0], city_ko=tpl.CITIES_KO[0], n=2)
     for _ in range(size):
         lang = rng.choice(tpl.LANGS)
@@ -71,7 +75,16 @@ def _text_pool(rng: random.Random, size: int = 3000) -> list[_Text]:
             chosen = tuple(rng.sample(themes, k=rng.choice((1, 1, 1, 2))))
             title = rng.choice(tpl.THEME_HEADLINES[chosen[0]][lang]).format(**fill)
             summary = tpl.THEME_SUMMARIES[lang].format(**fill)
-        pool.append(_Text(title, summary, lang, chosen, search_text(title, summary)))
+        pool.append(
+            _Text(
+                title,
+                summary,
+                lang,
+                chosen,
+                search_text(title, summary),
+                matcher.match(title, summary, lang),
+            )
+        )
     return pool
 
 
@@ -87,14 +100,16 @@ def _theme_infos() -> list[ThemeInfo]:
 
 def _batches(
     n: int, first_id: int, feeds: list[int], seed: int
-) -> Iterator[tuple[list[dict], list[dict]]]:
-    """(item rows, item_theme rows) in batches; ~15% of items are syndicated copies."""
+) -> Iterator[tuple[list[dict], list[dict], list[dict]]]:
+    """(item rows, item_theme rows, item_entities rows) in batches; ~15% of items are
+    syndicated copies. Entities are the real matcher's on each headline of the pool."""
     rng = random.Random(seed)
     pool = _text_pool(rng)
     start = datetime.combine(END - timedelta(days=DAYS - 1), datetime.min.time(), UTC)
     now = datetime.now(UTC)
     items: list[dict] = []
     themes: list[dict] = []
+    entities: list[dict] = []
     lead: tuple[int, datetime, _Text] | None = None
     for offset in range(n):
         item_id = first_id + offset
@@ -154,11 +169,19 @@ def _batches(
                     "story_lead": story_id == item_id,
                 }
             )
+        entities.extend(entity_rows(item_id, day, text_.entities))
         if len(items) >= BATCH:
-            yield items, themes
-            items, themes = [], []
+            yield items, themes, entities
+            items, themes, entities = [], [], []
     if items:
-        yield items, themes
+        yield items, themes, entities
+
+
+def _country(lang: str, i: int) -> str:
+    """Japanese feeds are Japanese, Korean ones Korean; English ones from both and elsewhere."""
+    if lang in ("ja", "ko"):
+        return "jp" if lang == "ja" else "kr"
+    return ("jp", "kr", "other")[(i // 3) % 3]
 
 
 @dataclass(frozen=True)
@@ -243,17 +266,22 @@ def _load(
                 session,
                 FeedSpec(f"https://feed{i}.example/rss.xml", f"Bench feed {i} (synthetic)", lang),
             )
+            session.execute(
+                update(Feed).where(Feed.id == record.id).values(country=_country(lang, i))
+            )
             feed_ids.append(record.id)
         first_id = (session.scalar(select(func.max(Item.id))) or 0) + 1
     sqlite = backend_name(sessions.kw["bind"]) == "sqlite"
     triggers = _suspend_fts_triggers(sessions) if sqlite else []
     themed = 0
     try:
-        for item_rows, theme_rows in _batches(n, first_id, feed_ids, seed):
+        for item_rows, theme_rows, entity_rows_ in _batches(n, first_id, feed_ids, seed):
             with sessions.begin() as session:
                 session.execute(insert(Item.__table__), item_rows)
                 if theme_rows:
                     session.execute(insert(ItemTheme.__table__), theme_rows)
+                if entity_rows_:
+                    session.execute(insert(ItemEntity.__table__), entity_rows_)
                 apply(session, _rollup_delta(item_rows, theme_rows))
             themed += len(theme_rows)
     finally:

@@ -32,11 +32,12 @@ from jkwatch.db import search as text_search
 from jkwatch.db import theme_detail as theme_reads
 from jkwatch.db.brief import build_brief
 from jkwatch.db.engine import make_engine, make_sessionmaker, resolve_database_url
+from jkwatch.db.entities import entities_of_items
 from jkwatch.db.errors import DatabaseError
 from jkwatch.db.feed_health import FeedHealth, feed_health
 from jkwatch.db.query_filters import Filters
 from jkwatch.db.stories import story_detail, story_id_of_item
-from jkwatch.model import Brief, SpikeEpisode, StoryDetail
+from jkwatch.model import Brief, EntityMatch, SpikeEpisode, StoryDetail
 
 TTL_S = 30
 
@@ -206,6 +207,12 @@ def behind(
 @st.cache_data(ttl=TTL_S, show_spinner=False)
 def evidence(url: str, item_ids: tuple[int, ...]) -> dict[int, list[item_lists.EvidenceRow]]:
     return _run(item_lists.item_themes_with_evidence, item_ids)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def named_entities(url: str, item_id: int) -> tuple[EntityMatch, ...]:
+    """The gazetteer entities an item names, with the names that matched."""
+    return _run(entities_of_items, (item_id,)).get(item_id, ())
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)

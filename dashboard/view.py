@@ -19,8 +19,9 @@ from jkwatch.brief_render import COUNTRY_NAMES, country_outlets
 from jkwatch.dashboard import charts, data
 from jkwatch.dashboard.filters import ViewFilters, default_range
 from jkwatch.dashboard.safe import csv_bytes, escape_markdown, safe_link
+from jkwatch.entities import default_gazetteer
 from jkwatch.events import Event, EventsError, load_events
-from jkwatch.model import link_reason
+from jkwatch.model import EntityMatch, link_reason
 
 LANGUAGE_NAMES = {"en": "English", "ja": "Japanese", "ko": "Korean", "und": "Undetermined"}
 ANALYST_FIELD = "analyst"
@@ -240,7 +241,17 @@ def item_detail(hit: Any, labels: dict[str, str]) -> None:
         for row in rows:
             terms = "; ".join(evidence_text(e) for e in row.evidence)
             st.text(f"[{row.label}] score {row.score:.2f}: {terms or 'no evidence recorded'}")
+        st.markdown("**Entities it names**")
+        named = data.named_entities(url, int(hit.id))
+        st.text("\n".join(entity_text(m) for m in named) if named else "None from the gazetteer.")
         story_panel(hit, labels)
+
+
+def entity_text(match: EntityMatch) -> str:
+    """One named entity as text: its label, type and the names the item used."""
+    entity = default_gazetteer().get(match.entity_id)
+    label = f"{entity.label} ({entity.type})" if entity else match.entity_id
+    return f"{label}: {', '.join(match.names)}"
 
 
 def _count(n: int, word: str) -> str:

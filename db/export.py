@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jkwatch.db.corrections import corrected_ids
+from jkwatch.db.entities import entities_of_items
 from jkwatch.db.models import Feed, Item, ItemTheme
 from jkwatch.model import ItemRow
 
@@ -32,7 +33,7 @@ def iter_items(session: Session, filters: ExportFilter, page_size: int = 2000) -
     after = 0
     while True:
         query = (
-            select(Item, Feed.url, Feed.name, Feed.title)
+            select(Item, Feed.url, Feed.name, Feed.title, Feed.country)
             .join(Feed, Feed.id == Item.feed_id)
             .where(Item.id > after)
             .order_by(Item.id)
@@ -60,7 +61,8 @@ def iter_items(session: Session, filters: ExportFilter, page_size: int = 2000) -
         ):
             themes[item_id].append(theme_id)
         corrected = corrected_ids(session, ids)
-        for item, feed_url, feed_name, feed_title in page:
+        entities = entities_of_items(session, ids)
+        for item, feed_url, feed_name, feed_title, country in page:
             yield ItemRow(
                 id=item.id,
                 feed_id=item.feed_id,
@@ -79,6 +81,8 @@ def iter_items(session: Session, filters: ExportFilter, page_size: int = 2000) -
                 relevant=item.relevant,
                 themes=tuple(themes.get(item.id, ())),
                 corrected=item.id in corrected,
+                country=country,
+                entities=tuple(m.entity_id for m in entities.get(item.id, ())),
             )
         session.expunge_all()
         after = ids[-1]

@@ -23,7 +23,8 @@ from jkwatch.clock import utcnow
 from jkwatch.corrections import Tags, apply_correction
 from jkwatch.db import corrections, rollups
 from jkwatch.db.dialect import insert_ignore
-from jkwatch.db.models import Item, ItemTheme
+from jkwatch.db.entities import entity_rows, replace_item_entities
+from jkwatch.db.models import Item, ItemEntity, ItemTheme
 from jkwatch.db.search import search_text
 from jkwatch.model import (
     EntryIn,
@@ -40,6 +41,7 @@ _IN_CHUNK = 500  # keeps IN (...) lists well under SQLite's variable limit
 # Core tables: bulk writes go through Core executemany, not the ORM unit of work.
 _ITEMS = cast(Table, Item.__table__)
 _ITEM_THEMES = cast(Table, ItemTheme.__table__)
+_ITEM_ENTITIES = cast(Table, ItemEntity.__table__)
 
 
 def _chunks(values: Sequence, size: int = _IN_CHUNK) -> Iterator[Sequence]:
@@ -217,6 +219,15 @@ def _insert_new(
         )
     if theme_rows:
         session.execute(insert(_ITEM_THEMES), theme_rows)
+    entity_values = [
+        row
+        for entry in inserted
+        for row in entity_rows(
+            ids_by_key[entry.entry_key], entry.published_at.date(), entry.entities
+        )
+    ]
+    if entity_values:
+        session.execute(insert(_ITEM_ENTITIES), entity_values)
     rollups.add_new_items(session, total_rows, theme_rows)
     return [ids_by_key[entry.entry_key] for entry in inserted]
 
@@ -292,6 +303,10 @@ def _update_changed(
         session.execute(delete(ItemTheme).where(ItemTheme.item_id.in_(chunk)))
     if theme_rows:
         session.execute(insert(_ITEM_THEMES), theme_rows)
+    replace_item_entities(
+        session,
+        {match.id: (entry.published_at.date(), entry.entities) for match, entry in changed},
+    )
     return ids
 
 

@@ -26,11 +26,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from jkwatch.clock import utcnow
+from jkwatch.db.entities import note_gazetteer
 from jkwatch.db.errors import DatabaseUnavailable
 from jkwatch.db.feeds import record_attempt
 from jkwatch.db.items import recent_fingerprints, store_entries, stories_by_entry_key
 from jkwatch.errors import first_line
 from jkwatch.ingest.dedupe import StoryIndex
+from jkwatch.ingest.entities import EntityMatcher, default_matcher
 from jkwatch.ingest.fetch import FetchSettings, iter_fetch
 from jkwatch.ingest.fetch_api import FetchRequest, FetchResult
 from jkwatch.ingest.language import entry_language
@@ -113,12 +115,15 @@ class Pipeline:
         tagger: Tagger | None = None,
         clock: Callable[[], datetime] = utcnow,
         transport: httpx.AsyncBaseTransport | None = None,
+        entity_matcher: EntityMatcher | None = None,
     ) -> None:
-        """``transport`` replaces the network for fetching (tests hand in canned responses)."""
+        """``transport`` replaces the network for fetching (tests hand in canned responses);
+        ``entity_matcher`` defaults to the configured gazetteer's."""
         self.sessions = sessions
         self.transport = transport
         self.settings = settings
         self.tagger = tagger if tagger is not None else Tagger(load_taxonomy())
+        self.entity_matcher = entity_matcher or default_matcher()
         self.clock = clock
         self._themes_synced = False
         self.story_builder = StoryBuilder()
@@ -126,12 +131,16 @@ class Pipeline:
     # -- setup --------------------------------------------------------------------------
 
     def _sync_themes(self) -> None:
-        """item_themes has a foreign key to themes: the taxonomy's ids must exist first."""
+        """item_themes has a foreign key to themes: the taxonomy's ids must exist first.
+
+        Also notes which gazetteer the stored entities come from: an empty database takes the
+        current one; a database matched with another is logged once (``entities rematch``)."""
         if self._themes_synced:
             return
         try:
             with self.sessions.begin() as session:
                 sync_taxonomy(session, self.tagger.taxonomy)
+                note_gazetteer(session, self.entity_matcher.gazetteer.fingerprint)
         except SQLAlchemyError as exc:
             raise DatabaseUnavailable(
                 f"cannot write to the database: {first_line(getattr(exc, 'orig', None) or exc)}"
@@ -282,7 +291,8 @@ class Pipeline:
         return _Prepared(tagged, Processed(parsed, times))
 
     def tag(self, entry: EntryIn) -> EntryIn:
-        """The entry with relevance, relevant, themes and the taxonomy fingerprint filled in."""
+        """The entry with relevance, relevant, themes, the taxonomy fingerprint and the
+        entities it names filled in."""
         result = self.tagger.tag(entry.title, entry.summary, entry.body or "", lang=entry.language)
         return replace(
             entry,
@@ -290,6 +300,7 @@ class Pipeline:
             relevant=result.relevant,
             themes=theme_ins(result),
             tagged_with=self.tagger.taxonomy.fingerprint,
+            entities=self.entity_matcher.match(entry.title, entry.summary, entry.language),
         )
 
     # -- documents ------------------------------------------------------------------------

@@ -96,6 +96,14 @@ class ThemeIn:
 
 
 @dataclass(frozen=True)
+class EntityMatch:
+    """A gazetteer entity an item names, with the names that matched (its evidence)."""
+
+    entity_id: str
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class EntryIn:
     """A normalised, tagged entry ready to be stored (idempotently)."""
 
@@ -116,6 +124,8 @@ class EntryIn:
     relevant: bool = False
     themes: tuple[ThemeIn, ...] = ()
     tagged_with: str | None = None
+    entities: tuple[EntityMatch, ...] = ()
+    """The gazetteer entities the entry names (``jkwatch.ingest.entities``)."""
     story_id: int | None = None
     """An existing item's story this entry joins (from near-duplicate detection), if any."""
     story_of_entry: str | None = None
@@ -209,6 +219,10 @@ class ItemRow:
     themes: tuple[str, ...] = field(default_factory=tuple)
     corrected: bool = False
     """Whether an analyst corrected the item's tags (``jkwatch label``)."""
+    country: str = "other"
+    """The feed's country of publication ("jp", "kr" or "other")."""
+    entities: tuple[str, ...] = ()
+    """Ids of the gazetteer entities the item names."""
 
 
 # -- stories (issue 15) ---------------------------------------------------------------------

@@ -21,7 +21,7 @@ from jkwatch.db.engine import make_engine, make_sessionmaker
 from jkwatch.db.migrate import upgrade
 from jkwatch.db.themes import ThemeInfo, set_meta, sync_themes
 from jkwatch.ingest.tagging import THEME_IDS as TAXONOMY_THEME_IDS
-from jkwatch.model import FeedUpdate, FetchOutcome
+from jkwatch.model import EntityMatch, FeedUpdate, FetchOutcome
 from tests.databases import postgres_schema
 from tests.factories import entry, feed_spec
 
@@ -54,10 +54,16 @@ class Seeded:
     themes: tuple[str, ...]
     lead: bool
     title: str
+    entities: tuple[str, ...] = ()
+    """Gazetteer entity ids stored for the item (every 4th names Dokdo, the next North Korea)."""
 
     @property
     def bucket(self) -> int:
         return int(self.relevance * 10 + 1e-9)
+
+
+ENTITY_CYCLE: tuple[tuple[str, ...], ...] = (("dokdo",), ("north_korea",), (), ())
+ENTITY_NAMES = {"dokdo": ("Dokdo",), "north_korea": ("North Korea",)}
 
 
 def corpus(n: int = 240) -> list[Seeded]:
@@ -82,6 +88,7 @@ def corpus(n: int = 240) -> list[Seeded]:
                 themes=THEME_CYCLE[i % 4],
                 lead=i % 6 != 5,
                 title=title,
+                entities=ENTITY_CYCLE[i % 4],
             )
         )
     # A burst so that the spike method finds a rise: 12 more nk_weapons items in the last week.
@@ -128,6 +135,7 @@ def seed(sessions: sessionmaker[Session], synthetic: bool = False) -> list[Seede
                     url=f"https://news.example/{it.key}",
                     language=it.language,
                     story_of_entry=None if it.lead else previous,
+                    entities=tuple(EntityMatch(e, ENTITY_NAMES[e]) for e in it.entities),
                 )
             )
             if it.lead:

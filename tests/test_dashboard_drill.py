@@ -98,7 +98,15 @@ def test_selecting_an_item_row_shows_its_evidence_summary_and_copies_beside_the_
         assert any(" in title" in t.value and t.value.startswith("[") for t in at.text)
     else:
         assert "No theme." in text
-    assert "Story" in text
+    assert "Entities it names" in text and "Story" in text
+    by_key = {it.key: it for it in corpus()}
+    keys = [link.rsplit("/", 1)[1] for link in table.value["link"]]
+    dokdo = next(n for n, k in enumerate(keys) if by_key[k].entities == ("dokdo",))
+    none = next(n for n, k in enumerate(keys) if not by_key[k].entities)
+    assert "Dokdo / Takeshima (place): Dokdo" in _texts(
+        select_row(at, _table(at, "items_table"), dokdo)
+    )
+    assert "None from the gazetteer." in _texts(select_row(at, _table(at, "items_table"), none))
 
 
 def test_a_copy_shows_the_items_of_its_story(app):

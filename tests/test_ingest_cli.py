@@ -27,6 +27,8 @@ EXPORT_KEYS = {
     "relevance",
     "themes",
     "corrected",
+    "country",
+    "entities",
 }
 
 
@@ -104,6 +106,7 @@ def test_export_jsonl_has_the_contract_keys_and_utc_times(
     assert missile["feed"] == server.url("/wire.rss")
     assert missile["relevant"] is True and "nk_weapons" in missile["themes"]
     assert not any(row["corrected"] for row in rows)  # no analyst has labelled anything
+    assert "north_korea" in missile["entities"]  # the shipped gazetteer, matched at ingest
     copy = next(row for row in rows if row["title"].startswith("North Korea fires"))
     assert copy["story_id"] == missile["story_id"]
 

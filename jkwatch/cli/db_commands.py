@@ -7,6 +7,7 @@ import click
 from jkwatch.cli.context import AppContext
 from jkwatch.cli.usage import OneLineGroup
 from jkwatch.db.engine import describe_url
+from jkwatch.db.entities import record_fingerprint
 from jkwatch.db.migrate import current_revision, head_revision
 
 
@@ -27,14 +28,28 @@ def upgrade_command(app: AppContext, no_stories: bool) -> None:
 
     Every command that needs the database does this by itself; run it explicitly to
     prepare a PostgreSQL database before starting workers. A database upgraded from before
-    stories gets its stories here (the same as 'jkwatch stories rebuild').
+    stories gets its stories here (the same as 'jkwatch stories rebuild'), and items matched
+    against another gazetteer (or none) get their entities (the same as 'jkwatch entities
+    rematch').
     """
     from jkwatch.db.stories.inputs import needs_clustering
+    from jkwatch.ingest.entities import default_matcher
+    from jkwatch.ingest.entity_refresh import needs_rematch, rematch_entities
 
     engine = app.engine(migrate=True)
     click.echo(
         f"database {describe_url(app.database_url)} is at revision {current_revision(engine)}"
     )
+    matcher = default_matcher()
+    with app.sessions()() as session:
+        rematch = needs_rematch(session, matcher)
+    if rematch:
+        click.echo("matching the stored items against the gazetteer (rerun safe)...")
+        found = rematch_entities(app.sessions(), matcher)
+        click.echo(f"entities: {found.items} items matched, {found.with_entities} name one")
+    else:
+        with app.sessions().begin() as session:
+            record_fingerprint(session, matcher.gazetteer.fingerprint)
     with app.sessions()() as session:
         pending = needs_clustering(session)
     if not pending:

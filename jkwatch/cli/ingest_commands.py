@@ -44,6 +44,8 @@ EXPORT_KEYS = (
     "relevance",
     "themes",
     "corrected",
+    "country",
+    "entities",
 )
 
 
@@ -249,6 +251,8 @@ def _row_values(row: ItemRow) -> dict[str, Any]:
         "relevance": round(row.relevance, 4),
         "themes": list(row.themes),
         "corrected": row.corrected,
+        "country": row.country,
+        "entities": list(row.entities),
     }
 
 

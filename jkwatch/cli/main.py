@@ -174,6 +174,7 @@ def _register() -> None:
         dashboard_commands,
         db_commands,
         demo_commands,
+        entity_commands,
         feed_commands,
         ingest_commands,
         label_commands,
@@ -196,6 +197,7 @@ def _register() -> None:
     cli.add_command(label_commands.label_command)
     cli.add_command(label_commands.labels_group)
     cli.add_command(story_commands.stories_group)
+    cli.add_command(entity_commands.entities_group)
     cli.add_command(schedule_commands.schedule_command)
     cli.add_command(schedule_commands.run_command)
     cli.add_command(schedule_commands.status_command)
