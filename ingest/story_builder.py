@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from jkwatch.db.stories import inputs as story_inputs
 from jkwatch.db.stories.writes import copy_item_columns, save_assignments
+from jkwatch.entities import Gazetteer, default_gazetteer
 from jkwatch.ingest.stories.cluster import Doc, Settings, cluster
 from jkwatch.ingest.stories.features import features
 from jkwatch.model import StoryInput
@@ -58,6 +59,15 @@ def _doc(item: StoryInput) -> Doc:
     )
 
 
+def _types_and_labels(gazetteer: Gazetteer) -> tuple[dict[str, str], dict[str, str]]:
+    """Each entity's type (its weight in a link) and label (shown when a side's own names
+    are unknown)."""
+    return (
+        {e.id: e.type for e in gazetteer.entities},
+        {e.id: e.label for e in gazetteer.entities},
+    )
+
+
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, UTC)
 
@@ -68,16 +78,33 @@ class StoryBuilder:
     def __init__(
         self,
         settings: Settings | None = None,
+        gazetteer: Gazetteer | None = None,
+        *,
         entity_types: Mapping[str, str] | None = None,
         entity_labels: Mapping[str, str] | None = None,
     ) -> None:
+        """``gazetteer`` (default: the configured one, read when first needed) gives each
+        entity's type and label for cross-language links; ``entity_types`` replaces it (an
+        empty mapping: stories per language only)."""
         self.settings = settings or Settings()
-        self.entity_types = entity_types
-        self.entity_labels = entity_labels or {}
+        self.gazetteer = gazetteer
+        self._types = entity_types
+        self._labels = entity_labels
+
+    @property
+    def entity_types(self) -> Mapping[str, str]:
+        if self._types is None:
+            self._types, self._labels = _types_and_labels(self.gazetteer or default_gazetteer())
+        return self._types
+
+    @property
+    def entity_labels(self) -> Mapping[str, str]:
+        types = self.entity_types
+        return self._labels if self._labels is not None else {e: e for e in types}
 
     @property
     def cross_language(self) -> bool:
-        return bool(self.entity_types) and self.settings.xlang.enabled
+        return self.settings.xlang.enabled and bool(self.entity_types)
 
     def assign(self, session: Session, item_ids: Sequence[int]) -> int:
         """Put those of ``item_ids`` that belong to no story yet into stories; returns how

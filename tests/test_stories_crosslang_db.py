@@ -177,7 +177,7 @@ def test_rebuild_gives_the_same_stories_and_keeps_a_split_and_a_merge(sessions):
 
 
 def test_without_entity_types_the_builder_keeps_stories_per_language(sessions):
-    ids = _store(sessions, StoryBuilder())
+    ids = _store(sessions, StoryBuilder(entity_types={}))
     story = _stories(sessions, ids)
     assert len({story["s1"], story["s2"], story["s3"]}) == 3
 
