@@ -204,3 +204,138 @@ def test_stories_show_prints_countries_and_the_cross_language_evidence(engine, s
     assert "Japan: Tokyo Shimpo" in shown.output
     assert "Korea: Hanbit Ilbo, Korea Wire" in shown.output
     assert "across languages: Ishiba = 石破" in shown.output
+
+
+GAZETTEER = """
+[[entity]]
+id = "gsomia"
+type = "agreement"
+en = ["GSOMIA"]
+ja = ["GSOMIA", "日韓秘密軍事情報保護協定"]
+ko = ["지소미아", "GSOMIA"]
+
+[[entity]]
+id = "hwasong_18"
+type = "weapon"
+label = "Hwasong-18"
+en = ["Hwasong-18"]
+ja = ["火星18"]
+ko = ["화성-18형", "화성-18"]
+
+[[entity]]
+id = "east_sea"
+type = "place"
+label = "East Sea / Sea of Japan"
+en = ["East Sea", "Sea of Japan"]
+ja = ["日本海"]
+ko = ["동해", "동해상"]
+
+[[entity]]
+id = "japan"
+type = "country"
+en = ["Japan"]
+ja = ["日本", "日"]
+ko = ["일본", "日"]
+
+[[entity]]
+id = "south_korea"
+type = "country"
+en = ["South Korea"]
+ja = ["韓国", "韓"]
+ko = ["한국", "韓"]
+
+[[entity]]
+id = "north_korea"
+type = "country"
+en = ["North Korea"]
+ja = ["北朝鮮"]
+ko = ["북한", "北"]
+"""
+# outlet (language), hours after T0, headline: the pipeline tags them and names their entities
+PIPELINE_ITEMS = {
+    "ko": [
+        (0, "정부, 지소미아 정상화 결정…日에 통보"),
+        (20, "북한, 동해상으로 화성-18형 ICBM 발사"),
+        (20 + 96, "북한, 나흘 만에 또 화성-18형 발사…동해상 낙하"),
+    ],
+    "ja": [
+        (2, "韓国政府、GSOMIA正常化を決定 日本に通告"),
+        (21, "北朝鮮が火星18を発射 日本海に落下"),
+    ],
+    "en": [
+        (4, "South Korea restores GSOMIA intelligence pact with Japan"),
+        (23, "North Korea fires Hwasong-18 ICBM into the East Sea"),
+    ],
+}
+
+
+def test_the_real_pipeline_links_reports_across_languages_and_corrections_hold(
+    engine, sessions, feed_server, tagger, tmp_path, monkeypatch
+):
+    """Feeds over local HTTP, the real tagger and entity matcher, then ``stories split`` and
+    ``stories rebuild`` from the command line (the configured gazetteer: $JKWATCH_ENTITIES)."""
+    from jkwatch.db.feeds import get_feed, upsert_feed
+    from jkwatch.db.models import Item
+    from jkwatch.entities import load_gazetteer
+    from jkwatch.ingest.entities import EntityMatcher
+    from jkwatch.ingest.fetch import FetchSettings
+    from jkwatch.ingest.pipeline import Pipeline, PipelineSettings
+    from jkwatch.model import FeedSpec
+    from tests.factories import RSS_TYPE, Story, rss
+    from tests.feedserver import Response
+
+    path = tmp_path / "entities.toml"
+    path.write_text(GAZETTEER, encoding="utf-8")
+    monkeypatch.setenv("JKWATCH_ENTITIES", str(path))
+    urls = []
+    for language, rows in PIPELINE_ITEMS.items():
+        stories = [
+            Story(
+                guid=f"{language}-{n}",
+                title=title,
+                link=f"https://{language}.example/{n}",
+                published=T0 + timedelta(hours=hours),
+                description="",
+            )
+            for n, (hours, title) in enumerate(rows)
+        ]
+        url = feed_server.route(f"/{language}.xml", Response(200, rss(stories), RSS_TYPE))
+        urls.append(url)
+        with sessions.begin() as s:
+            upsert_feed(s, FeedSpec(url=url, name=f"Outlet {language}", language=language))
+    with sessions() as s:
+        feeds = [get_feed(s, url) for url in urls]
+    fast = FetchSettings(connect_timeout_s=2, read_timeout_s=2, total_timeout_s=5)
+    matcher = EntityMatcher(load_gazetteer(path))
+    Pipeline(sessions, PipelineSettings(fetch=fast), tagger=tagger, entity_matcher=matcher).refresh(
+        feeds
+    )
+
+    def stories() -> dict[str, int]:
+        with sessions() as s:
+            rows = s.execute(select(Item.id, Item.title)).all()
+            return {title: story_id_of_item(s, item_id) for item_id, title in rows}  # type: ignore[misc]
+
+    def event(index: int) -> set[int]:
+        found = stories()
+        return {found[rows[index][1]] for rows in PIPELINE_ITEMS.values() if len(rows) > index}
+
+    assert len(event(0)) == 1 and len(event(1)) == 1  # GSOMIA, the launch: one story each
+    later = stories()[PIPELINE_ITEMS["ko"][2][1]]
+    assert later not in event(1)  # the same weapon and sea four days later: another story
+    with sessions() as s:
+        gsomia = story_detail(s, event(0).pop())
+    assert gsomia is not None and gsomia.summary.languages == ("en", "ja", "ko")
+    assert any("지소미아 = GSOMIA" in m.linked_by for m in gsomia.members)
+
+    url = engine.url.render_as_string(hide_password=False)
+    japanese = next(m for m in gsomia.members if m.language == "ja")
+    runner = CliRunner()
+    env = {"JKWATCH_ANALYST": "kim", "JKWATCH_ENTITIES": str(path)}
+    split = runner.invoke(cli, ["--db", url, "stories", "split", str(japanese.item_id)], env=env)
+    assert split.exit_code == 0, split.output
+    assert runner.invoke(cli, ["--db", url, "stories", "rebuild"], env=env).exit_code == 0
+    after = stories()
+    assert after[PIPELINE_ITEMS["ja"][0][1]] == japanese.item_id  # the split holds
+    assert after[PIPELINE_ITEMS["ko"][0][1]] == after[PIPELINE_ITEMS["en"][0][1]]
+    assert len(event(1)) == 1  # the rebuild keeps the cross-language launch story
