@@ -26,6 +26,7 @@ from jkwatch.db.stories import inputs as story_inputs
 from jkwatch.db.stories.writes import copy_item_columns, save_assignments
 from jkwatch.entities import Gazetteer, default_gazetteer
 from jkwatch.ingest.stories.cluster import Doc, Settings, cluster
+from jkwatch.ingest.stories.crosslang import EntityWeights
 from jkwatch.ingest.stories.features import features
 from jkwatch.model import StoryInput
 
@@ -115,8 +116,10 @@ class StoryBuilder:
         window = self.settings.window
         start = min(i.published_at for i in todo) - window
         end = max(i.published_at for i in todo) + window
-        languages = () if self.cross_language else sorted({i.language for i in todo})
+        languages = sorted({i.language for i in todo})
         context = story_inputs.members_between(session, start, end, languages=languages)
+        if self.cross_language:
+            context += self._other_language_candidates(session, todo, languages)
         self._cluster_and_save(session, todo, context)
         return len(todo)
 
@@ -164,13 +167,35 @@ class StoryBuilder:
         save_assignments(session, assignments)
         return len({a.story_id for a in assignments})
 
+    def _specific(self, items: Sequence[StoryInput]) -> set[str]:
+        weights = EntityWeights(self.entity_types)
+        return {e for item in items for e in item.entities if weights.specific(e)}
+
+    def _other_language_candidates(
+        self, session: Session, todo: Sequence[StoryInput], languages: Sequence[str]
+    ) -> list[StoryInput]:
+        """Members of the other languages a new item could link to: those naming one of the
+        new items' specific entities within the cross-language window (an index lookup; the
+        members of the batch's own languages are read whole for the word links anyway)."""
+        specific = self._specific(todo)
+        if not specific:
+            return []
+        window = self.settings.xlang.window
+        return story_inputs.members_naming(
+            session,
+            sorted(specific),
+            min(i.published_at for i in todo) - window,
+            max(i.published_at for i in todo) + window,
+            exclude_languages=languages,
+        )
+
     def _with_candidate_names(
         self, session: Session, todo: Sequence[StoryInput], context: Sequence[StoryInput]
     ) -> list[StoryInput]:
         """The context, with the names used for their entities read for the members a new
         item could link to across languages (they share an entity): the evidence of a link
         shows both sides' words, and reading them for every member would cost more."""
-        wanted = {e for item in todo for e in item.entities}
+        wanted = self._specific(todo)
         ids = [c.item_id for c in context if wanted.intersection(c.entities)]
         if not ids:
             return list(context)

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
@@ -118,6 +119,10 @@ def members_between(
     where = [StoryMember.published_at >= start, StoryMember.published_at <= end]
     if languages:
         where.append(StoryMember.language.in_(tuple(languages)))
+    return [m for m in _member_inputs(session, where) if m.item_id not in excluded]
+
+
+def _member_inputs(session: Session, where: list[Any]) -> list[StoryInput]:
     rows = session.execute(
         select(
             StoryMember.item_id,
@@ -145,8 +150,38 @@ def members_between(
             themes=tuple(r[7] or ()),
         )
         for r in rows
-        if int(r[0]) not in excluded
     ]
+
+
+def members_naming(
+    session: Session,
+    entity_ids: Sequence[str],
+    start: datetime,
+    end: datetime,
+    exclude_languages: Sequence[str] = (),
+) -> list[StoryInput]:
+    """Clustered members published in ``[start, end]`` that name one of ``entity_ids`` (not
+    in ``exclude_languages``): the candidates of cross-language links, found through the
+    ``item_entities (day, entity_id)`` index rather than by reading every member around."""
+    if not entity_ids:
+        return []
+    naming = (
+        select(ItemEntity.item_id)
+        .where(
+            ItemEntity.day >= start.date(),
+            ItemEntity.day <= end.date(),
+            ItemEntity.entity_id.in_(sorted(set(entity_ids))),
+        )
+        .distinct()
+    )
+    where = [
+        StoryMember.item_id.in_(naming),
+        StoryMember.published_at >= start,
+        StoryMember.published_at <= end,
+    ]
+    if exclude_languages:
+        where.append(StoryMember.language.not_in(tuple(exclude_languages)))
+    return _member_inputs(session, where)
 
 
 def story_starts(session: Session, story_ids: Iterable[int]) -> dict[int, datetime]:

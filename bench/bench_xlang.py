@@ -1,0 +1,199 @@
+"""Cross-language linking's share of ingesting new items: the store step (items, themes,
+entities, then the story builder) on a batch of new items with cross-language links on and
+off, on the same prepared database.
+
+The database holds ``--days`` days of clustered items before the batch (at ``--per-day`` items
+a day: 1,370 is 1M items over two years, the benchmark corpus's rate), from ``--feeds`` feeds in
+three languages, with the demo templates' headlines, their themes and the entities the real
+matcher finds in them (``bench.load``'s text pool). The batch is ``--batch`` new items per feed,
+one store transaction per feed as the pipeline does. Each run stores the batch into a fresh
+copy of the prepared file; the figure is the median of ``--runs`` runs per mode, the modes
+alternated so load on a shared machine hits both alike. Tagging, entity matching, fetching and
+parsing are left out: the store step alone is the smallest denominator, so the share is an
+upper bound of linking's share of the whole ingest.
+
+    python -m bench.bench_xlang [--per-day 1370] [--days 3] [--feeds 30] [--batch 20] [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bench.common import Row, report
+from bench.load import _Text, _text_pool, _theme_infos
+from jkwatch.db import items as item_store
+from jkwatch.db.engine import make_engine, make_sessionmaker
+from jkwatch.db.feeds import list_feeds, upsert_feed
+from jkwatch.db.migrate import upgrade
+from jkwatch.db.themes import sync_themes
+from jkwatch.entities import default_gazetteer
+from jkwatch.ingest.story_builder import StoryBuilder
+from jkwatch.model import EntryIn, FeedRecord, FeedSpec, ThemeIn
+
+START = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def _entry(text: _Text, key: str, at: datetime) -> EntryIn:
+    return EntryIn(
+        entry_key=hashlib.sha256(key.encode()).hexdigest(),
+        guid=key,
+        title=text.title,
+        summary=text.summary,
+        published_at=at,
+        content_hash=hashlib.sha256(f"{key}{text.title}".encode()).hexdigest(),
+        url=f"https://bench.example/{key}",
+        canonical_url=f"https://bench.example/{key}",
+        language=text.lang,
+        relevance=0.8 if text.themes else 0.1,
+        relevant=bool(text.themes),
+        themes=tuple(ThemeIn(t, 0.8) for t in text.themes),
+        entities=text.entities,
+    )
+
+
+def _feeds(sessions: sessionmaker[Session], n: int) -> list[FeedRecord]:
+    with sessions.begin() as session:
+        sync_themes(session, _theme_infos())
+        return [
+            upsert_feed(
+                session,
+                FeedSpec(url=f"https://bench.example/feed{i}.xml", name=f"Feed {i}",
+                         language=("en", "ja", "ko")[i % 3]),
+            )[0]
+            for i in range(n)
+        ]  # fmt: skip
+
+
+def _pick(pool: list[_Text], lang: str, rng: random.Random) -> _Text:
+    while True:
+        text = rng.choice(pool)
+        if text.lang == lang:
+            return text
+
+
+def _store(
+    sessions: sessionmaker[Session],
+    builder: StoryBuilder,
+    feed: FeedRecord,
+    entries: list[EntryIn],
+) -> None:
+    with sessions.begin() as session:
+        stored = item_store.store_entries(session, feed, entries)
+        builder.assign(session, stored.new_ids)
+
+
+def prepare(path: Path, args: argparse.Namespace, pool: list[_Text]) -> None:
+    """The database before the batch: ``args.days`` days of clustered items, stored in time
+    order, one transaction per round of one item per feed."""
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    feeds = _feeds(sessions, args.feeds)
+    rng = random.Random(7)
+    builder = StoryBuilder()
+    total = args.per_day * args.days
+    step = timedelta(days=args.days) / max(total, 1)
+    for first in range(0, total, len(feeds)):
+        with sessions.begin() as session:
+            new: list[int] = []
+            for n, feed in enumerate(feeds[: total - first], start=first):
+                text = _pick(pool, feed.language or "en", rng)
+                entry = _entry(text, f"ctx-{n}", START + step * n)
+                new += item_store.store_entries(session, feed, [entry]).new_ids
+            builder.assign(session, new)
+    engine.dispose()
+
+
+def batch(path: Path, args: argparse.Namespace, pool: list[_Text], cross: bool) -> float:
+    """Seconds to store ``args.batch`` new items per feed (one transaction per feed)."""
+    engine = make_engine(f"sqlite:///{path}")
+    sessions = make_sessionmaker(engine)
+    with sessions() as session:
+        feeds = list_feeds(session)
+    rng = random.Random(11)
+    at = START + timedelta(days=args.days)
+    builder = StoryBuilder() if cross else StoryBuilder(entity_types={})
+    _ = builder.entity_types  # the gazetteer is read once per process, not per batch
+    work = [
+        (feed, [
+            _entry(_pick(pool, feed.language or "en", rng), f"new-{feed.id}-{k}",
+                   at + timedelta(minutes=k))
+            for k in range(args.batch)
+        ])
+        for feed in feeds
+    ]  # fmt: skip
+    began = time.perf_counter()
+    for feed, entries in work:
+        _store(sessions, builder, feed, entries)
+    spent = time.perf_counter() - began
+    engine.dispose()
+    return spent
+
+
+def run(args: argparse.Namespace) -> dict:
+    pool = _text_pool(random.Random(3), 3000)
+    with_specific = sum(
+        1
+        for t in pool
+        if any(
+            (e := default_gazetteer().get(m.entity_id)) is not None and not e.weak
+            for m in t.entities
+        )
+    )
+    timings: dict[bool, list[float]] = {True: [], False: []}
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp) / "base.db"
+        began = time.perf_counter()
+        prepare(base, args, pool)
+        prepared_in = time.perf_counter() - began
+        for n in range(args.runs * 2):
+            cross = n % 2 == 0
+            copy = Path(tmp) / f"run{n}.db"
+            shutil.copy(base, copy)
+            timings[cross].append(batch(copy, args, pool, cross))
+            copy.unlink()
+    on, off = statistics.median(timings[True]), statistics.median(timings[False])
+    share = 100 * (on - off) / off
+    items = args.batch * args.feeds
+    rows = [
+        Row("store step, cross-language off", off, "s", runs=timings[False],
+            note=f"{items} new items, {args.feeds} transactions"),
+        Row("store step, cross-language on", on, "s", runs=timings[True]),
+        Row("linking's share of the store step", share, "%", target="< 20%", ok=share < 20),
+    ]  # fmt: skip
+    params = {
+        "db": "sqlite",
+        "context items": args.per_day * args.days,
+        "per day": args.per_day,
+        "feeds": args.feeds,
+        "batch per feed": args.batch,
+        "runs": args.runs,
+        "gazetteer entities": len(default_gazetteer()),
+        "pool headlines naming a specific entity": f"{with_specific}/{len(pool)}",
+        "prepare seconds": round(prepared_in, 1),
+    }
+    return report("xlang_linking", rows, params)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="cross-language linking's share of ingest")
+    parser.add_argument("--per-day", type=int, default=1370)
+    parser.add_argument("--days", type=int, default=3)
+    parser.add_argument("--feeds", type=int, default=30)
+    parser.add_argument("--batch", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=7)
+    run(parser.parse_args())
+
+
+if __name__ == "__main__":
+    main()
