@@ -2,9 +2,11 @@
 
 The pipeline's store step, document import and ``retag`` call ``StoryBuilder.assign`` with
 the ids of items just written, inside their own transaction: the items are clustered
-(``ingest.stories.cluster``) against the members published within 72 hours of them, with
-the analyst's corrections applied. ``refresh`` copies changed item columns (relevance,
-language) to their story rows. ``rebuild`` re-clusters a date range from scratch in windows
+(``ingest.stories.cluster``) against the members of their languages published within 72 hours
+of them and, for cross-language links, the members of other languages naming one of their
+specific entities within 48 hours (an index lookup on ``item_entities``), with the analyst's
+corrections applied; entity types come from the gazetteer. ``refresh`` copies changed item
+columns (relevance, language, themes, entities) to their story rows. ``rebuild`` re-clusters a date range from scratch in windows
 of ``REBUILD_WINDOW_DAYS``, one transaction per window, each seeing the members of the 72
 hours before it as context: idempotent (the same items give the same stories), and safe to
 rerun after a crash (a finished window is committed, an unfinished one left as it was).

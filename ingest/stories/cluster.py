@@ -1,4 +1,5 @@
-"""Same-language story clustering: deterministic, explainable, within a time window.
+"""Story clustering: deterministic, explainable, within a time window; words within a language,
+gazetteer entities across languages.
 
 Input: ``Doc`` values (an item's time, language, terms from ``features``, its near-duplicate
 cluster); documents with a ``story_id`` are *context*, already clustered (the members of the
