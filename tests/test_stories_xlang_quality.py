@@ -38,8 +38,9 @@ FLOORS = {
     # tuned on (threshold 0.4 of a 0.3-0.5 plateau, min_weight 1.1): P 1.000, R 0.756,
     # F1 0.861; B3 F1 0.921 (2026-12-06). Recall lost: reports sharing one entity only.
     "stories_xlang_dev.jsonl": {"precision": 0.95, "f1": 0.82, "b3_f1": 0.90},
-    # scored once after tuning (2026-12-06): see the README's figures
-    "stories_xlang_blind.jsonl": {"precision": 0.80, "f1": 0.70, "b3_f1": 0.85},
+    # scored once, after tuning ended (2026-12-06): P 1.000, R 0.636, F1 0.778; B3 F1 0.881.
+    # Written before tuning and never looked at item by item; the floor leaves room for noise.
+    "stories_xlang_blind.jsonl": {"precision": 0.85, "f1": 0.70, "b3_f1": 0.83},
 }
 SETS = sorted(DATA.glob("stories_xlang_*.jsonl"))
 
