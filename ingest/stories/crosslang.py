@@ -178,8 +178,8 @@ def explain(doc: Doc, link: XLink, labels: Mapping[str, str] | None = None) -> t
     mine, theirs = dict(doc.entity_names), dict(link.other.entity_names)
     lines = [CROSS_LANGUAGE]
     for entity in link.shared:
-        if not index_specific(entity, link):
-            continue
+        if entity not in link.specific:
+            continue  # countries are shared by most pairs and say little
         names: list[str] = []
         for name in (*theirs.get(entity, ()), *mine.get(entity, ())):
             if name not in names:
@@ -189,12 +189,6 @@ def explain(doc: Doc, link: XLink, labels: Mapping[str, str] | None = None) -> t
         lines.append(" = ".join(names))
     lines.append(gap_text(abs(doc.published_at - link.other.published_at)))
     return tuple(lines)
-
-
-def index_specific(entity: str, link: XLink) -> bool:
-    """Whether ``entity`` is one of the link's specific entities (the ones worth showing:
-    countries are shared by most pairs and say little)."""
-    return entity in link.specific
 
 
 def gap_text(gap: timedelta) -> str:
