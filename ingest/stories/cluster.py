@@ -373,16 +373,21 @@ def _with_titles(
 def representative(group: Sequence[Doc], vectors: Vectors) -> int:
     """The member most similar to the others (sum of cosines); ties: the earliest.
 
-    Only members of one language are compared (a story is one language today); the earliest
-    member wins a story of one or two items."""
+    The sum of a member's cosines with the others is its dot product with the sum of the
+    others' vectors, so one pass builds the sum and one scores each member (linear, not
+    quadratic: a story of a few hundred copies across languages stays cheap). Members of
+    different languages share almost no words, so the title comes from the story's main
+    language; the earliest member wins a story of one or two items."""
     if len(group) <= 2:
         return min(group, key=_order).item_id
-    best = max(
-        group,
-        key=lambda d: (
-            round(sum(vectors.similarity(d.item_id, o.item_id) for o in group if o is not d), 9),
-            -d.published_at.timestamp(),
-            -d.item_id,
-        ),
-    )
+    total: dict[str, float] = defaultdict(float)
+    for doc in group:
+        for term, weight in vectors.vectors[doc.item_id].items():
+            total[term] += weight
+
+    def centrality(doc: Doc) -> float:
+        own = vectors.vectors[doc.item_id]
+        return round(sum(w * (total[t] - w) for t, w in own.items()), 9)
+
+    best = max(group, key=lambda d: (centrality(d), -d.published_at.timestamp(), -d.item_id))
     return best.item_id
