@@ -195,10 +195,18 @@ class StoryBuilder:
         self, session: Session, todo: Sequence[StoryInput], context: Sequence[StoryInput]
     ) -> list[StoryInput]:
         """The context, with the names used for their entities read for the members a new
-        item could link to across languages (they share an entity): the evidence of a link
-        shows both sides' words, and reading them for every member would cost more."""
-        wanted = self._specific(todo)
-        ids = [c.item_id for c in context if wanted.intersection(c.entities)]
+        item of another language could link to (they share a specific entity): the evidence
+        of a link shows both sides' words, and reading them for every member costs more."""
+        wanted = {lang: self._specific([i for i in todo if i.language == lang])
+                  for lang in {i.language for i in todo}}  # fmt: skip
+        ids = [
+            c.item_id
+            for c in context
+            if any(
+                lang != c.language and specific.intersection(c.entities)
+                for lang, specific in wanted.items()
+            )
+        ]
         if not ids:
             return list(context)
         names = story_inputs.entity_names(session, ids)

@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from jkwatch.db.dialect import id_in
@@ -122,14 +122,14 @@ def members_between(
     return [m for m in _member_inputs(session, where) if m.item_id not in excluded]
 
 
-def _member_inputs(session: Session, where: list[Any]) -> list[StoryInput]:
+def _member_inputs(session: Session, where: list[Any], terms: bool = True) -> list[StoryInput]:
     rows = session.execute(
         select(
             StoryMember.item_id,
             StoryMember.published_at,
             StoryMember.language,
             StoryMember.story_id,
-            StoryMember.terms,
+            StoryMember.terms if terms else literal(None),
             Item.story_id,
             StoryMember.entities,
             StoryMember.themes,
@@ -162,7 +162,10 @@ def members_naming(
 ) -> list[StoryInput]:
     """Clustered members published in ``[start, end]`` that name one of ``entity_ids`` (not
     in ``exclude_languages``): the candidates of cross-language links, found through the
-    ``item_entities (day, entity_id)`` index rather than by reading every member around."""
+    ``item_entities (day, entity_id)`` index rather than by reading every member around.
+
+    Their words are not read (``terms`` empty): no new item of their language is compared
+    with them by words, and decoding them was most of this read's cost."""
     if not entity_ids:
         return []
     naming = (
@@ -181,7 +184,7 @@ def members_naming(
     ]
     if exclude_languages:
         where.append(StoryMember.language.not_in(tuple(exclude_languages)))
-    return _member_inputs(session, where)
+    return _member_inputs(session, where, terms=False)
 
 
 def story_starts(session: Session, story_ids: Iterable[int]) -> dict[int, datetime]:

@@ -191,6 +191,9 @@ def cluster(
         if entity_types and settings.xlang.enabled
         else None
     )
+    new_languages = {doc.language for doc in docs if doc.story_id is None}
+    # a member is a cross-language candidate only for new documents of another language
+    linkable = {lang for lang in {d.language for d in docs} if new_languages - {lang}}
     place = _Placer(vectors, index, xindex, story_of, first_seen, near_story, corrections, settings)
     place.labels = entity_labels or {}
     out: dict[int, StoryAssignment] = {}
@@ -206,7 +209,7 @@ def cluster(
             near_story.setdefault(doc.near_dup, doc.story_id)
         if doc.item_id not in corrections.splits:
             index.add(doc, vectors.indexable[doc.language])
-            if xindex is not None:
+            if xindex is not None and doc.language in linkable:
                 xindex.add(doc)
 
     for doc in ordered:
@@ -220,7 +223,7 @@ def cluster(
             if doc.near_dup is not None:
                 near_story.setdefault(doc.near_dup, assignment.story_id)
             index.add(doc, vectors.indexable[doc.language])
-            if xindex is not None:
+            if xindex is not None and doc.language in linkable:
                 xindex.add(doc)
 
     _apply_merges(docs, out, story_of, corrections, known_stories or {})

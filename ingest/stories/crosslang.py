@@ -78,12 +78,15 @@ class EntityWeights:
 
     def __init__(self, types: Mapping[str, str]) -> None:
         self.types = dict(types)
+        self.specific_ids = frozenset(
+            e for e, t in self.types.items() if TYPE_WEIGHTS.get(t, 0.0) >= SPECIFIC_WEIGHT
+        )
 
     def weight(self, entity_id: str) -> float:
         return TYPE_WEIGHTS.get(self.types.get(entity_id, ""), 0.0)
 
     def specific(self, entity_id: str) -> bool:
-        return self.weight(entity_id) >= SPECIFIC_WEIGHT
+        return entity_id in self.specific_ids
 
 
 class XIndex:
@@ -100,14 +103,13 @@ class XIndex:
 
     def add(self, doc: Doc) -> None:
         slot = self._slot(doc.published_at)
-        for entity in set(doc.entities):
-            if self.weights.specific(entity):
-                self.by_entity[(entity, slot)].append(doc)
+        for entity in self.weights.specific_ids.intersection(doc.entities):
+            self.by_entity[(entity, slot)].append(doc)
 
     def candidates(self, doc: Doc) -> Iterable[Doc]:
         seen: set[int] = set()
         slot = self._slot(doc.published_at)
-        for entity in sorted(e for e in set(doc.entities) if self.weights.specific(e)):
+        for entity in sorted(self.weights.specific_ids.intersection(doc.entities)):
             for near in (slot - 1, slot, slot + 1):
                 for other in self.by_entity.get((entity, near), ()):
                     if other.language != doc.language and other.item_id not in seen:
