@@ -4,7 +4,8 @@ The pipeline's store step, document import and ``retag`` call ``StoryBuilder.ass
 the ids of items just written, inside their own transaction: the items are clustered
 (``ingest.stories.cluster``) against the members of their languages published within 72 hours
 of them and, for cross-language links, the members of other languages naming one of their
-specific entities within 48 hours (an index lookup on ``item_entities``), with the analyst's
+specific entities within 48 hours (an index lookup on ``item_entities``; the names a linked
+member used are read after clustering, for the linked members only), with the analyst's
 corrections applied; entity types come from the gazetteer. ``refresh`` copies changed item
 columns (relevance, language, themes, entities) to their story rows. ``rebuild`` re-clusters a date range from scratch in windows
 of ``REBUILD_WINDOW_DAYS``, one transaction per window, each seeing the members of the 72
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -150,8 +151,6 @@ class StoryBuilder:
     def _cluster_and_save(
         self, session: Session, todo: Sequence[StoryInput], context: Sequence[StoryInput]
     ) -> int:
-        if self.cross_language:
-            context = self._with_candidate_names(session, todo, context)
         docs = [_doc(i) for i in todo] + [_doc(c) for c in context]
         corrections = story_inputs.story_corrections(session)
         partners = {i for pair in corrections.merges for i in pair}
@@ -165,6 +164,7 @@ class StoryBuilder:
             known_stories=known,
             entity_types=self.entity_types if self.cross_language else None,
             entity_labels=self.entity_labels,
+            entity_names=lambda ids: story_inputs.entity_names(session, ids),
         )
         save_assignments(session, assignments)
         return len({a.story_id for a in assignments})
@@ -190,29 +190,6 @@ class StoryBuilder:
             max(i.published_at for i in todo) + window,
             exclude_languages=languages,
         )
-
-    def _with_candidate_names(
-        self, session: Session, todo: Sequence[StoryInput], context: Sequence[StoryInput]
-    ) -> list[StoryInput]:
-        """The context, with the names used for their entities read for the members a new
-        item of another language could link to (they share a specific entity): the evidence
-        of a link shows both sides' words, and reading them for every member costs more."""
-        wanted = {lang: self._specific([i for i in todo if i.language == lang])
-                  for lang in {i.language for i in todo}}  # fmt: skip
-        ids = [
-            c.item_id
-            for c in context
-            if any(
-                lang != c.language and specific.intersection(c.entities)
-                for lang, specific in wanted.items()
-            )
-        ]
-        if not ids:
-            return list(context)
-        names = story_inputs.entity_names(session, ids)
-        return [
-            replace(c, entity_names=names[c.item_id]) if c.item_id in names else c for c in context
-        ]
 
     def rebuild(
         self,

@@ -39,13 +39,22 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from jkwatch.ingest.stories.crosslang import EntityWeights, XIndex, XSettings, best_link, explain
-from jkwatch.model import STORY_WINDOW_HOURS, StoryAssignment, StoryCorrections
+from jkwatch.ingest.stories.crosslang import (
+    EntityWeights,
+    XIndex,
+    XLink,
+    XSettings,
+    best_link,
+    explain,
+)
+from jkwatch.model import CROSS_LANGUAGE, STORY_WINDOW_HOURS, StoryAssignment, StoryCorrections
 
+NamesLookup = Callable[[Sequence[int]], Mapping[int, tuple[tuple[str, tuple[str, ...]], ...]]]
+"""Item ids -> per item, its entities with the names it used (the evidence of a link)."""
 NEAR_DUPLICATE = "(near-duplicate)"
 ANALYST = "(analyst)"
 MAX_LINKED_WORDS = 6
@@ -170,13 +179,16 @@ def cluster(
     known_stories: Mapping[int, int] | None = None,
     entity_types: Mapping[str, str] | None = None,
     entity_labels: Mapping[str, str] | None = None,
+    entity_names: NamesLookup | None = None,
 ) -> list[StoryAssignment]:
     """Assign every new document (``story_id`` None) to a story; see the module docstring.
 
     ``story_starts``: when the context's stories began (their members may lie outside the
     pool); ``known_stories``: the stories of merge partners that are not in the pool;
     ``entity_types``: the gazetteer type of each entity id (none: no cross-language links);
-    ``entity_labels``: names shown for an entity when a side's own names are unknown.
+    ``entity_labels``: names shown for an entity when a side's own names are unknown;
+    ``entity_names``: reads the names members used for their entities (``Doc.entity_names``),
+    called once, for the members that cross-language links were made to.
     """
     corrections = corrections or StoryCorrections()
     settings = settings or Settings()
@@ -226,6 +238,7 @@ def cluster(
             if xindex is not None and doc.language in linkable:
                 xindex.add(doc)
 
+    place.explain_links(out, entity_names)
     _apply_merges(docs, out, story_of, corrections, known_stories or {})
     by_id = {doc.item_id: doc for doc in docs}
     for item_id, assignment in out.items():
@@ -252,6 +265,22 @@ class _Placer:
         self.story_of, self.first_seen, self.near_story = story_of, first_seen, near_story
         self.corrections, self.settings = corrections, settings
         self.labels: Mapping[str, str] = {}
+        self.pending: dict[int, tuple[Doc, XLink]] = {}
+
+    def explain_links(self, out: dict[int, StoryAssignment], names_of: NamesLookup | None) -> None:
+        """Write the evidence of the cross-language links, reading the names the linked
+        members used in one go (``names_of``) when the pool does not carry them."""
+        if not self.pending:
+            return
+        missing = sorted(
+            {link.other.item_id for _, link in self.pending.values() if not link.other.entity_names}
+        )
+        found = names_of(missing) if names_of is not None and missing else {}
+        for item_id, (doc, link) in self.pending.items():
+            other = link.other
+            if other.item_id in found:
+                link = replace(link, other=replace(other, entity_names=found[other.item_id]))
+            out[item_id] = replace(out[item_id], linked_by=explain(doc, link, self.labels))
 
     def __call__(self, doc: Doc) -> StoryAssignment:
         if doc.item_id in self.corrections.splits:
@@ -266,11 +295,12 @@ class _Placer:
         if self.xindex is not None:
             link = best_link(doc, self.xindex, self.story_of, self.first_seen, self.settings.xlang)
             if link is not None:
+                self.pending[doc.item_id] = (doc, link)  # explained once all are placed
                 return StoryAssignment(
                     doc.item_id,
                     self.story_of[link.other.item_id],
                     link.score,
-                    explain(doc, link, self.labels),
+                    (CROSS_LANGUAGE,),
                     doc.terms,
                 )
         return StoryAssignment(doc.item_id, doc.item_id, 0.0, (), doc.terms)
