@@ -186,6 +186,7 @@ def main() -> None:
         st.Page("app_pages/brief.py", title="Brief", icon=":material/summarize:", default=True),
         st.Page("app_pages/trends.py", title="Trends", icon=":material/show_chart:"),
         st.Page("app_pages/spikes.py", title="Spikes", icon=":material/bolt:"),
+        st.Page("app_pages/compare.py", title="Japan vs Korea", icon=":material/compare_arrows:"),
         st.Page("app_pages/items.py", title="Items", icon=":material/search:"),
         st.Page("app_pages/theme_detail.py", title="Theme detail", icon=":material/label:"),
         st.Page("app_pages/sources.py", title="Sources & health", icon=":material/rss_feed:"),

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from jkwatch.corrections import LabelChange
 from jkwatch.csv_safe import LINE_TERMINATOR, escape_cell
+from jkwatch.db import compare as comparison
 from jkwatch.db import item_lists, labels, trends
 from jkwatch.db import overview as frame
 from jkwatch.db import search as text_search
@@ -33,11 +34,13 @@ from jkwatch.db import theme_detail as theme_reads
 from jkwatch.db.brief import build_brief
 from jkwatch.db.engine import make_engine, make_sessionmaker, resolve_database_url
 from jkwatch.db.entities import entities_of_items
+from jkwatch.db.entity_search import Expansion, expand
 from jkwatch.db.errors import DatabaseError
 from jkwatch.db.feed_health import FeedHealth, feed_health
 from jkwatch.db.query_filters import Filters
 from jkwatch.db.stories import story_detail, story_id_of_item
-from jkwatch.model import Brief, EntityMatch, SpikeEpisode, StoryDetail
+from jkwatch.entities import default_gazetteer
+from jkwatch.model import Brief, Comparison, EntityCount, EntityMatch, SpikeEpisode, StoryDetail
 
 TTL_S = 30
 
@@ -179,6 +182,50 @@ def brief(
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
+def compare(url: str, since: date, until: date) -> Comparison:
+    """The Japan–Korea comparison of a range (the same as ``jkwatch compare``), without the
+    entities: the page reads those for one theme at a time (``compare_entities``)."""
+    return _run(comparison.compare, since, until, with_entities=False)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def compare_entities(url: str, since: date, until: date, theme: str) -> tuple[EntityCount, ...]:
+    """The entities each side names most for one theme ("" for all themes)."""
+    return tuple(_run(comparison.top_entities_by_side, since, until, theme=theme))
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def compare_cell(url: str, since: date, until: date, theme: str, country: str) -> tuple[int, ...]:
+    """The items behind one theme x country cell of the comparison, newest first."""
+    return _run(comparison.cell_item_ids, since, until, theme, country)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def compare_entity(
+    url: str, since: date, until: date, entity_id: str, country: str, theme: str | None
+) -> tuple[int, ...]:
+    """The items behind one entity count of the comparison, newest first."""
+    return _run(comparison.entity_item_ids, since, until, entity_id, country, theme)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def hits(url: str, item_ids: tuple[int, ...]) -> tuple[item_lists.ItemHit, ...]:
+    """The items with these ids (at most one page), newest first."""
+    return _run(item_lists.item_hits, item_ids)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def entity_labels(url: str) -> dict[str, str]:
+    """Entity id -> label from the gazetteer (ids stand in when it cannot be read)."""
+    from jkwatch.entities import EntitiesError, default_gazetteer
+
+    try:
+        return {entity.id: entity.label for entity in default_gazetteer().entities}
+    except EntitiesError:
+        return {}
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
 def story_of_item(url: str, item_id: int) -> int | None:
     """The story an item belongs to (None: not clustered yet)."""
     return _run(story_id_of_item, item_id)
@@ -192,9 +239,23 @@ def story(url: str, story_id: int) -> StoryDetail | None:
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
 def search(
-    url: str, query: str, filters: Filters, page: int, page_size: int
+    url: str,
+    query: str,
+    filters: Filters,
+    page: int,
+    page_size: int,
+    expansion: Expansion | None = None,
 ) -> item_lists.ItemPage:
-    return _run(text_search.search_items, query, filters, page, page_size)
+    return _run(text_search.search_items, query, filters, page, page_size, expansion)
+
+
+def entity_expansion(query: str) -> Expansion | None:
+    """The gazetteer entity ``query`` names (``db.entity_search.expand``), or None.
+
+    ``EntitiesError`` when the configured entities file is broken (the page says so and
+    searches the words as typed).
+    """
+    return expand(query, default_gazetteer())
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
@@ -235,7 +296,12 @@ CSV_COLUMNS = (
 
 
 def items_csv(
-    url: str, query: str, filters: Filters, labels: dict[str, str], zone: str = "UTC"
+    url: str,
+    query: str,
+    filters: Filters,
+    labels: dict[str, str],
+    zone: str = "UTC",
+    expansion: Expansion | None = None,
 ) -> bytes:
     """Every item matching the search and filters as CSV (not only the page shown).
 
@@ -249,7 +315,7 @@ def items_csv(
     writer.writerow(CSV_COLUMNS)
     try:
         with make_sessionmaker(_engine(url))() as session:
-            for chunk in text_search.iter_matches(session, query, filters):
+            for chunk in text_search.iter_matches(session, query, filters, expansion=expansion):
                 for hit in chunk:
                     writer.writerow(
                         [

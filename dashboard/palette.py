@@ -29,6 +29,8 @@ THEME_COLOURS = {
     "defense_industry": "#000000",
 }
 OTHER_COLOUR = "#BBBBBB"
+COUNTRY_COLOURS = {"jp": "#CC3311", "kr": "#0077BB", "other": OTHER_COLOUR}
+"""The Compare page's sides (Paul Tol's "vibrant" red and blue, apart for colour-blind eyes)."""
 SHAPES = ("circle", "square", "triangle-up", "diamond", "cross", "triangle-down", "wedge")
 THEME_SHAPES = {t: SHAPES[n % len(SHAPES)] for n, t in enumerate(THEME_COLOURS)}
 

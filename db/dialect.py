@@ -16,13 +16,15 @@ migrations) that knows the two backends apart.
 * ``period_start``: the first day of the week or month of a date column.
 * ``claim_lock``: ``FOR UPDATE SKIP LOCKED`` for claims (SQLite, one writer, renders none).
 * ``driver_statement``: a ``?``-placeholder statement in the DB-API driver's paramstyle.
+* ``serial``: no parallel workers for the enclosed queries (PostgreSQL; SQLite has none).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -38,6 +40,7 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
@@ -72,6 +75,24 @@ _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 def is_sqlite(session: Session) -> bool:
     """Whether ``session`` runs on SQLite (for driver-level writers that must still know)."""
     return session.get_bind().dialect.name == "sqlite"
+
+
+@contextmanager
+def serial(session: Session) -> Iterator[None]:
+    """No parallel workers for the queries run inside (PostgreSQL; nothing on SQLite).
+
+    For walks that stop after a page: the planner prices them as the whole index and may start
+    workers whose start-up costs more than the walk (entity search over all history at 1M
+    items: 65 ms with two workers, 7 ms without). Local to the transaction, and put back.
+    """
+    if is_sqlite(session):
+        yield
+        return
+    session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    try:
+        yield
+    finally:
+        session.execute(text("RESET max_parallel_workers_per_gather"))
 
 
 # --- inserts ------------------------------------------------------------------------------

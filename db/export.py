@@ -7,11 +7,11 @@ page come from one query on ``item_themes``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from jkwatch.db.corrections import corrected_ids
@@ -52,37 +52,61 @@ def iter_items(session: Session, filters: ExportFilter, page_size: int = 2000) -
         page = session.execute(query).all()
         if not page:
             return
-        ids = [row[0].id for row in page]
-        themes: dict[int, list[str]] = defaultdict(list)
-        for item_id, theme_id in session.execute(
-            select(ItemTheme.item_id, ItemTheme.theme_id)
-            .where(ItemTheme.item_id.in_(ids))
-            .order_by(ItemTheme.item_id, ItemTheme.score.desc())
-        ):
-            themes[item_id].append(theme_id)
-        corrected = corrected_ids(session, ids)
-        entities = entities_of_items(session, ids)
-        for item, feed_url, feed_name, feed_title, country in page:
-            yield ItemRow(
-                id=item.id,
-                feed_id=item.feed_id,
-                feed_url=feed_url,
-                feed_name=feed_name or feed_title or feed_url,
-                url=item.url,
-                canonical_url=item.canonical_url,
-                title=item.title,
-                summary=item.summary,
-                author=item.author,
-                published_at=item.published_at,
-                day=item.day,
-                language=item.language,
-                story_id=item.story_id,
-                relevance=item.relevance,
-                relevant=item.relevant,
-                themes=tuple(themes.get(item.id, ())),
-                corrected=item.id in corrected,
-                country=country,
-                entities=tuple(m.entity_id for m in entities.get(item.id, ())),
-            )
+        after = page[-1][0].id
+        yield from _rows(session, page)
         session.expunge_all()
-        after = ids[-1]
+
+
+def item_rows(session: Session, ids: Sequence[int]) -> list[ItemRow]:
+    """The items ``ids`` as export rows, in the order given (for ``jkwatch search``)."""
+    if not ids:
+        return []
+    page = session.execute(
+        select(Item, Feed.url, Feed.name, Feed.title, Feed.country)
+        .join(Feed, Feed.id == Item.feed_id)
+        .where(Item.id.in_(list(ids)))
+    ).all()
+    by_id = {row.id: row for row in _rows(session, page)}
+    return [by_id[item_id] for item_id in ids if item_id in by_id]
+
+
+def _rows(
+    session: Session, page: Sequence[Row[Item, str, str | None, str | None, str]]
+) -> list[ItemRow]:
+    """Rows of ``(Item, feed url, feed name, feed title, feed country)`` as export rows, with
+    their themes (one query on ``item_themes``), entities and whether an analyst corrected
+    them."""
+    ids = [row[0].id for row in page]
+    themes: dict[int, list[str]] = defaultdict(list)
+    for item_id, theme_id in session.execute(
+        select(ItemTheme.item_id, ItemTheme.theme_id)
+        .where(ItemTheme.item_id.in_(ids))
+        .order_by(ItemTheme.item_id, ItemTheme.score.desc())
+    ):
+        themes[item_id].append(theme_id)
+    corrected = corrected_ids(session, ids)
+    entities = entities_of_items(session, ids)
+    return [
+        ItemRow(
+            id=item.id,
+            feed_id=item.feed_id,
+            feed_url=feed_url,
+            feed_name=feed_name or feed_title or feed_url,
+            url=item.url,
+            canonical_url=item.canonical_url,
+            title=item.title,
+            summary=item.summary,
+            author=item.author,
+            published_at=item.published_at,
+            day=item.day,
+            language=item.language,
+            story_id=item.story_id,
+            relevance=item.relevance,
+            relevant=item.relevant,
+            themes=tuple(themes.get(item.id, ())),
+            corrected=item.id in corrected,
+            country=country,
+            entities=tuple(m.entity_id for m in entities.get(item.id, ())),
+        )
+        for item, feed_url, feed_name, feed_title, country in page
+    ]

@@ -35,6 +35,8 @@ class FeedHealth:
     name: str
     language: str | None
     kind: str
+    country: str
+    """Country of publication: "jp", "kr" or "other" (``jkwatch.countries``)."""
     enabled: bool
     disabled_reason: str | None
     min_interval_s: int | None
@@ -110,6 +112,7 @@ def _health(feed: Feed, total: int, relevant: int, recent: int, now: datetime) -
         name=feed.name or feed.title or feed.url,
         language=feed.language,
         kind=feed.kind,
+        country=feed.country,
         enabled=feed.enabled,
         disabled_reason=feed.disabled_reason,
         min_interval_s=feed.min_interval_s,

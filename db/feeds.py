@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from jkwatch.clock import utcnow
+from jkwatch.countries import check_country, guess_country
 from jkwatch.db.models import Feed, FetchRun, Meta
 from jkwatch.model import FEED_KINDS, FeedRecord, FeedSpec, FeedUpdate, FetchOutcome, Outcome
 
@@ -56,6 +57,10 @@ def upsert_feed(
             enabled=spec.enabled,
         )
         session.add(feed)
+    if spec.country is not None:
+        feed.country = check_country(spec.country)
+    elif created:
+        feed.country = guess_country(spec.url)
     if spec.name is not None:
         feed.name = spec.name
     if spec.language is not None:
@@ -87,6 +92,16 @@ def list_feeds(session: Session, include_imports: bool = False) -> list[FeedReco
     if not include_imports:
         query = query.where(Feed.kind != "import")
     return [to_record(feed) for feed in session.scalars(query)]
+
+
+def set_country(session: Session, url_or_id: str | int, country: str) -> FeedRecord:
+    """Change a stored feed's country of publication (the rollups are keyed by feed, so
+    every count follows at once)."""
+    feed = _find(session, url_or_id)
+    feed.country = check_country(country)
+    feed.updated_at = utcnow()
+    session.flush()
+    return to_record(feed)
 
 
 def remove_feed(session: Session, url_or_id: str | int) -> FeedRecord:
@@ -274,8 +289,14 @@ def feeds_by_url(session: Session, urls: Iterable[str]) -> dict[str, FeedRecord]
     }
 
 
-def ensure_import_feed(session: Session, source: str) -> FeedRecord:
-    """The pseudo-feed that holds documents imported from ``source`` (never fetched)."""
+def ensure_import_feed(session: Session, source: str, country: str | None = None) -> FeedRecord:
+    """The pseudo-feed that holds documents imported from ``source`` (never fetched).
+
+    Its country is ``country`` when stated; otherwise it starts as "other" (an ``import:``
+    address has no host to guess from) and is left alone afterwards, so ``feeds set-country``
+    on it sticks across imports.
+    """
     url = f"import:{source}"
-    record, _ = upsert_feed(session, FeedSpec(url=url, name=source, kind="import", enabled=False))
+    spec = FeedSpec(url=url, name=source, kind="import", enabled=False, country=country)
+    record, _ = upsert_feed(session, spec)
     return record

@@ -155,7 +155,7 @@ class ItemEntity(Base):
     day: Mapped[date] = mapped_column(Date)
     names: Mapped[list[Any]] = mapped_column(JSON)
 
-    __table_args__ = (Index(None, "item_id"), Index(None, "day", "entity_id"))
+    __table_args__ = (Index(None, "item_id", "entity_id"), Index(None, "day", "entity_id"))
 
 
 class Theme(Base):
@@ -416,6 +416,7 @@ class StoryMember(Base):
 
     __table_args__ = (
         Index(None, "day", "story_id"),
+        Index(None, "day", "relevant", "feed_id", "story_id"),
         Index(None, "story_id", "published_at"),
         Index(None, "published_at"),
     )

@@ -16,12 +16,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from jkwatch.config import config_file, shipped
+from jkwatch.countries import COUNTRIES, check_country
 from jkwatch.db import feeds as feed_store
 from jkwatch.ingest.fetch import InvalidURL, check_url
 from jkwatch.ingest.opml import OPMLError, looks_like_opml, parse_opml
 from jkwatch.model import FeedSpec
 
-FEED_KEYS = ("name", "url", "language", "kind", "min_interval", "enabled")
+FEED_KEYS = ("name", "url", "language", "kind", "min_interval", "enabled", "country")
 LIST_KINDS = ("general", "topic")
 DEFAULT_FEEDS_PATH = shipped("feeds.toml")
 FEEDS_ENV = "JKWATCH_FEEDS"
@@ -135,6 +136,15 @@ def _entry(entry: object, where: str) -> FeedSpec:
     enabled = entry.get("enabled", True)
     if not isinstance(enabled, bool):
         raise FeedListError(f"{where} enabled: expected true or false, got {enabled!r}")
+    country = entry.get("country")
+    if country is not None:
+        try:
+            country = check_country(country)
+        except ValueError:
+            raise FeedListError(
+                f"{where} ({url}) country: {country!r} is not a country of publication "
+                f"(use {', '.join(map(repr, COUNTRIES))})"
+            ) from None
     return FeedSpec(
         url=url,
         name=_string(entry, "name", where),
@@ -142,6 +152,7 @@ def _entry(entry: object, where: str) -> FeedSpec:
         kind=kind,
         min_interval_s=round(minutes * 60) if minutes is not None else None,
         enabled=enabled,
+        country=country,
     )
 
 
@@ -152,6 +163,23 @@ def _string(entry: dict[str, Any], key: str, where: str) -> str | None:
     if not isinstance(value, str):
         raise FeedListError(f"{where} {key}: expected a string, got {value!r}")
     return value.strip() or None
+
+
+def seed_feeds(session: Session, specs: list[FeedSpec]) -> tuple[int, int]:
+    """``jkwatch feeds seed``: add the feeds not stored yet, and set the country of stored
+    feeds whose entry gives one (other settings of a stored feed are the user's). Returns
+    ``(added, countries_changed)``."""
+    known = feed_store.feeds_by_url(session, [spec.url for spec in specs])
+    added = changed = 0
+    for spec in specs:
+        stored = known.get(spec.url)
+        if stored is None:
+            feed_store.upsert_feed(session, spec)
+            added += 1
+        elif spec.country is not None and stored.country != spec.country:
+            feed_store.set_country(session, stored.id, spec.country)
+            changed += 1
+    return added, changed
 
 
 def add_feeds(session: Session, specs: list[FeedSpec]) -> tuple[int, int]:

@@ -35,7 +35,7 @@ WEAK_TYPES = frozenset({"country"})
 """Types that say little about which event an item reports (Japan, 北, 美): cross-language
 linking and the Compare page weigh them low."""
 _ID = re.compile(r"[a-z0-9_]{1,64}")
-_KEYS = frozenset({"id", "type", "label", *NAME_LANGUAGES})
+_KEYS = frozenset({"id", "type", "label", "exclude", *NAME_LANGUAGES})
 NAME_LIMIT = 80
 
 
@@ -61,6 +61,9 @@ class Entity:
     label: str
     names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Language ("en", "ja", "ko") -> the names printed in that language, short forms included."""
+    exclude: tuple[str, ...] = ()
+    """Words that contain a name but mean something else (독도법, map reading; 中日ドラゴンズ):
+    a match of this entity inside one of them does not count."""
 
     def all_names(self) -> tuple[str, ...]:
         """Every name in every language, English first, without repeats."""
@@ -141,7 +144,7 @@ def _entity(where: Path, n: int, entry: Any) -> Entity:
     unknown = sorted(set(entry) - _KEYS)
     if unknown:
         raise EntitiesError(
-            f"{at}: unknown field(s) {', '.join(unknown)} (id, type, label, en, ja, ko)"
+            f"{at}: unknown field(s) {', '.join(unknown)} (id, type, label, en, ja, ko, exclude)"
         )
     kind = entry.get("type")
     if kind not in ENTITY_TYPES:
@@ -168,12 +171,25 @@ def _entity(where: Path, n: int, entry: Any) -> Entity:
             names[lang] = tuple(cleaned)
     if not names:
         raise EntitiesError(f"{at}: no names (give at least one of en, ja, ko)")
+    exclude = entry.get("exclude", [])
+    if isinstance(exclude, str):
+        exclude = [exclude]
+    if not isinstance(exclude, list) or not all(
+        isinstance(word, str) and name_key(word) for word in exclude
+    ):
+        raise EntitiesError(f"{at}: field 'exclude' must be a list of non-empty words")
     label = entry.get("label")
     if label is None:
         label = (names.get("en") or next(iter(names.values())))[0]
     if not isinstance(label, str) or not label.strip():
         raise EntitiesError(f"{at}: field 'label' must be a non-empty string")
-    return Entity(id=raw_id, type=kind, label=" ".join(label.split()), names=names)
+    return Entity(
+        id=raw_id,
+        type=kind,
+        label=" ".join(label.split()),
+        names=names,
+        exclude=tuple(dict.fromkeys(" ".join(w.split()) for w in exclude)),
+    )
 
 
 def _check_unique(where: Path, entities: list[Entity]) -> None:
@@ -210,7 +226,9 @@ def _check_unique(where: Path, entities: list[Entity]) -> None:
 def _fingerprint(entities: list[Entity]) -> str:
     digest = hashlib.sha256()
     for entity in entities:
-        digest.update(repr((entity.id, entity.type, sorted(entity.names.items()))).encode())
+        digest.update(
+            repr((entity.id, entity.type, sorted(entity.names.items()), entity.exclude)).encode()
+        )
     return digest.hexdigest()[:16]
 
 

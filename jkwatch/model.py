@@ -48,6 +48,9 @@ class FeedSpec:
     kind: str = "general"
     min_interval_s: int | None = None
     enabled: bool = True
+    country: str | None = None
+    """"jp", "kr" or "other" (``jkwatch.countries``); None: not stated (a new feed gets the
+    guess from its host, a stored feed keeps its own)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class FeedRecord:
     lease_owner: str | None
     lease_expires_at: datetime | None
     created_at: datetime
+    country: str = "other"
 
     @property
     def display_name(self) -> str:
@@ -396,3 +400,84 @@ class Brief:
     spikes: tuple[SpikeEpisode, ...]
     baseline: str
     """The movers' baseline, in words (which periods, how z is computed)."""
+
+
+# -- the Japan–Korea comparison (``db.compare``) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class SideCount:
+    """One country's relevant items carrying a theme, and their share of its coverage."""
+
+    items: int
+    share: float
+    """items / all relevant items of the country in the range (0..1; 0 when it has none)."""
+
+
+@dataclass(frozen=True)
+class ThemeComparison:
+    """One theme's coverage by the press of each country, and the gap between Japan and Korea."""
+
+    theme: str
+    label: str
+    jp: SideCount
+    kr: SideCount
+    other: SideCount
+    gap: float
+    """jp.share - kr.share: positive when Japan's press gives the theme more of its attention."""
+
+
+@dataclass(frozen=True)
+class GapPoint:
+    """One theme in one period of the range: both shares and their gap."""
+
+    start: date
+    end: date
+    """The period's days inside the range (weeks start on Monday; edge weeks are cut)."""
+    theme: str
+    jp_items: int
+    kr_items: int
+    jp_share: float
+    kr_share: float
+    gap: float
+
+
+@dataclass(frozen=True)
+class OneSidedStory:
+    """A story covered heavily by one country's press and little or not at all by the other's."""
+
+    story_id: int
+    side: str  # "jp" | "kr": the country that covered it
+    items_jp: int
+    items_kr: int
+    items_other: int
+    title: str
+    item_ids: tuple[int, ...]
+    """The story's relevant items in the range (every country), oldest first."""
+
+
+@dataclass(frozen=True)
+class EntityCount:
+    """An entity named by relevant items of one side (``theme`` "" means all themes)."""
+
+    theme: str
+    side: str
+    entity_id: str
+    items: int
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The Japan–Korea comparison of a range (``db.compare.compare``)."""
+
+    since: date
+    until: date
+    totals: dict[str, int]
+    """All relevant items per country ("jp", "kr", "other") in the range: the shares' base."""
+    themes: tuple[ThemeComparison, ...]
+    grain: str
+    """"day" or "week": the periods of ``gap_over_time``."""
+    gap_over_time: tuple[GapPoint, ...]
+    one_sided_stories: tuple[OneSidedStory, ...]
+    entities: tuple[EntityCount, ...]
+    """The entities each side names most, per theme and over all themes ("")."""

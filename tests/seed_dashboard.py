@@ -34,6 +34,7 @@ FIRST_DAY = date(2026, 9, 7)  # a Monday
 DAYS = 70  # ten weeks
 LAST_DAY = FIRST_DAY + timedelta(days=DAYS - 1)
 FEEDS = (("en", "Tokyo Wire"), ("ja", "Asahi Test"), ("ko", "Seoul Daily"))
+FEED_COUNTRIES = ("jp", "jp", "kr")
 THEME_CYCLE = (("nk_weapons",), ("jk_cooperation",), ("nk_weapons", "jk_cooperation"), ())
 RELEVANCE_CYCLE = (0.9, 0.7, 0.5, 0.3, 0.1)
 XSS_TITLE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
@@ -113,7 +114,9 @@ def seed(sessions: sessionmaker[Session], synthetic: bool = False) -> list[Seede
     with sessions.begin() as s:
         sync_themes(s, THEMES)
         feeds = [
-            feed_store.upsert_feed(s, feed_spec(n + 1, name=name, language=lang))[0]
+            feed_store.upsert_feed(
+                s, feed_spec(n + 1, name=name, language=lang, country=FEED_COUNTRIES[n])
+            )[0]
             for n, (lang, name) in enumerate(FEEDS)
         ]
         if synthetic:

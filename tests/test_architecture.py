@@ -22,6 +22,7 @@ BASE = {
     "jkwatch.corrections",
     "jkwatch.events",
     "jkwatch.defaults",
+    "jkwatch.countries",
 }
 LAYERS = {"jkwatch.db", "jkwatch.ingest", "jkwatch.dashboard", "jkwatch.demo", "jkwatch.cli"}
 
@@ -38,6 +39,8 @@ RULES: dict[str, tuple[list[Path], set[str]]] = {
                 "corrections",
                 "events",
                 "brief_render",
+                "countries",
+                "compare_render",
             )
         ]
         + [ROOT / "config" / "__init__.py"],

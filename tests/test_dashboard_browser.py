@@ -70,6 +70,7 @@ PAGES = {
     "brief": ("/", "Spike timeline"),
     "trends": ("/trends", "Items behind a number"),
     "spikes": ("/spikes", "Spike windows"),
+    "compare": ("/compare", "Entities each side names most"),
     "items": ("/items?rel=0", "Select a row"),
     "theme-detail": ("/theme_detail?theme=nk_weapons", "Latest items"),
     "sources": ("/sources", "Failing feeds"),
@@ -167,7 +168,7 @@ def test_every_page_renders_makes_no_outside_request_and_is_kept_as_a_screenshot
             page.wait_rendered(ready)
             dom = page.evaluate("document.documentElement.outerHTML")
             _assert_no_error_box(dom)
-            if name in ("trends", "spikes"):
+            if name in ("trends", "spikes", "compare"):
                 assert 'data-testid="stVegaLiteChart"' in dom, f"no chart on {name}"
             _screenshot_now(page, f"page-{name}.png")
         page.pump(1.0)

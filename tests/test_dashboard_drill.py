@@ -223,7 +223,9 @@ def test_chunks_of_the_items_csv_do_not_lose_or_repeat_items(backend_url, monkey
 
     original = search.iter_matches
     monkeypatch.setattr(
-        search, "iter_matches", lambda s, q, f, chunk=7: original(s, q, f, chunk=chunk)
+        search,
+        "iter_matches",
+        lambda s, q, f, chunk=7, **kw: original(s, q, f, chunk=chunk, **kw),
     )
     body = data.items_csv(backend_url, "", Filters(min_bucket=0), {}, "UTC")
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))

@@ -19,6 +19,7 @@ PAGES = [
     "app_pages/brief.py",
     "app_pages/trends.py",
     "app_pages/spikes.py",
+    "app_pages/compare.py",
     "app_pages/items.py",
     "app_pages/theme_detail.py",
     "app_pages/sources.py",
@@ -241,6 +242,7 @@ def test_sources_page_shows_the_failing_feed_and_output(app):
     table = at.dataframe[0].value
     seoul = table[table["name"] == "Seoul Daily"].iloc[0]
     assert seoul["last_error"] == "HTTP 503" and seoul["error_streak"] == 1
+    assert seoul["country"] == "kr"
 
 
 def test_an_empty_database_shows_what_to_do(tmp_path, monkeypatch):

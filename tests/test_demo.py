@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from jkwatch.db.engine import make_engine, make_sessionmaker
-from jkwatch.db.models import DailyThemeCount, DailyTotal, Item, ItemTheme
+from jkwatch.db.models import DailyThemeCount, DailyTotal, Feed, Item, ItemTheme
 from jkwatch.db.search import search_text
 from jkwatch.db.themes import get_meta
 from jkwatch.demo.corpus import OUTLETS, generate
@@ -85,6 +85,12 @@ def test_a_small_demo_run_stores_tagged_items_in_its_own_database_only(
             assert session.scalar(select(func.count()).select_from(Item)) == 200
             assert session.scalar(select(func.count()).select_from(ItemTheme)) > 0
             assert get_meta(session, "synthetic") == "true"
+            # Both presses are there for the Compare page, English outlets of Tokyo and Seoul
+            # counted for their country.
+            countries = dict(session.execute(select(Feed.name, Feed.country)).all())
+            assert {"jp", "kr", "other"} == set(countries.values())
+            assert countries["Eastern Seaboard Times (synthetic)"] == "jp"
+            assert countries["한빛일보 (synthetic)"] == "kr"
     finally:
         engine.dispose()
 

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import JSON, Column, Date, Integer, MetaData, Table, func, select, true
+from sqlalchemy import JSON, Column, Date, Integer, MetaData, Table, func, select, text, true
 from sqlalchemy.dialects import postgresql, sqlite
 
 from jkwatch.db import dialect, search
@@ -281,3 +281,15 @@ def test_driver_statement_follows_the_driver_paramstyle():
     lite = sqlite.dialect()
     assert dialect.driver_statement(lite, "x = ? AND y LIKE 'a%'") == "x = ? AND y LIKE 'a%'"
     assert dialect.driver_statement(pg, "x = ? AND y LIKE 'a%'") == "x = %s AND y LIKE 'a%%'"
+
+
+def test_serial_turns_parallel_workers_off_inside_and_back_after(sessions):
+    with sessions() as s:
+        if dialect.is_sqlite(s):  # nothing to turn off: the block just runs
+            with dialect.serial(s):
+                assert s.scalar(select(func.count()).select_from(Feed)) == 0
+            return
+        before = s.scalar(text("SHOW max_parallel_workers_per_gather"))
+        with dialect.serial(s):
+            assert s.scalar(text("SHOW max_parallel_workers_per_gather")) == "0"
+        assert s.scalar(text("SHOW max_parallel_workers_per_gather")) == before

@@ -115,6 +115,7 @@ def test_lookup_finds_an_entity_by_any_of_its_names_whatever_the_spelling(gazett
         ('id = "x"\ntype = "place"\nen = "X"\nfr = ["X"]', "entity 'x': unknown field(s) fr"),
         ('id = "x"\ntype = "place"\nen = [1]', "entity 'x': field 'en' holds an empty"),
         ('id = "x"\ntype = "place"', "entity 'x': no names"),
+        ('id = "x"\ntype = "place"\nen = ["X"]\nexclude = [""]', "entity 'x': field 'exclude'"),
         (
             'id = "x"\ntype = "place"\nko = ["독도"]',
             "entity 'x': field 'ko': name '독도' is already",
@@ -189,6 +190,17 @@ def test_the_evidence_is_the_gazetteer_spelling_of_each_name_that_matched(matche
     assert matcher.match("KIM JONG UN speaks", "", "en") == (
         EntityMatch("kim_jong_un", ("Kim Jong Un",)),
     )
+
+
+def test_an_excluded_word_hides_its_entity_inside_it_only(tmp_path):
+    path = tmp_path / "entities.toml"
+    path.write_text(
+        GAZETTEER.replace('ko = ["독도", "獨島"]', 'ko = ["독도", "獨島"]\nexclude = ["독도법"]'),
+        encoding="utf-8",
+    )
+    matcher = EntityMatcher(load_gazetteer(path))
+    assert matcher.match("야간 독도법 훈련", "", "ko") == ()
+    assert _ids(matcher.match("독도법 훈련 뒤 독도 경비", "", "ko")) == {"dokdo"}
 
 
 def test_english_names_apply_to_japanese_and_korean_copy_but_not_the_reverse(matcher):

@@ -122,6 +122,7 @@ def test_list_shows_each_feeds_health(sqlite_url: str) -> None:
         "ID",
         "NAME",
         "LANG",
+        "COUNTRY",
         "KIND",
         "ON",
         "LAST",

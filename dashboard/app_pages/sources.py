@@ -43,6 +43,7 @@ for column in ("last_attempt_at", "last_success_at", "next_due_at"):
         table[column] = table[column].dt.tz_convert(zone)
 columns = [
     "name",
+    "country",
     "last_result",
     "error_streak",
     "last_error",
@@ -64,6 +65,7 @@ st.dataframe(
     key="health_table",
     column_config={
         "name": st.column_config.TextColumn("Source"),
+        "country": st.column_config.TextColumn("Country", help="Country of publication"),
         "last_result": st.column_config.TextColumn("Status"),
         "error_streak": st.column_config.NumberColumn("Error streak"),
         "last_error": st.column_config.TextColumn("Last error", width="large"),

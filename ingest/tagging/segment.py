@@ -37,7 +37,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["Edges", "nouns", "word_edges"]
+__all__ = ["Edges", "japanese_tokens", "korean_tokens", "nouns", "word_edges"]
 
 # (starts, ends): character offsets where a term may start and where it may end.
 Edges = tuple[frozenset[int], frozenset[int]]
@@ -118,14 +118,48 @@ def _nouns_cached(lang: str, text: str) -> tuple[str, ...]:
     raise ValueError(f"no word analyser for language {lang!r}")
 
 
-def _korean() -> Callable[[str], Edges]:
-    kiwi = _instance("ko")
+def korean_tokens(text: str) -> tuple[tuple[int, int, str], ...]:
+    """Kiwi's tokens of Korean ``text`` as (start, end, tag), cached: word edges are read off
+    them, and the entity matcher asks whether a one-syllable short form (미, 북, 러) is a proper
+    noun (NNP) or another word (한 = "one"), so one field is analysed once for both."""
+    return _korean_tokens_cached(text)
 
+
+@lru_cache(maxsize=4096)
+def _korean_tokens_cached(text: str) -> tuple[tuple[int, int, str], ...]:
+    return tuple(
+        (token.start, token.start + token.len, token.tag)
+        for token in _instance("ko").tokenize(text)
+    )
+
+
+def japanese_tokens(text: str) -> tuple[tuple[int, int, str, str], ...]:
+    """UniDic's tokens of Japanese ``text`` as (start, end, pos1, pos3), cached: word edges are
+    read off them, and the entity matcher asks whether a one-character short form (米, 北) is a
+    word prefixed to a noun (米|国防|長官)."""
+    return _japanese_tokens_cached(text)
+
+
+@lru_cache(maxsize=4096)
+def _japanese_tokens_cached(text: str) -> tuple[tuple[int, int, str, str], ...]:
+    out: list[tuple[int, int, str, str]] = []
+    position = 0
+    for word in _instance("ja")(text):
+        # MeCab drops the spaces between tokens; find each surface from where the last one
+        # ended, so offsets stay right whatever it skipped.
+        found = text.find(word.surface, position)
+        if found < 0 or not word.surface:
+            continue
+        position = found + len(word.surface)
+        out.append((found, position, word.feature.pos1, word.feature.pos3))
+    return tuple(out)
+
+
+def _korean() -> Callable[[str], Edges]:
     def edges(text: str) -> Edges:
         starts: set[int] = set()
         ends: set[int] = set()
-        for token in kiwi.tokenize(text):
-            start, stop, tag = token.start, token.start + token.len, token.tag
+        for start, stop, tag in korean_tokens(text):
             ends.add(stop)
             if tag == "SH":  # a run of hanja: each character is a headline word (北美, 韓美日)
                 starts.update(range(start, stop))
@@ -138,25 +172,13 @@ def _korean() -> Callable[[str], Edges]:
 
 
 def _japanese() -> Callable[[str], Edges]:
-    tagger: Any = _instance("ja")
-
     def edges(text: str) -> Edges:
         starts: set[int] = set()
         ends: set[int] = set()
-        position = 0
-        for word in tagger(text):
-            surface = word.surface
-            # MeCab drops the spaces between tokens; find each surface from where the last
-            # one ended, so offsets stay right whatever it skipped.
-            found = text.find(surface, position)
-            if found < 0 or not surface:
-                continue
-            position = found + len(surface)
-            ends.add(position)
-            feature = word.feature
-            pos1 = feature.pos1
-            if pos1 not in _JA_NO_START and (pos1, feature.pos3) != _JA_COUNTER:
-                starts.add(found)
+        for start, stop, pos1, pos3 in japanese_tokens(text):
+            ends.add(stop)
+            if pos1 not in _JA_NO_START and (pos1, pos3) != _JA_COUNTER:
+                starts.add(start)
         return frozenset(starts), frozenset(ends)
 
     return edges

@@ -24,16 +24,20 @@ DEFAULT_DAYS = 7
 LANGUAGES = ("en", "ja", "ko")
 
 
-def default_range(today: date, since: date | None, until: date | None) -> tuple[date, date]:
-    """The range asked for: missing ends fill in as the last 7 full days ending yesterday."""
+def default_range(
+    today: date, since: date | None, until: date | None, days: int = DEFAULT_DAYS
+) -> tuple[date, date]:
+    """The range asked for: missing ends fill in as the last ``days`` full days ending
+    yesterday (7 for the brief)."""
     if until is None:
         until = today - timedelta(days=1)
     if since is None:
-        since = until - timedelta(days=DEFAULT_DAYS - 1)
+        since = until - timedelta(days=days - 1)
     return since, until
 
 
-def _day(value: datetime | None) -> date | None:
+def day_of(value: datetime | None) -> date | None:
+    """A ``click.DateTime`` value as a date (the commands take UTC days)."""
     return value.date() if value is not None else None
 
 
@@ -83,7 +87,7 @@ def brief_command(
     top: int,
 ) -> None:
     """The brief of a range: top stories, the themes that moved, and every spike (relevant items)."""
-    first, last = default_range(clock.utcnow().date(), _day(since), _day(until))
+    first, last = default_range(clock.utcnow().date(), day_of(since), day_of(until))
     if first > last:
         raise UserError(f"--since {first} is after --until {last}")
     sessions = app.read_only_sessions()

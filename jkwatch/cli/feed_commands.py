@@ -18,18 +18,21 @@ from jkwatch.cli.context import AppContext
 from jkwatch.cli.errors import fail
 from jkwatch.cli.terminal import clean
 from jkwatch.cli.usage import OneLineGroup
+from jkwatch.countries import COUNTRIES
 from jkwatch.db import feeds as feed_store
 from jkwatch.ingest.discovery import DiscoveryError, discover_feed
 from jkwatch.ingest.feedlist import (
     FeedListError,
     default_feeds_path,
     load_feed_list,
+    seed_feeds,
 )
 from jkwatch.ingest.fetch import InvalidURL, check_url
 from jkwatch.ingest.opml import OPMLError, OPMLFeed, read_outlines, to_opml
 from jkwatch.model import FeedRecord, FeedSpec
 
 KIND_CHOICE = click.Choice(["general", "topic"])
+COUNTRY_CHOICE = click.Choice(COUNTRIES, case_sensitive=False)
 
 
 @click.group("feeds", cls=OneLineGroup)
@@ -53,6 +56,11 @@ def list_command(app: AppContext, as_json: bool) -> None:
 @click.option("--kind", type=KIND_CHOICE, default="general", show_default=True)
 @click.option("--min-interval", type=click.IntRange(min=1), metavar="MINUTES")
 @click.option(
+    "--country",
+    type=COUNTRY_CHOICE,
+    help="Country of publication (default: from the host's .jp/.kr domain, else other).",
+)
+@click.option(
     "--no-discover", is_flag=True, help="Store the URL as given, without fetching it first."
 )
 @click.pass_obj
@@ -63,6 +71,7 @@ def add_command(
     language: str | None,
     kind: str,
     min_interval: int | None,
+    country: str | None,
     no_discover: bool,
 ) -> None:
     """Add a feed by feed URL or web page URL (the page's feed links are followed)."""
@@ -83,11 +92,15 @@ def add_command(
         language=(language or found_language or None),
         kind=kind,
         min_interval_s=min_interval * 60 if min_interval else None,
+        country=country.lower() if country else None,
     )
     with app.sessions().begin() as session:
         record, created = feed_store.upsert_feed(session, spec)
     action = "added" if created else "updated"
-    click.echo(f"{action} feed {record.id}: {clean(record.display_name)} <{record.url}>")
+    click.echo(
+        f"{action} feed {record.id}: {clean(record.display_name)} <{record.url}> "
+        f"(country: {record.country})"
+    )
     if via:
         click.echo(f"(found through the page {via})")
 
@@ -130,6 +143,20 @@ def disable_command(app: AppContext, url_or_id: str) -> None:
     """Stop fetching a feed but keep it and its items."""
     record = _store_call(app, "disable", url_or_id)
     click.echo(f"disabled feed {record.id}: {clean(record.display_name)}")
+
+
+@feeds_group.command("set-country")
+@click.argument("url_or_id")
+@click.argument("country", type=COUNTRY_CHOICE)
+@click.pass_obj
+def set_country_command(app: AppContext, url_or_id: str, country: str) -> None:
+    """Set a stored feed's country of publication (jp, kr or other)."""
+    with app.sessions().begin() as session:
+        try:
+            record = feed_store.set_country(session, url_or_id, country.lower())
+        except feed_store.FeedNotFound as exc:
+            fail(str(exc))
+    click.echo(f"feed {record.id}: {clean(record.display_name)} country {record.country}")
 
 
 @feeds_group.command("import-opml")
@@ -199,15 +226,14 @@ def export_opml_command(app: AppContext, output: Path | None) -> None:
 )
 @click.pass_obj
 def seed_command(app: AppContext, path: Path | None) -> None:
-    """Add the default feed list; feeds already present keep their settings."""
+    """Add the default feed list; feeds already present keep their settings, except the
+    country, which follows the file when the file gives one."""
     path = path or default_feeds_path()
     try:
         specs = load_feed_list(path)
     except FeedListError as exc:
         fail(str(exc))
     with app.sessions().begin() as session:
-        known = feed_store.feeds_by_url(session, [spec.url for spec in specs])
-        new = [spec for spec in specs if spec.url not in known]
-        for spec in new:
-            feed_store.upsert_feed(session, spec)
-    click.echo(f"added {len(new)} of {len(specs)} default feeds from {path}")
+        added, changed = seed_feeds(session, specs)
+    click.echo(f"added {added} of {len(specs)} default feeds from {path}", nl=False)
+    click.echo(f"; country updated for {changed}" if changed else "")

@@ -200,6 +200,11 @@ def _parse_time(value: str | None) -> datetime | None:
     "--source", help="Source name the document is filed under (default: its host, or 'documents')."
 )
 @click.option("--language", help="Language code (default: detected).")
+@click.option(
+    "--country",
+    type=click.Choice(("jp", "kr", "other"), case_sensitive=False),
+    help="Country of publication of the source (default: as stored, else other).",
+)
 @click.pass_obj
 def import_command(
     app: AppContext,
@@ -208,6 +213,7 @@ def import_command(
     published: str | None,
     source: str | None,
     language: str | None,
+    country: str | None,
 ) -> None:
     """Import a standalone article or essay (text, Markdown or HTML file, or an http(s) URL)."""
     from jkwatch.db.feeds import ensure_import_feed
@@ -224,7 +230,7 @@ def import_command(
     tagger = _tagger()
     try:
         with app.sessions().begin() as session:
-            feed = ensure_import_feed(session, source)
+            feed = ensure_import_feed(session, source, country.lower() if country else None)
         stored = Pipeline(app.sessions(), tagger=tagger).store_document(feed, entry)
     except SQLAlchemyError as exc:
         raise _database_error(exc) from None
@@ -237,7 +243,8 @@ def import_command(
     )
 
 
-def _row_values(row: ItemRow) -> dict[str, Any]:
+def export_values(row: ItemRow) -> dict[str, Any]:
+    """An item as `jkwatch export` writes it (and `jkwatch search`: one row shape)."""
     return {
         "id": row.id,
         "feed": row.feed_url,
@@ -314,11 +321,11 @@ def export_command(
             writer = csv.writer(out, lineterminator=LINE_TERMINATOR)
             writer.writerow(EXPORT_KEYS)
             for row in _iter_rows(sessions, filters):
-                values = _row_values(row)
+                values = export_values(row)
                 writer.writerow([csv_cell(values[key]) for key in EXPORT_KEYS])
         else:
             for row in _iter_rows(sessions, filters):
-                out.write(json.dumps(_row_values(row), ensure_ascii=False) + "\n")
+                out.write(json.dumps(export_values(row), ensure_ascii=False) + "\n")
     except SQLAlchemyError as exc:
         raise _database_error(exc) from None
     except BrokenPipeError:  # `jkwatch export | head` is normal use

@@ -171,6 +171,7 @@ def _restore_env(name: str, value: str | None) -> None:
 def _register() -> None:
     from jkwatch.cli import (
         brief_commands,
+        compare_commands,
         dashboard_commands,
         db_commands,
         demo_commands,
@@ -181,6 +182,7 @@ def _register() -> None:
         model_commands,
         retag_commands,
         schedule_commands,
+        search_commands,
         story_commands,
         tag_commands,
     )
@@ -204,6 +206,8 @@ def _register() -> None:
     cli.add_command(dashboard_commands.dashboard_command)
     cli.add_command(demo_commands.demo_command)
     cli.add_command(brief_commands.brief_command)
+    cli.add_command(search_commands.search_command)
+    cli.add_command(compare_commands.compare_command)
 
 
 _register()

@@ -31,6 +31,9 @@ class Outlet:
     kind: str  # "general" carries irrelevant items too; "topic" is security only
     fmt: str  # "rss" or "atom"
     weight: float
+    country: str = "other"
+    """Where it publishes ("jp", "kr", "other"): English outlets of Tokyo and Seoul count for
+    their country, as Kyodo and Yonhap do on the Compare page."""
 
     @property
     def path(self) -> str:
@@ -42,21 +45,25 @@ class Outlet:
 
 
 OUTLETS: tuple[Outlet, ...] = (
-    Outlet("harbor-ledger", "Harbor Ledger (synthetic)", "en", "general", "rss", 1.4),
+    Outlet("harbor-ledger", "Harbor Ledger (synthetic)", "en", "general", "rss", 1.4, "kr"),
     Outlet("pacific-sentinel", "Pacific Sentinel Review (synthetic)", "en", "topic", "atom", 0.8),
-    Outlet("eastern-seaboard", "Eastern Seaboard Times (synthetic)", "en", "general", "rss", 1.2),
+    Outlet(
+        "eastern-seaboard", "Eastern Seaboard Times (synthetic)", "en", "general", "rss", 1.2, "jp"
+    ),
     Outlet("northgate-wire", "Northgate Defense Wire (synthetic)", "en", "topic", "rss", 0.9),
     Outlet("tidewater-daily", "Tidewater Daily (synthetic)", "en", "general", "atom", 0.7),
-    Outlet("shinonome", "東雲新聞 (synthetic)", "ja", "general", "rss", 1.4),
-    Outlet("wangan-times", "湾岸タイムズ (synthetic)", "ja", "general", "atom", 1.0),
-    Outlet("hokushin-journal", "北辰安全保障ジャーナル (synthetic)", "ja", "topic", "rss", 0.7),
-    Outlet("asanagi-tsushin", "朝凪通信 (synthetic)", "ja", "general", "rss", 0.9),
-    Outlet("minato-keizai", "みなと経済新報 (synthetic)", "ja", "general", "atom", 0.6),
-    Outlet("hanbit-ilbo", "한빛일보 (synthetic)", "ko", "general", "rss", 1.4),
-    Outlet("donghae-news", "동해안뉴스 (synthetic)", "ko", "general", "atom", 1.0),
-    Outlet("saebyeok-review", "새벽안보리뷰 (synthetic)", "ko", "topic", "rss", 0.7),
-    Outlet("nuri-economy", "누리경제신문 (synthetic)", "ko", "general", "rss", 0.6),
-    Outlet("cheongram-press", "청람통신 (synthetic)", "ko", "general", "atom", 0.9),
+    Outlet("shinonome", "東雲新聞 (synthetic)", "ja", "general", "rss", 1.4, "jp"),
+    Outlet("wangan-times", "湾岸タイムズ (synthetic)", "ja", "general", "atom", 1.0, "jp"),
+    Outlet(
+        "hokushin-journal", "北辰安全保障ジャーナル (synthetic)", "ja", "topic", "rss", 0.7, "jp"
+    ),
+    Outlet("asanagi-tsushin", "朝凪通信 (synthetic)", "ja", "general", "rss", 0.9, "jp"),
+    Outlet("minato-keizai", "みなと経済新報 (synthetic)", "ja", "general", "atom", 0.6, "jp"),
+    Outlet("hanbit-ilbo", "한빛일보 (synthetic)", "ko", "general", "rss", 1.4, "kr"),
+    Outlet("donghae-news", "동해안뉴스 (synthetic)", "ko", "general", "atom", 1.0, "kr"),
+    Outlet("saebyeok-review", "새벽안보리뷰 (synthetic)", "ko", "topic", "rss", 0.7, "kr"),
+    Outlet("nuri-economy", "누리경제신문 (synthetic)", "ko", "general", "rss", 0.6, "kr"),
+    Outlet("cheongram-press", "청람통신 (synthetic)", "ko", "general", "atom", 0.9, "kr"),
 )
 
 # Background share of each theme in security coverage (relative weights).

@@ -143,6 +143,7 @@ def run_demo(settings: DemoSettings, say: Callable[[str], None] = print) -> Demo
                             name=outlet.name,
                             language=outlet.lang,
                             kind=outlet.kind,
+                            country=outlet.country,
                         ),
                     )[0]
                     for outlet in corpus.outlets

@@ -66,21 +66,33 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("entity_id", "item_id", name=op.f("pk_item_entities")),
     )
-    op.create_index(op.f("ix_item_entities_item_id"), "item_entities", ["item_id"])
+    op.create_index(
+        op.f("ix_item_entities_item_id_entity_id"), "item_entities", ["item_id", "entity_id"]
+    )
     op.create_index(op.f("ix_item_entities_day_entity_id"), "item_entities", ["day", "entity_id"])
     with op.batch_alter_table("story_members") as batch:
         batch.add_column(
             sa.Column("entities", sa.JSON(), nullable=False, server_default=_EMPTY_LIST)
         )
         batch.add_column(sa.Column("themes", sa.JSON(), nullable=False, server_default=_EMPTY_LIST))
+    # Compare's one-sided stories count a range's relevant members per feed and story: with
+    # this index the count reads no table rows (90 days at 1M items: 308 -> 119 ms on SQLite).
+    op.create_index(
+        op.f("ix_story_members_day_relevant_feed_id_story_id"),
+        "story_members",
+        ["day", "relevant", "feed_id", "story_id"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(
+        op.f("ix_story_members_day_relevant_feed_id_story_id"), table_name="story_members"
+    )
     with op.batch_alter_table("story_members") as batch:
         batch.drop_column("themes")
         batch.drop_column("entities")
     op.drop_index(op.f("ix_item_entities_day_entity_id"), table_name="item_entities")
-    op.drop_index(op.f("ix_item_entities_item_id"), table_name="item_entities")
+    op.drop_index(op.f("ix_item_entities_item_id_entity_id"), table_name="item_entities")
     op.drop_table("item_entities")
     with op.batch_alter_table("feeds") as batch:
         batch.drop_column("country")
