@@ -15,7 +15,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from jkwatch.brief_render import COUNTRY_NAMES, country_outlets
+from jkwatch.brief_render import country_outlets
+from jkwatch.countries import COUNTRY_LABELS
 from jkwatch.dashboard import charts, data
 from jkwatch.dashboard.filters import ViewFilters, default_range
 from jkwatch.dashboard.safe import csv_bytes, escape_markdown, safe_link
@@ -266,7 +267,7 @@ def _member_rows(members: Iterable[Any]) -> list[dict[str, Any]]:
             "title": m.title,
             "source": m.feed_name,
             "language": language_name(m.language),
-            "country": COUNTRY_NAMES.get(getattr(m, "country", "other"), "elsewhere"),
+            "country": COUNTRY_LABELS.get(getattr(m, "country", "other"), "Other"),
             "linked by": link_reason(getattr(m, "linked_by", ())),
             "link": safe_link(m.url),
         }

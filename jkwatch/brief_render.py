@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from jkwatch.countries import COUNTRY_LABELS
 from jkwatch.model import Brief, Mover, SpikeEpisode, StorySummary
 
 LANGUAGE_NAMES = {"en": "English", "ja": "Japanese", "ko": "Korean", "und": "undetermined"}
@@ -34,16 +35,13 @@ def language_name(code: str) -> str:
     return LANGUAGE_NAMES.get(code, code)
 
 
-COUNTRY_NAMES = {"jp": "Japan", "kr": "Korea", "other": "elsewhere"}
-
-
 def country_outlets(story: StorySummary, escape: Callable[[str], str]) -> str:
     """Outlets per country, like "Japan: A, B; Korea: C" (each name through ``escape``); ""
     when no outlet of the story has a known country (the plain list says as much)."""
     if set(story.outlets_by_country) <= {"other"}:
         return ""
     return "; ".join(
-        f"{COUNTRY_NAMES.get(country, country)}: {', '.join(escape(n) for n in names)}"
+        f"{COUNTRY_LABELS.get(country, country)}: {', '.join(escape(n) for n in names)}"
         for country, names in story.outlets_by_country.items()
     )
 

@@ -279,9 +279,6 @@ class StorySummary:
     the countries with an outlet in the story), so Tokyo's and Seoul's coverage read apart."""
 
 
-COUNTRIES = ("jp", "kr", "other")
-"""Countries of publication, in the order they are shown."""
-
 CROSS_LANGUAGE = "(cross-language)"
 """First word of a member's ``linked_by`` when it joined through a member of another
 language: the rest are the shared entities (the names each side used) and the time gap."""

@@ -18,10 +18,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from jkwatch.countries import COUNTRIES
 from jkwatch.db.dialect import id_in
 from jkwatch.db.models import Feed, Item, ItemTheme, Story, StoryMember, Theme
 from jkwatch.db.stories.ranking import Coverage, story_score, story_why
-from jkwatch.model import COUNTRIES, StoryDetail, StoryLink, StorySummary
+from jkwatch.model import StoryDetail, StoryLink, StorySummary
 
 
 @dataclass(frozen=True)

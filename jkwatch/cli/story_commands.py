@@ -12,13 +12,13 @@ from datetime import date, timedelta
 
 import click
 
-from jkwatch.brief_render import COUNTRY_NAMES
 from jkwatch.cli.context import AppContext
 from jkwatch.cli.label_commands import default_analyst
 from jkwatch.cli.terminal import clean, table
 from jkwatch.cli.usage import OneLineGroup
 from jkwatch.clock import utcnow
 from jkwatch.corrections import ANALYST_LIMIT
+from jkwatch.countries import COUNTRY_LABELS
 from jkwatch.model import STORY_WINDOW_HOURS, StoryDetail, link_reason
 
 _AFTER = timedelta(hours=STORY_WINDOW_HOURS)
@@ -76,7 +76,7 @@ def _print_detail(detail: StoryDetail, links: dict[int, tuple[float, tuple[str, 
         f"languages {', '.join(s.languages)}, themes {', '.join(s.themes) or 'none'}"
     )
     for country, names in s.outlets_by_country.items():
-        click.echo(f"  {COUNTRY_NAMES.get(country, country)}: {clean(', '.join(names))}")
+        click.echo(f"  {COUNTRY_LABELS.get(country, country)}: {clean(', '.join(names))}")
     click.echo(
         f"first seen {s.first_seen:%Y-%m-%d %H:%M}, last seen {s.last_seen:%Y-%m-%d %H:%M} UTC"
     )
