@@ -344,3 +344,18 @@ def test_the_real_pipeline_links_reports_across_languages_and_corrections_hold(
     assert after[PIPELINE_ITEMS["ja"][0][1]] == japanese.item_id  # the split holds
     assert after[PIPELINE_ITEMS["ko"][0][1]] == after[PIPELINE_ITEMS["en"][0][1]]
     assert len(event(1)) == 1  # the rebuild keeps the cross-language launch story
+
+
+def test_a_broken_entities_file_stops_rebuild_and_split_with_a_one_line_error(
+    engine, sessions, tmp_path
+):
+    ids = _store(sessions)
+    broken = tmp_path / "entities.toml"
+    broken.write_text('[[entity]]\nid = "Bad Id"\ntype = "person"\n', encoding="utf-8")
+    url = engine.url.render_as_string(hide_password=False)
+    env = {"JKWATCH_ANALYST": "kim", "JKWATCH_ENTITIES": str(broken)}
+    for args in (["stories", "rebuild"], ["stories", "split", str(ids["s2"])]):
+        result = CliRunner().invoke(cli, ["--db", url, *args], env=env)
+        assert result.exit_code == 2, result.output
+        assert "entities" in result.output and "Traceback" not in result.output
+    assert _stories(sessions, ids)["s2"] == ids["s1"]  # the split was not recorded
