@@ -15,12 +15,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from jkwatch.brief_render import country_outlets
+from jkwatch.countries import COUNTRY_LABELS
 from jkwatch.dashboard import charts, data
 from jkwatch.dashboard.filters import ViewFilters, default_range
 from jkwatch.dashboard.safe import csv_bytes, escape_markdown, safe_link
 from jkwatch.entities import default_gazetteer
 from jkwatch.events import Event, EventsError, load_events
-from jkwatch.model import EntityMatch
+from jkwatch.model import EntityMatch, link_reason
 
 LANGUAGE_NAMES = {"en": "English", "ja": "Japanese", "ko": "Korean", "und": "Undetermined"}
 ANALYST_FIELD = "analyst"
@@ -265,6 +267,8 @@ def _member_rows(members: Iterable[Any]) -> list[dict[str, Any]]:
             "title": m.title,
             "source": m.feed_name,
             "language": language_name(m.language),
+            "country": COUNTRY_LABELS.get(getattr(m, "country", "other"), "Other"),
+            "linked by": link_reason(getattr(m, "linked_by", ())),
             "link": safe_link(m.url),
         }
         for m in members
@@ -285,7 +289,8 @@ def story_panel(hit: Any, labels: dict[str, str]) -> None:
         st.caption(
             escape_markdown(
                 f"Story {summary.story_id}: {_count(len(detail.members), 'item')} from "
-                f"{_count(summary.outlets, 'outlet')} ({', '.join(summary.outlet_names)}); "
+                f"{_count(summary.outlets, 'outlet')} "
+                f"({country_outlets(summary, str) or ', '.join(summary.outlet_names)}); "
                 f"{', '.join(language_name(lang) for lang in summary.languages)}; "
                 f"themes {', '.join(labels.get(t, t) for t in summary.themes) or 'none'}; "
                 f"first seen {zoned(summary.first_seen):%Y-%m-%d %H:%M}, last seen "
@@ -317,6 +322,8 @@ def story_panel(hit: Any, labels: dict[str, str]) -> None:
             "title": st.column_config.TextColumn("Title"),
             "source": st.column_config.TextColumn("Source"),
             "language": st.column_config.TextColumn("Language"),
+            "country": st.column_config.TextColumn("Outlet's country"),
+            "linked by": st.column_config.TextColumn("Linked by"),
             "link": st.column_config.LinkColumn("Link", display_text="open ↗"),
         },
     )

@@ -391,7 +391,9 @@ class StoryMember(Base):
 
     ``terms`` are the item's clustering features (so new items are compared without
     re-analysing their neighbours); ``linked_by`` are the words shared with the member that
-    linked it in (empty for the first member, or ``["(near-duplicate)"]`` / ``["(analyst)"]``).
+    linked it in (empty for the first member, or ``["(near-duplicate)"]`` / ``["(analyst)"]``;
+    for a link across languages ``["(cross-language)", "石破 = Ishiba", ..., "2 hours apart"]``:
+    the shared entities with the names each side used, then the time gap).
     """
 
     __tablename__ = "story_members"

@@ -126,7 +126,7 @@ class Pipeline:
         self.entity_matcher = entity_matcher or default_matcher()
         self.clock = clock
         self._themes_synced = False
-        self.story_builder = StoryBuilder()
+        self.story_builder = StoryBuilder(gazetteer=self.entity_matcher.gazetteer)
 
     # -- setup --------------------------------------------------------------------------
 

@@ -2,9 +2,12 @@
 
 The pipeline's store step, document import and ``retag`` call ``StoryBuilder.assign`` with
 the ids of items just written, inside their own transaction: the items are clustered
-(``ingest.stories.cluster``) against the members published within 72 hours of them, with
-the analyst's corrections applied. ``refresh`` copies changed item columns (relevance,
-language) to their story rows. ``rebuild`` re-clusters a date range from scratch in windows
+(``ingest.stories.cluster``) against the members of their languages published within 72 hours
+of them and, for cross-language links, the members of other languages naming one of their
+specific entities within 48 hours (an index lookup on ``item_entities``; the names a linked
+member used are read after clustering, for the linked members only), with the analyst's
+corrections applied; entity types come from the gazetteer. ``refresh`` copies changed item
+columns (relevance, language, themes, entities) to their story rows. ``rebuild`` re-clusters a date range from scratch in windows
 of ``REBUILD_WINDOW_DAYS``, one transaction per window, each seeing the members of the 72
 hours before it as context: idempotent (the same items give the same stories), and safe to
 rerun after a crash (a finished window is committed, an unfinished one left as it was).
@@ -16,7 +19,7 @@ hands plain values to the pure clustering.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -24,7 +27,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from jkwatch.db.stories import inputs as story_inputs
 from jkwatch.db.stories.writes import copy_item_columns, save_assignments
+from jkwatch.entities import Gazetteer, default_gazetteer
 from jkwatch.ingest.stories.cluster import Doc, Settings, cluster
+from jkwatch.ingest.stories.crosslang import EntityWeights
 from jkwatch.ingest.stories.features import features
 from jkwatch.model import StoryInput
 
@@ -52,6 +57,18 @@ def _doc(item: StoryInput) -> Doc:
         terms=terms,
         near_dup=item.near_dup,
         story_id=item.story_id,
+        entities=item.entities,
+        themes=item.themes,
+        entity_names=item.entity_names,
+    )
+
+
+def _types_and_labels(gazetteer: Gazetteer) -> tuple[dict[str, str], dict[str, str]]:
+    """Each entity's type (its weight in a link) and label (shown when a side's own names
+    are unknown)."""
+    return (
+        {e.id: e.type for e in gazetteer.entities},
+        {e.id: e.label for e in gazetteer.entities},
     )
 
 
@@ -62,8 +79,36 @@ def _midnight(day: date) -> datetime:
 class StoryBuilder:
     """Clusters items into stories in the caller's transactions (see the module docstring)."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        gazetteer: Gazetteer | None = None,
+        *,
+        entity_types: Mapping[str, str] | None = None,
+        entity_labels: Mapping[str, str] | None = None,
+    ) -> None:
+        """``gazetteer`` (default: the configured one, read when first needed) gives each
+        entity's type and label for cross-language links; ``entity_types`` replaces it (an
+        empty mapping: stories per language only)."""
         self.settings = settings or Settings()
+        self.gazetteer = gazetteer
+        self._types = entity_types
+        self._labels = entity_labels
+
+    @property
+    def entity_types(self) -> Mapping[str, str]:
+        if self._types is None:
+            self._types, self._labels = _types_and_labels(self.gazetteer or default_gazetteer())
+        return self._types
+
+    @property
+    def entity_labels(self) -> Mapping[str, str]:
+        types = self.entity_types
+        return self._labels if self._labels is not None else {e: e for e in types}
+
+    @property
+    def cross_language(self) -> bool:
+        return self.settings.xlang.enabled and bool(self.entity_types)
 
     def assign(self, session: Session, item_ids: Sequence[int]) -> int:
         """Put those of ``item_ids`` that belong to no story yet into stories; returns how
@@ -74,9 +119,10 @@ class StoryBuilder:
         window = self.settings.window
         start = min(i.published_at for i in todo) - window
         end = max(i.published_at for i in todo) + window
-        context = story_inputs.members_between(
-            session, start, end, languages=sorted({i.language for i in todo})
-        )
+        languages = sorted({i.language for i in todo})
+        context = story_inputs.members_between(session, start, end, languages=languages)
+        if self.cross_language:
+            context += self._other_language_candidates(session, todo, languages)
         self._cluster_and_save(session, todo, context)
         return len(todo)
 
@@ -111,10 +157,39 @@ class StoryBuilder:
         known = story_inputs.stories_of_items(session, partners) if partners else {}
         starts = story_inputs.story_starts(session, {c.story_id for c in context if c.story_id})
         assignments = cluster(
-            docs, corrections, self.settings, story_starts=starts, known_stories=known
+            docs,
+            corrections,
+            self.settings,
+            story_starts=starts,
+            known_stories=known,
+            entity_types=self.entity_types if self.cross_language else None,
+            entity_labels=self.entity_labels,
+            entity_names=lambda ids: story_inputs.entity_names(session, ids),
         )
         save_assignments(session, assignments)
         return len({a.story_id for a in assignments})
+
+    def _specific(self, items: Sequence[StoryInput]) -> set[str]:
+        weights = EntityWeights(self.entity_types)
+        return {e for item in items for e in item.entities if weights.specific(e)}
+
+    def _other_language_candidates(
+        self, session: Session, todo: Sequence[StoryInput], languages: Sequence[str]
+    ) -> list[StoryInput]:
+        """Members of the other languages a new item could link to: those naming one of the
+        new items' specific entities within the cross-language window (an index lookup; the
+        members of the batch's own languages are read whole for the word links anyway)."""
+        specific = self._specific(todo)
+        if not specific:
+            return []
+        window = self.settings.xlang.window
+        return story_inputs.members_naming(
+            session,
+            sorted(specific),
+            min(i.published_at for i in todo) - window,
+            max(i.published_at for i in todo) + window,
+            exclude_languages=languages,
+        )
 
     def rebuild(
         self,

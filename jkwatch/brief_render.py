@@ -3,7 +3,8 @@
 JSON (``brief_json``) holds exactly the keys of issue 15, documented in the README:
 ``since``, ``until`` (UTC days, both inclusive), ``baseline`` (the movers' baseline in words),
 ``stories`` (``story_id, title, items, outlets, languages, themes, first_seen, last_seen,
-item_ids, urls``), ``movers`` (``theme, label, count, baseline, z, direction, story_ids``) and
+item_ids, urls``, and since the Japan–Korea lens ``outlets_by_country``: outlet names per
+country of publication, "jp" / "kr" / "other"), ``movers`` (``theme, label, count, baseline, z, direction, story_ids``) and
 ``spikes`` (``theme, start, end, count, baseline, z``). Times are ISO 8601 in UTC.
 
 Markdown and HTML show the same facts with theme labels and language names. Every string that
@@ -18,10 +19,11 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from jkwatch.countries import COUNTRY_LABELS
 from jkwatch.model import Brief, Mover, SpikeEpisode, StorySummary
 
 LANGUAGE_NAMES = {"en": "English", "ja": "Japanese", "ko": "Korean", "und": "undetermined"}
@@ -31,6 +33,17 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
 def language_name(code: str) -> str:
     return LANGUAGE_NAMES.get(code, code)
+
+
+def country_outlets(story: StorySummary, escape: Callable[[str], str]) -> str:
+    """Outlets per country, like "Japan: A, B; Korea: C" (each name through ``escape``); ""
+    when no outlet of the story has a known country (the plain list says as much)."""
+    if set(story.outlets_by_country) <= {"other"}:
+        return ""
+    return "; ".join(
+        f"{COUNTRY_LABELS.get(country, country)}: {', '.join(escape(n) for n in names)}"
+        for country, names in story.outlets_by_country.items()
+    )
 
 
 def _when(value: date | datetime) -> str:
@@ -49,6 +62,7 @@ def story_json(story: StorySummary) -> dict[str, Any]:
         "last_seen": _when(story.last_seen),
         "item_ids": list(story.item_ids),
         "urls": list(story.urls),
+        "outlets_by_country": {c: list(n) for c, n in story.outlets_by_country.items()},
     }
 
 
@@ -129,7 +143,9 @@ def render_markdown(brief: Brief, labels: Mapping[str, str] | None = None) -> st
     for rank, story in enumerate(brief.stories, start=1):
         themes = ", ".join(md_escape(_label(labels, t)) for t in story.themes) or "no theme"
         languages = ", ".join(language_name(code) for code in story.languages)
-        outlets = ", ".join(md_escape(name) for name in story.outlet_names)
+        outlets = country_outlets(story, md_escape) or ", ".join(
+            md_escape(name) for name in story.outlet_names
+        )
         lines.append(f"{rank}. **{md_escape(story.title)}** (story {story.story_id})")
         lines.append(
             f"   {_n(story.items, 'item')} from {_n(story.outlets, 'outlet')} ({outlets}); "
@@ -203,7 +219,8 @@ def render_html(brief: Brief, labels: Mapping[str, str] | None = None) -> str:
             out.append(f"<li><strong>{_e(story.title)}</strong> (story {story.story_id})")
             out.append(
                 f'<div class="meta">{_n(story.items, "item")} from {_n(story.outlets, "outlet")} '
-                f"({_e(', '.join(story.outlet_names))}); {_e(languages)}; themes: "
+                f"({_e(country_outlets(story, str) or ', '.join(story.outlet_names))}); "
+                f"{_e(languages)}; themes: "
                 f"{_e(themes)}; first seen {story.first_seen:%Y-%m-%d %H:%M} UTC, last seen "
                 f"{story.last_seen:%Y-%m-%d %H:%M} UTC</div>"
             )

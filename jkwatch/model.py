@@ -7,6 +7,7 @@ pure stages stay testable without a database.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, get_args
@@ -246,6 +247,10 @@ class StoryLink:
     """``en`` | ``ja`` | ``ko`` | ``und``."""
     published_at: datetime
     relevance: float
+    country: str = "other"
+    """The outlet's country of publication."""
+    linked_by: tuple[str, ...] = ()
+    """Why it is in the story (``StoryAssignment.linked_by``; ``link_reason`` puts it in words)."""
 
 
 @dataclass(frozen=True)
@@ -269,6 +274,23 @@ class StorySummary:
     urls: tuple[str, ...]
     score: float
     why: str
+    outlets_by_country: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Outlet names per country of publication (``feeds.country``: "jp", "kr", "other"; only
+    the countries with an outlet in the story), so Tokyo's and Seoul's coverage read apart."""
+
+
+CROSS_LANGUAGE = "(cross-language)"
+"""First word of a member's ``linked_by`` when it joined through a member of another
+language: the rest are the shared entities (the names each side used) and the time gap."""
+
+
+def link_reason(linked_by: tuple[str, ...] | list[str]) -> str:
+    """A member's ``linked_by`` in words: "across languages: 石破 = Ishiba = 이시바; GSOMIA;
+    2 days apart" for an entity link, the shared words comma-separated otherwise."""
+    words = list(linked_by)
+    if words and words[0] == CROSS_LANGUAGE:
+        return "across languages: " + "; ".join(words[1:])
+    return ", ".join(words)
 
 
 @dataclass(frozen=True)
@@ -293,6 +315,10 @@ class StoryAssignment:
     """The item's clustering features, kept so later items are compared without re-analysis."""
     title_item_id: int | None = None
     """Set on any one member per story: the member whose headline is the story's title."""
+    entities: tuple[str, ...] = ()
+    """The item's entity ids, kept so later items of other languages are compared with it."""
+    themes: tuple[str, ...] = ()
+    """The item's theme ids (kept for the same reason)."""
 
 
 @dataclass(frozen=True)
@@ -309,6 +335,11 @@ class StoryInput:
     story_id: int | None = None
     """The story of an already clustered member (None: to be clustered)."""
     terms: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()
+    """Ids of the gazetteer entities the item names."""
+    themes: tuple[str, ...] = ()
+    entity_names: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Per entity, the names the item used (read for new items and link candidates only)."""
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,9 @@ def test_the_json_holds_exactly_the_contract_keys(sessions):
     assert set(doc["stories"][0]) == {
         "story_id", "title", "items", "outlets", "languages", "themes",
         "first_seen", "last_seen", "item_ids", "urls",
+        "outlets_by_country",  # added by the Japan–Korea lens (issue 16): keys are only added
     }  # fmt: skip
+    assert set(doc["stories"][0]["outlets_by_country"]) <= {"jp", "kr", "other"}
     assert set(doc["movers"][0]) == {
         "theme", "label", "count", "baseline", "z", "direction", "story_ids",
     }  # fmt: skip

@@ -255,7 +255,9 @@ def test_a_clustered_item_shows_its_story_beside_the_table(tmp_path, monkeypatch
         text = _texts(at).replace("\\", "")  # the caption is markdown-escaped
         # Item 5 was stored as a copy of item 2, but 33 days later: the 72-hour story window
         # keeps it a story of its own, though it stays in item 2's near-duplicate cluster.
-        assert "1 item from 1 outlet (Seoul Daily); Korean; themes Jk Cooperation" in text, text
+        assert (
+            "1 item from 1 outlet (South Korea: Seoul Daily); Korean; themes Jk Cooperation" in text
+        ), text  # outlets by their country of publication (issue 16)
         assert "Not clustered" not in text and "Only this item reports it so far." in text
 
 

@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 import pandas as pd
 import streamlit as st
 
+from jkwatch.brief_render import country_outlets
 from jkwatch.dashboard import charts, data, view
 from jkwatch.dashboard.safe import escape_markdown, safe_link
-from jkwatch.model import StorySummary
+from jkwatch.model import CROSS_LANGUAGE, StorySummary, link_reason
 
 TOP = 10
 
@@ -66,7 +67,8 @@ def _story(rank: int, story: StorySummary) -> None:
         st.caption(
             escape_markdown(
                 f"{story.items} item(s) in the range from {story.outlets} outlet(s): "
-                f"{', '.join(story.outlet_names)} · {languages} · themes: {themes} · "
+                f"{country_outlets(story, str) or ', '.join(story.outlet_names)} · "
+                f"{languages} · themes: {themes} · "
                 f"first seen {_when(story.first_seen)}, last seen {_when(story.last_seen)}"
             )
         )
@@ -76,6 +78,11 @@ def _story(rank: int, story: StorySummary) -> None:
         lines = [
             f"- {_link(m.title, m.url)} · {escape_markdown(m.feed_name)} · "
             f"{view.language_name(m.language)} · {_when(m.published_at)}"
+            + (
+                f" · {escape_markdown(link_reason(m.linked_by))}"
+                if m.linked_by and m.linked_by[0] == CROSS_LANGUAGE
+                else ""
+            )
             for m in members
         ]
         if lines:

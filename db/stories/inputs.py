@@ -1,21 +1,25 @@
 """What the story clustering reads: items to cluster, nearby members, the corrections.
 
 All reads are ranges on indexed columns (``items.published_at``, ``story_members
-.published_at``); texts are read only for the items being clustered, stored terms for the
-members around them. ``add_correction`` records an analyst's split or merge (kept by every
+.published_at``); texts, entities (``item_entities``) and themes are read only for the items
+being clustered, stored terms, entities and themes for the members around them, and the names
+an item used for its entities only for members a new item may link to (``entity_names``). ``add_correction`` records an analyst's split or merge (kept by every
 re-clustering, like the tag corrections).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from jkwatch.db.dialect import id_in
-from jkwatch.db.models import Item, Story, StoryCorrection, StoryMember
+from jkwatch.db.models import Item, ItemEntity, ItemTheme, Story, StoryCorrection, StoryMember
 from jkwatch.model import StoryCorrections, StoryInput
 
 _CHUNK = 5_000
@@ -27,7 +31,7 @@ def _item_inputs(session: Session, where: list[object]) -> list[StoryInput]:
         .where(*where)  # type: ignore[arg-type]
         .order_by(Item.published_at, Item.id)
     ).all()
-    return [
+    inputs = [
         StoryInput(
             item_id=int(r[0]),
             published_at=r[1],
@@ -38,6 +42,48 @@ def _item_inputs(session: Session, where: list[object]) -> list[StoryInput]:
         )
         for r in rows
     ]
+    return with_entities_and_themes(session, inputs)
+
+
+def with_entities_and_themes(session: Session, inputs: list[StoryInput]) -> list[StoryInput]:
+    """``inputs`` with their items' entities (and the names used) and themes."""
+    ids = [i.item_id for i in inputs]
+    names = entity_names(session, ids)
+    themes: dict[int, list[str]] = defaultdict(list)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        for item_id, theme_id in session.execute(
+            select(ItemTheme.item_id, ItemTheme.theme_id)
+            .where(id_in(ItemTheme.item_id, chunk))
+            .order_by(ItemTheme.item_id, ItemTheme.theme_id)
+        ):
+            themes[int(item_id)].append(str(theme_id))
+    return [
+        replace(
+            i,
+            entities=tuple(e for e, _ in names.get(i.item_id, ())),
+            entity_names=names.get(i.item_id, ()),
+            themes=tuple(themes.get(i.item_id, ())),
+        )
+        for i in inputs
+    ]
+
+
+def entity_names(
+    session: Session, item_ids: Sequence[int]
+) -> dict[int, tuple[tuple[str, tuple[str, ...]], ...]]:
+    """Per item, its entities (by id) with the names it used for them."""
+    out: dict[int, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
+    ids = sorted(set(item_ids))
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        for item_id, entity_id, names in session.execute(
+            select(ItemEntity.item_id, ItemEntity.entity_id, ItemEntity.names)
+            .where(id_in(ItemEntity.item_id, chunk))
+            .order_by(ItemEntity.item_id, ItemEntity.entity_id)
+        ):
+            out[int(item_id)].append((str(entity_id), tuple(str(n) for n in names or ())))
+    return {item_id: tuple(rows) for item_id, rows in out.items()}
 
 
 def items_to_cluster(session: Session, item_ids: Sequence[int]) -> list[StoryInput]:
@@ -73,14 +119,20 @@ def members_between(
     where = [StoryMember.published_at >= start, StoryMember.published_at <= end]
     if languages:
         where.append(StoryMember.language.in_(tuple(languages)))
+    return [m for m in _member_inputs(session, where) if m.item_id not in excluded]
+
+
+def _member_inputs(session: Session, where: list[Any], terms: bool = True) -> list[StoryInput]:
     rows = session.execute(
         select(
             StoryMember.item_id,
             StoryMember.published_at,
             StoryMember.language,
             StoryMember.story_id,
-            StoryMember.terms,
+            StoryMember.terms if terms else literal(None),
             Item.story_id,
+            StoryMember.entities,
+            StoryMember.themes,
         )
         .join(Item, Item.id == StoryMember.item_id)
         .where(*where)
@@ -94,10 +146,45 @@ def members_between(
             story_id=int(r[3]),
             terms=tuple(r[4] or ()),
             near_dup=r[5],
+            entities=tuple(r[6] or ()),
+            themes=tuple(r[7] or ()),
         )
         for r in rows
-        if int(r[0]) not in excluded
     ]
+
+
+def members_naming(
+    session: Session,
+    entity_ids: Sequence[str],
+    start: datetime,
+    end: datetime,
+    exclude_languages: Sequence[str] = (),
+) -> list[StoryInput]:
+    """Clustered members published in ``[start, end]`` that name one of ``entity_ids`` (not
+    in ``exclude_languages``): the candidates of cross-language links, found through the
+    ``item_entities (day, entity_id)`` index rather than by reading every member around.
+
+    Their words are not read (``terms`` empty): no new item of their language is compared
+    with them by words, and decoding them was most of this read's cost."""
+    if not entity_ids:
+        return []
+    naming = (
+        select(ItemEntity.item_id)
+        .where(
+            ItemEntity.day >= start.date(),
+            ItemEntity.day <= end.date(),
+            ItemEntity.entity_id.in_(sorted(set(entity_ids))),
+        )
+        .distinct()
+    )
+    where = [
+        StoryMember.item_id.in_(naming),
+        StoryMember.published_at >= start,
+        StoryMember.published_at <= end,
+    ]
+    if exclude_languages:
+        where.append(StoryMember.language.not_in(tuple(exclude_languages)))
+    return _member_inputs(session, where, terms=False)
 
 
 def story_starts(session: Session, story_ids: Iterable[int]) -> dict[int, datetime]:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from jkwatch.countries import COUNTRIES
 from jkwatch.db.dialect import id_in
 from jkwatch.db.models import Feed, Item, ItemTheme, Story, StoryMember, Theme
 from jkwatch.db.stories.ranking import Coverage, story_score, story_why
@@ -35,6 +36,8 @@ class _Member:
     language: str
     published_at: datetime
     relevance: float
+    country: str
+    linked_by: tuple[str, ...]
 
 
 def _filters(
@@ -113,6 +116,8 @@ def story_detail(session: Session, story_id: int) -> StoryDetail | None:
             language=m.language,
             published_at=m.published_at,
             relevance=m.relevance,
+            country=m.country,
+            linked_by=m.linked_by,
         )
         for m in members
     )
@@ -137,6 +142,8 @@ def _members(session: Session, where: list[Any]) -> list[_Member]:
             StoryMember.language,
             StoryMember.published_at,
             StoryMember.relevance,
+            Feed.country,
+            StoryMember.linked_by,
         )
         .join(Item, Item.id == StoryMember.item_id)
         .join(Feed, Feed.id == StoryMember.feed_id)
@@ -144,9 +151,34 @@ def _members(session: Session, where: list[Any]) -> list[_Member]:
         .order_by(StoryMember.published_at, StoryMember.item_id)
     ).all()
     return [
-        _Member(int(r[0]), int(r[1]), r[2], r[3], int(r[4]), str(r[5]), r[6], r[7], float(r[8]))
+        _Member(
+            int(r[0]),
+            int(r[1]),
+            r[2],
+            r[3],
+            int(r[4]),
+            str(r[5]),
+            r[6],
+            r[7],
+            float(r[8]),
+            _country(r[9]),
+            tuple(str(w) for w in r[10] or ()),
+        )
         for r in rows
     ]
+
+
+def _country(value: object) -> str:
+    return str(value) if value in COUNTRIES else "other"
+
+
+def outlets_by_country(pairs: Sequence[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
+    """(country, outlet name) pairs -> outlet names per country, in ``COUNTRIES`` order, names
+    sorted, countries without an outlet left out."""
+    grouped: dict[str, set[str]] = defaultdict(set)
+    for country, name in pairs:
+        grouped[_country(country)].add(name)
+    return {c: tuple(sorted(grouped[c])) for c in COUNTRIES if grouped.get(c)}
 
 
 def _themes_of(session: Session, item_ids: list[int]) -> dict[int, list[str]]:
@@ -201,6 +233,7 @@ def _summaries(
                 urls=tuple(m.url for m in group if m.url),
                 score=score,
                 why=story_why(coverage, score),
+                outlets_by_country=outlets_by_country([(m.country, m.feed_name) for m in group]),
             )
         )
     return out

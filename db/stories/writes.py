@@ -7,6 +7,7 @@ columns range reads filter on) and recomputes the ``stories`` row of every story
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import cast
@@ -15,7 +16,7 @@ from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from jkwatch.db.dialect import id_in
-from jkwatch.db.models import Item, Story, StoryMember
+from jkwatch.db.models import Item, ItemEntity, ItemTheme, Story, StoryMember
 from jkwatch.model import StoryAssignment
 
 _CHUNK = 5_000
@@ -73,6 +74,8 @@ def save_assignments(session: Session, assignments: Sequence[StoryAssignment]) -
                     "similarity": a.similarity,
                     "linked_by": list(a.linked_by),
                     "terms": list(a.terms),
+                    "entities": list(a.entities),
+                    "themes": list(a.themes),
                 }
             )
         if rows:
@@ -155,7 +158,8 @@ def refresh_stories(
 
 
 def copy_item_columns(session: Session, item_ids: Sequence[int]) -> None:
-    """Refresh the members' copies of the item columns after an update or a retag.
+    """Refresh the members' copies of the item columns (and its themes and entities) after an
+    update or a retag.
 
     A feed can move an item's date as well as its tags, so the day, time and feed are copied
     with relevance and language, and the stories concerned get their figures (first/last seen,
@@ -178,6 +182,7 @@ def copy_item_columns(session: Session, item_ids: Sequence[int]) -> None:
         ).all()
         if not rows:
             continue
+        themes, entities = _themes_and_entities(session, chunk)
         # Only stories whose figures can change are recomputed (a retag of 1M items moves no
         # dates): those whose member moved in time, or whose title item changed.
         before = dict(
@@ -202,6 +207,8 @@ def copy_item_columns(session: Session, item_ids: Sequence[int]) -> None:
                 day=bindparam("b_day"),
                 published_at=bindparam("b_published_at"),
                 feed_id=bindparam("b_feed_id"),
+                themes=bindparam("b_themes"),
+                entities=bindparam("b_entities"),
             ),
             [
                 {
@@ -212,6 +219,8 @@ def copy_item_columns(session: Session, item_ids: Sequence[int]) -> None:
                     "b_day": row.day,
                     "b_published_at": row.published_at,
                     "b_feed_id": int(row.feed_id),
+                    "b_themes": themes.get(int(row.id), []),
+                    "b_entities": entities.get(int(row.id), []),
                 }
                 for row in rows
             ],
@@ -225,6 +234,27 @@ def copy_item_columns(session: Session, item_ids: Sequence[int]) -> None:
         touched.update(session.scalars(select(Story.id).where(id_in(Story.title_item_id, chunk))))
     if touched:
         refresh_stories(session, touched)
+
+
+def _themes_and_entities(
+    session: Session, item_ids: Sequence[int]
+) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """The theme ids and entity ids of ``item_ids`` now (a retag may have changed both)."""
+    themes: dict[int, list[str]] = defaultdict(list)
+    entities: dict[int, list[str]] = defaultdict(list)
+    for item_id, theme_id in session.execute(
+        select(ItemTheme.item_id, ItemTheme.theme_id)
+        .where(id_in(ItemTheme.item_id, item_ids))
+        .order_by(ItemTheme.item_id, ItemTheme.theme_id)
+    ):
+        themes[int(item_id)].append(str(theme_id))
+    for item_id, entity_id in session.execute(
+        select(ItemEntity.item_id, ItemEntity.entity_id)
+        .where(id_in(ItemEntity.item_id, item_ids))
+        .order_by(ItemEntity.item_id, ItemEntity.entity_id)
+    ):
+        entities[int(item_id)].append(str(entity_id))
+    return themes, entities
 
 
 def _utc(moment: datetime) -> datetime:

@@ -13,12 +13,15 @@ from datetime import date, timedelta
 import click
 
 from jkwatch.cli.context import AppContext
+from jkwatch.cli.errors import UserError
 from jkwatch.cli.label_commands import default_analyst
 from jkwatch.cli.terminal import clean, table
 from jkwatch.cli.usage import OneLineGroup
 from jkwatch.clock import utcnow
 from jkwatch.corrections import ANALYST_LIMIT
-from jkwatch.model import STORY_WINDOW_HOURS, StoryDetail
+from jkwatch.countries import COUNTRY_LABELS
+from jkwatch.entities import Gazetteer
+from jkwatch.model import STORY_WINDOW_HOURS, StoryDetail, link_reason
 
 _AFTER = timedelta(hours=STORY_WINDOW_HOURS)
 
@@ -32,6 +35,17 @@ def _day(value: str | None, option: str) -> date | None:
         raise click.BadParameter(
             f"expected a date like 2026-11-02, got {value!r}", param_hint=f"'{option}'"
         ) from None
+
+
+def _gazetteer() -> Gazetteer:
+    """The configured gazetteer (cross-language links weigh its entity types); a broken
+    entities file is a one-line error (exit 2) before anything is re-clustered."""
+    from jkwatch.entities import EntitiesError, default_gazetteer
+
+    try:
+        return default_gazetteer()
+    except EntitiesError as exc:
+        raise UserError(f"entities: {exc}") from None
 
 
 def _analyst(by: str | None) -> str:
@@ -60,7 +74,7 @@ def rebuild_command(app: AppContext, since: str | None, until: str | None) -> No
     first, last = _day(since, "--since"), _day(until, "--until")
     if first and last and first > last:
         raise click.BadParameter("--since is after --until", param_hint="'--since'")
-    report = StoryBuilder().rebuild(app.sessions(), first, last)
+    report = StoryBuilder(gazetteer=_gazetteer()).rebuild(app.sessions(), first, last)
     click.echo(
         f"re-clustered {report.items} items into {report.stories} stories "
         f"({report.windows} windows)"
@@ -74,6 +88,8 @@ def _print_detail(detail: StoryDetail, links: dict[int, tuple[float, tuple[str, 
         f"{s.items} items, {s.outlets} outlets ({clean(', '.join(s.outlet_names))}), "
         f"languages {', '.join(s.languages)}, themes {', '.join(s.themes) or 'none'}"
     )
+    for country, names in s.outlets_by_country.items():
+        click.echo(f"  {COUNTRY_LABELS.get(country, country)}: {clean(', '.join(names))}")
     click.echo(
         f"first seen {s.first_seen:%Y-%m-%d %H:%M}, last seen {s.last_seen:%Y-%m-%d %H:%M} UTC"
     )
@@ -81,7 +97,7 @@ def _print_detail(detail: StoryDetail, links: dict[int, tuple[float, tuple[str, 
     rows = [["item", "published (UTC)", "outlet", "lang", "linked by", "title"]]
     for m in detail.members:
         similarity, words = links.get(m.item_id, (0.0, ()))
-        reason = ", ".join(words) if words else "first item"
+        reason = link_reason(words) if words else "first item"
         if words and similarity and not words[0].startswith("("):
             reason += f" ({similarity:.2f})"
         rows.append(
@@ -90,7 +106,7 @@ def _print_detail(detail: StoryDetail, links: dict[int, tuple[float, tuple[str, 
                 f"{m.published_at:%Y-%m-%d %H:%M}",
                 clean(m.feed_name, 24),
                 m.language,
-                clean(reason, 40),
+                clean(reason, 60),
                 clean(m.title, 60),
             ]
         )
@@ -113,14 +129,14 @@ def show_command(app: AppContext, story_id: int) -> None:
     _print_detail(detail, links)
 
 
-def _recluster(app: AppContext, details: list[StoryDetail]) -> int | None:
+def _recluster(app: AppContext, details: list[StoryDetail], gazetteer: Gazetteer) -> int | None:
     """Re-cluster the days of ``details``' stories (and the window after); the item's new
     story is read by the caller."""
     from jkwatch.ingest.story_builder import StoryBuilder
 
     first = min(d.summary.first_seen for d in details).date()
     last = (max(d.summary.last_seen for d in details) + _AFTER).date()
-    StoryBuilder().rebuild(app.sessions(), first, last)
+    StoryBuilder(gazetteer=gazetteer).rebuild(app.sessions(), first, last)
     return None
 
 
@@ -135,6 +151,7 @@ def split_command(app: AppContext, item_id: int, note: str | None, by: str | Non
     from jkwatch.db.stories.inputs import add_correction
 
     analyst = _analyst(by)
+    gazetteer = _gazetteer()  # a broken entities file stops here, before anything is recorded
     with app.sessions().begin() as session:
         story_id = story_id_of_item(session, item_id)
         detail = story_detail(session, story_id) if story_id is not None else None
@@ -143,7 +160,7 @@ def split_command(app: AppContext, item_id: int, note: str | None, by: str | Non
                 f"item {item_id} does not exist or is in no story yet", param_hint="'ITEM_ID'"
             )
         add_correction(session, "split", item_id, None, analyst, utcnow(), note)
-    _recluster(app, [detail])
+    _recluster(app, [detail], gazetteer)
     with app.sessions()() as session:
         now_in = story_id_of_item(session, item_id)
     click.echo(f"item {item_id} split off story {story_id}: it is now story {now_in}")
@@ -163,6 +180,7 @@ def merge_command(
     from jkwatch.db.stories.inputs import add_correction
 
     analyst = _analyst(by)
+    gazetteer = _gazetteer()  # a broken entities file stops here, before anything is recorded
     if story_a == story_b:
         raise click.BadParameter("give two different stories", param_hint="'STORY_B'")
     with app.sessions().begin() as session:
@@ -174,7 +192,7 @@ def merge_command(
             details.append(detail)
         first_a, first_b = details[0].members[0].item_id, details[1].members[0].item_id
         add_correction(session, "merge", first_a, first_b, analyst, utcnow(), note)
-    _recluster(app, details)
+    _recluster(app, details, gazetteer)
     with app.sessions()() as session:
         merged = story_id_of_item(session, first_a)
     click.echo(f"stories {story_a} and {story_b} merged: story {merged}")
