@@ -5,6 +5,7 @@ actors stay apart; every link explains itself; order and corrections do not chan
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from jkwatch.ingest.stories import Doc, Settings, cluster, features
 from jkwatch.ingest.stories.crosslang import CROSS_LANGUAGE, XSettings, gap_text
@@ -59,106 +60,123 @@ def _doc(
 
 SUMMIT = ("ishiba", "lee_jae_myung", "japan", "south_korea")
 LAUNCH = ("north_korea", "hwasong_18", "east_sea", "jcs")
-EVENTS = {
-    "summit": [
-        _doc(
-            1,
-            "en",
-            "Ishiba and Lee pledge closer security ties at Tokyo summit",
-            0,
-            SUMMIT,
-            ("japan_korea",),
-        ),
-        _doc(2, "ja", "石破首相と李大統領が会談 安保協力の強化で一致", 3, SUMMIT, ("japan_korea",)),
-        _doc(
-            3,
-            "ko",
-            "이재명 대통령, 이시바 총리와 정상회담…안보협력 강화 합의",
-            5,
-            ("ishiba", "lee_jae_myung", "japan"),
-            ("japan_korea",),
-        ),
-    ],
-    "launch": [
-        _doc(
-            11,
-            "ko",
-            '북한, 동해상으로 화성-18형 발사…합참 "정밀 분석 중"',
-            10,
-            LAUNCH,
-            ("nk_weapons",),
-        ),
-        _doc(
-            12,
-            "ja",
-            "北朝鮮が火星18を発射 日本海に落下か",
-            11,
-            ("north_korea", "hwasong_18", "east_sea"),
-            ("nk_weapons",),
-        ),
-        _doc(
-            13,
-            "en",
-            "North Korea test-fires Hwasong-18 ICBM into the sea",
-            14,
-            ("north_korea", "hwasong_18", "east_sea"),
-            ("nk_weapons",),
-        ),
-    ],
-    "dokdo": [
-        _doc(
-            21,
-            "ja",
-            "竹島の日式典に抗議 韓国外務省が総括公使を呼ぶ",
-            20,
-            ("dokdo", "japan", "south_korea"),
-            ("territorial",),
-        ),
-        _doc(
-            22,
-            "ko",
-            '외교부, 日 "다케시마의 날" 행사에 항의…독도는 우리 땅',
-            21,
-            ("dokdo", "japan"),
-            ("territorial",),
-        ),
-        _doc(
-            23,
-            "en",
-            "Seoul protests Japan's Takeshima Day event over Dokdo",
-            24,
-            ("dokdo", "japan", "south_korea"),
-            ("territorial",),
-        ),
-    ],
-    "gsomia": [
-        _doc(
-            31,
-            "ko",
-            "정부, 지소미아 정상화 결정…日에 통보",
-            30,
-            ("gsomia", "japan"),
-            ("japan_korea", "us_alliance"),
-        ),
-        _doc(
-            32,
-            "en",
-            "South Korea restores GSOMIA intelligence pact with Japan",
-            32,
-            ("gsomia", "south_korea", "japan"),
-            ("japan_korea",),
-        ),
-        _doc(
-            33,
-            "ja",
-            "韓国、GSOMIAを正常化 日本政府に通告",
-            35,
-            ("gsomia", "south_korea", "japan"),
-            ("japan_korea",),
-        ),
-    ],
-}
-ALL = [doc for docs in EVENTS.values() for doc in docs]
+
+
+@cache
+def events() -> dict[str, list[Doc]]:
+    """Four events, each reported in English, Japanese and Korean (built on first use, so
+    collecting the tests does not load the analysers)."""
+    return {
+        "summit": [
+            _doc(
+                1,
+                "en",
+                "Ishiba and Lee pledge closer security ties at Tokyo summit",
+                0,
+                SUMMIT,
+                ("japan_korea",),
+            ),
+            _doc(
+                2,
+                "ja",
+                "石破首相と李大統領が会談 安保協力の強化で一致",
+                3,
+                SUMMIT,
+                ("japan_korea",),
+            ),
+            _doc(
+                3,
+                "ko",
+                "이재명 대통령, 이시바 총리와 정상회담…안보협력 강화 합의",
+                5,
+                ("ishiba", "lee_jae_myung", "japan"),
+                ("japan_korea",),
+            ),
+        ],
+        "launch": [
+            _doc(
+                11,
+                "ko",
+                '북한, 동해상으로 화성-18형 발사…합참 "정밀 분석 중"',
+                10,
+                LAUNCH,
+                ("nk_weapons",),
+            ),
+            _doc(
+                12,
+                "ja",
+                "北朝鮮が火星18を発射 日本海に落下か",
+                11,
+                ("north_korea", "hwasong_18", "east_sea"),
+                ("nk_weapons",),
+            ),
+            _doc(
+                13,
+                "en",
+                "North Korea test-fires Hwasong-18 ICBM into the sea",
+                14,
+                ("north_korea", "hwasong_18", "east_sea"),
+                ("nk_weapons",),
+            ),
+        ],
+        "dokdo": [
+            _doc(
+                21,
+                "ja",
+                "竹島の日式典に抗議 韓国外務省が総括公使を呼ぶ",
+                20,
+                ("dokdo", "japan", "south_korea"),
+                ("territorial",),
+            ),
+            _doc(
+                22,
+                "ko",
+                '외교부, 日 "다케시마의 날" 행사에 항의…독도는 우리 땅',
+                21,
+                ("dokdo", "japan"),
+                ("territorial",),
+            ),
+            _doc(
+                23,
+                "en",
+                "Seoul protests Japan's Takeshima Day event over Dokdo",
+                24,
+                ("dokdo", "japan", "south_korea"),
+                ("territorial",),
+            ),
+        ],
+        "gsomia": [
+            _doc(
+                31,
+                "ko",
+                "정부, 지소미아 정상화 결정…日에 통보",
+                30,
+                ("gsomia", "japan"),
+                ("japan_korea", "us_alliance"),
+            ),
+            _doc(
+                32,
+                "en",
+                "South Korea restores GSOMIA intelligence pact with Japan",
+                32,
+                ("gsomia", "south_korea", "japan"),
+                ("japan_korea",),
+            ),
+            _doc(
+                33,
+                "ja",
+                "韓国、GSOMIAを正常化 日本政府に通告",
+                35,
+                ("gsomia", "south_korea", "japan"),
+                ("japan_korea",),
+            ),
+        ],
+    }
+
+
+@cache
+def all_docs() -> list[Doc]:
+    return [doc for docs in events().values() for doc in docs]
 
 
 def _run(docs: list[Doc], **kw: object) -> dict[int, object]:
@@ -170,28 +188,28 @@ def _story(result: dict[int, object], item_id: int) -> int:
 
 
 def test_reports_of_one_event_in_three_languages_form_one_story_per_event() -> None:
-    result = _run(ALL)
-    for name, docs in EVENTS.items():
+    result = _run(all_docs())
+    for name, docs in events().items():
         stories = {_story(result, d.item_id) for d in docs}
         assert len(stories) == 1, name
-    assert len({_story(result, d.item_id) for d in ALL}) == len(EVENTS)
+    assert len({_story(result, d.item_id) for d in all_docs()}) == len(events())
 
 
 def test_a_cross_language_link_names_each_sides_words_and_the_time_gap() -> None:
-    result = _run(ALL)
+    result = _run(all_docs())
     assert result[32].linked_by == (CROSS_LANGUAGE, "지소미아 = GSOMIA", "2 hours apart")  # type: ignore[attr-defined]
     assert result[33].linked_by == (CROSS_LANGUAGE, "GSOMIA", "3 hours apart")  # type: ignore[attr-defined]
     summit = result[3].linked_by  # type: ignore[attr-defined]
     assert summit[0] == CROSS_LANGUAGE and summit[1] == "Ishiba = 이시바"
     assert summit[2] == "lee_jae_myung"  # no names known for that side: the label (here, id)
-    for doc in ALL:
+    for doc in all_docs():
         assignment = result[doc.item_id]
         if assignment.story_id != doc.item_id:  # type: ignore[attr-defined]
             assert assignment.linked_by, doc.item_id  # type: ignore[attr-defined]
 
 
 def test_the_label_stands_in_when_neither_side_names_an_entity() -> None:
-    result = _run(ALL, entity_labels={"lee_jae_myung": "Lee Jae-myung"})
+    result = _run(all_docs(), entity_labels={"lee_jae_myung": "Lee Jae-myung"})
     assert result[3].linked_by[2] == "Lee Jae-myung"  # type: ignore[attr-defined]
 
 
@@ -214,7 +232,7 @@ def test_a_launch_four_days_later_with_the_same_actors_is_another_story() -> Non
             ("nk_weapons",),
         ),
     ]
-    result = _run([*EVENTS["launch"], *later])
+    result = _run([*events()["launch"], *later])
     assert _story(result, 111) != _story(result, 11)
     assert _story(result, 112) == _story(result, 111)
 
@@ -236,7 +254,7 @@ def test_a_follow_up_two_days_on_does_not_chain_a_new_launch_into_the_old_story(
         ("north_korea", "hwasong_18", "east_sea"),
         ("nk_weapons",),
     )
-    result = _run([*EVENTS["launch"], follow_up, new_launch])
+    result = _run([*events()["launch"], follow_up, new_launch])
     assert _story(result, 120) == _story(result, 11)
     assert _story(result, 121) == 121
 
@@ -250,7 +268,7 @@ def test_a_meeting_of_one_leader_with_someone_else_is_another_story() -> None:
         ("ishiba", "albanese", "japan", "australia"),
         ("japan_korea",),
     )
-    result = _run([*EVENTS["summit"], other])
+    result = _run([*events()["summit"], other])
     assert _story(result, 40) == 40
 
 
@@ -259,7 +277,7 @@ def test_no_link_without_a_shared_theme_or_with_only_countries_shared() -> None:
     countries = _doc(
         51, "ko", "일본, 한국 수출규제 논의", 2, ("japan", "south_korea"), ("japan_korea",)
     )
-    result = _run([*EVENTS["summit"], untagged, countries])
+    result = _run([*events()["summit"], untagged, countries])
     assert _story(result, 50) == 50 and _story(result, 51) == 51
 
 
@@ -272,23 +290,23 @@ def test_same_language_links_take_precedence_over_entity_links() -> None:
         SUMMIT,
         ("japan_korea",),
     )
-    result = _run([*EVENTS["summit"], english])
+    result = _run([*events()["summit"], english])
     assert _story(result, 60) == 1
     assert CROSS_LANGUAGE not in result[60].linked_by  # type: ignore[attr-defined]
 
 
 def test_without_entity_types_or_when_turned_off_stories_stay_per_language() -> None:
-    plain = {a.item_id: a.story_id for a in cluster(ALL)}
+    plain = {a.item_id: a.story_id for a in cluster(all_docs())}
     assert plain[2] == 2 and plain[3] == 3
     off = Settings(xlang=XSettings(enabled=False))
-    result = {a.item_id: a.story_id for a in cluster(ALL, settings=off, entity_types=TYPES)}
+    result = {a.item_id: a.story_id for a in cluster(all_docs(), settings=off, entity_types=TYPES)}
     assert result == plain
 
 
 def test_the_result_is_the_same_whatever_the_input_order() -> None:
-    forward = cluster(ALL, entity_types=TYPES)
-    assert cluster(list(reversed(ALL)), entity_types=TYPES) == forward
-    assert cluster(ALL[1::2] + ALL[::2], entity_types=TYPES) == forward
+    forward = cluster(all_docs(), entity_types=TYPES)
+    assert cluster(list(reversed(all_docs())), entity_types=TYPES) == forward
+    assert cluster(all_docs()[1::2] + all_docs()[::2], entity_types=TYPES) == forward
 
 
 def test_context_members_of_another_language_take_new_reports_into_their_story() -> None:
@@ -309,10 +327,10 @@ def test_context_members_of_another_language_take_new_reports_into_their_story()
 
 
 def test_an_analyst_split_keeps_a_report_alone_and_a_merge_still_joins_stories() -> None:
-    split = _run(ALL, corrections=StoryCorrections(splits=frozenset({2})))
+    split = _run(all_docs(), corrections=StoryCorrections(splits=frozenset({2})))
     assert _story(split, 2) == 2
     assert _story(split, 3) == 1  # linked through the English report instead
-    merged = _run(ALL, corrections=StoryCorrections(merges=((21, 11),)))
+    merged = _run(all_docs(), corrections=StoryCorrections(merges=((21, 11),)))
     assert _story(merged, 23) == _story(merged, 13) == 11
 
 
