@@ -39,11 +39,12 @@ typecheck: install
 	$(BIN)/mypy
 
 # The suite runs on every core (pytest-xdist; tests are independent: own files, schemas, ports).
-# Four workers on two cores: many tests wait on subprocesses, HTTP and PostgreSQL, so two more
-# workers fill those waits (1,803 tests took 185-196 s with -n 4 on an idle machine, using about
-# 310 s of CPU: the two cores are then nearly always busy);
-# worksteal keeps them busy to the end although test durations vary a hundredfold.
-PYTEST_PARALLEL ?= -n 4 --dist worksteal
+# Three workers on two cores: many tests wait on subprocesses, HTTP and PostgreSQL, and a third
+# worker fills those waits. Measured on the idle 2-core machine (1,803 tests): -n 3 175 s,
+# -n 4 185-196 s (a fourth worker's collection and contention cost more than it fills);
+# test-fast 56 s with -n 3 against 93 s with -n 4. worksteal keeps the workers busy to the end
+# although test durations vary a hundredfold.
+PYTEST_PARALLEL ?= -n 3 --dist worksteal
 
 test: install browser lint typecheck
 	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL)

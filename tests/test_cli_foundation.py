@@ -53,12 +53,14 @@ def _run(
     )
 
 
+@pytest.mark.slow
 def test_db_upgrade_creates_the_default_sqlite_file_under_data(tmp_path):
     result = _run("db", "upgrade", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "data" / "jkwatch.db").exists()
 
 
+@pytest.mark.slow
 def test_environment_variable_chooses_the_database(tmp_path):
     target = tmp_path / "elsewhere.db"
     result = _run(
@@ -76,6 +78,7 @@ def test_environment_variable_chooses_the_database(tmp_path):
         ("not a url", "not a database URL"),
     ],
 )
+@pytest.mark.slow
 def test_bad_database_urls_give_one_line_and_exit_2(tmp_path, url, expected):
     result = _run("--db", url, "db", "upgrade", cwd=tmp_path)
     assert result.returncode == 2

@@ -158,6 +158,7 @@ def test_control_characters_typed_on_the_command_line_are_shown_escaped():
         assert "[31m" in line, "shown, escaped"
 
 
+@pytest.mark.slow
 def test_a_usage_error_through_the_installed_entry_point_is_one_line(tmp_path: Path):
     result = subprocess.run(
         [sys.executable, "-m", "jkwatch.cli.main", "feeds", "add", "--kind", "bogus", "http://x"],

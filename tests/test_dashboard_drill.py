@@ -59,6 +59,7 @@ def _texts(at: AppTest) -> str:
     return "\n".join(str(el.value) for kind in kinds for el in getattr(at, kind))
 
 
+@pytest.mark.slow
 def test_clicking_a_trend_point_lists_the_items_behind_that_period_and_theme(app):
     items = corpus()
     week = week_of(LAST_DAY) - timedelta(days=21)

@@ -244,6 +244,7 @@ def test_https_to_a_plain_http_port_is_a_recorded_tls_error(sqlite_url: str) -> 
             _run_with_healthy_neighbours(sqlite_url, server, fault)
 
 
+@pytest.mark.slow
 def test_a_server_that_never_accepts_hits_the_connect_timeout(sqlite_url: str) -> None:
     with FeedServer() as server, _never_accepting() as port:
         fault = Fault(f"http://127.0.0.1:{port}/feed.xml", r"timed? ?out|connect")

@@ -142,6 +142,7 @@ def test_a_write_blocked_by_another_writer_rolls_back_and_is_retried_later(
 
 
 @pytest.mark.parametrize("where", ["postgresql on a closed port", "sqlite under a file"])
+@pytest.mark.slow
 def test_a_database_that_is_down_at_start_is_a_one_line_error_and_exit_2(
     where: str, tmp_path: Path
 ) -> None:

@@ -80,6 +80,7 @@ def test_text_file_is_imported_as_a_tagged_item_in_the_import_feed(
     assert item.tagged_with
 
 
+@pytest.mark.slow
 def test_reimporting_the_same_document_updates_instead_of_duplicating(
     sqlite_url: str, tmp_path: Path
 ) -> None:

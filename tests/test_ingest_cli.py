@@ -50,6 +50,7 @@ def feeds_toml(tmp_path: Path, *urls: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_ingest_with_a_feeds_file_adds_and_ingests_exactly_those_feeds(
     db_url: str, tmp_path: Path, server: FeedServer
 ) -> None:
@@ -66,6 +67,7 @@ def test_ingest_with_a_feeds_file_adds_and_ingests_exactly_those_feeds(
     assert "0 new items" in again.stdout
 
 
+@pytest.mark.slow
 def test_ingest_without_feeds_refreshes_due_feeds_and_all_with_the_flag(
     sqlite_url: str, tmp_path: Path, server: FeedServer
 ) -> None:

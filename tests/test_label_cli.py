@@ -72,6 +72,7 @@ def _export(url: str) -> list[dict]:
     return [json.loads(line) for line in out.splitlines()]
 
 
+@pytest.mark.slow
 def test_label_changes_the_item_and_export_shows_it_corrected(db):
     result = _run(
         db,
@@ -110,6 +111,7 @@ def test_label_changes_the_item_and_export_shows_it_corrected(db):
         (["label", "1", "--relevant", "no", "--by", "x" * 201], "longer than 200 characters"),
     ],
 )
+@pytest.mark.slow
 def test_label_usage_errors_are_one_line_exit_2_and_change_nothing(db, args, message):
     before = _export(db)
     result = _run(db, *args)
@@ -120,6 +122,7 @@ def test_label_usage_errors_are_one_line_exit_2_and_change_nothing(db, args, mes
     assert _export(db) == before
 
 
+@pytest.mark.slow
 def test_labels_export_round_trips_through_eval(db, tmp_path):
     _run(db, "label", "1", "--relevant", "no", "--by", "dan")
     _run(db, "label", "4", "--relevant", "yes", "--add", "defense_industry", "--by", "dan")

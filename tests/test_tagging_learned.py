@@ -45,6 +45,7 @@ def test_features_are_ngrams_inside_padded_words() -> None:
     assert not any(" " in gram.strip() for gram in grams)  # never across two words
 
 
+@pytest.mark.slow
 def test_inference_reproduces_scikit_learn(trained: LearnedModel) -> None:
     sklearn_text = pytest.importorskip("sklearn.feature_extraction.text")
     linear = pytest.importorskip("sklearn.linear_model")
@@ -113,6 +114,7 @@ def _taxonomy_dir(tmp_path: Path, model: LearnedModel, threshold: str = "") -> P
     return tmp_path / "themes.toml"
 
 
+@pytest.mark.slow
 def test_the_model_is_read_beside_the_taxonomy_and_fingerprinted(
     tmp_path: Path, trained: LearnedModel
 ) -> None:
@@ -161,6 +163,7 @@ def test_fast_path_and_explain_agree_with_the_model(trained: LearnedModel) -> No
         assert tagger.explain(item.title, item.summary, lang=item.lang).result == fast, item.id
 
 
+@pytest.mark.slow
 def test_model_train_command_writes_a_loadable_model(tmp_path: Path) -> None:
     out = tmp_path / "model.json.gz"
     result = CliRunner().invoke(
