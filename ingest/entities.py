@@ -11,8 +11,9 @@ Rules, the tagger's (``ingest.tagging.matcher``) applied to names:
   Korean copy) and match whole words: no Latin letter or digit may touch either end.
 - Japanese names apply to Japanese text, Korean names to Korean text. A match counts only where
   it is a word or a run of words by the language's analyser (``segment.word_edges``: fugashi
-  with UniDic, Kiwi): 北 in 北海道, 日 in "5日", 독도 in 독도법 are not entities, 北 in a Korean
-  headline's 北·美 is. Matches that already have a separator at both ends skip the analyser.
+  with UniDic, Kiwi): 北 in 北海道 and 日 in "5日" are not entities, 北 in a Korean headline's
+  北·美 is. Matches that already have a separator at both ends skip the analyser; the others
+  are checked on the words around them (``_Field``), not the whole field.
 - One-character short forms (北, 日, 韓, 米, 中; 미, 북, 러) are how headlines abbreviate
   countries, and alone they are often ordinary words (日 = day, 北 = north, 한 = one). In Korean
   copy a hanja short form is a word wherever Kiwi's hanja token puts it (北·美, 韓美日), like any
