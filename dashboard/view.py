@@ -20,7 +20,7 @@ from jkwatch.countries import COUNTRY_LABELS
 from jkwatch.dashboard import charts, data
 from jkwatch.dashboard.filters import ViewFilters, default_range
 from jkwatch.dashboard.safe import csv_bytes, escape_markdown, safe_link
-from jkwatch.entities import default_gazetteer
+from jkwatch.entities import EntitiesError, default_gazetteer
 from jkwatch.events import Event, EventsError, load_events
 from jkwatch.model import EntityMatch, link_reason
 
@@ -249,8 +249,12 @@ def item_detail(hit: Any, labels: dict[str, str]) -> None:
 
 
 def entity_text(match: EntityMatch) -> str:
-    """One named entity as text: its label, type and the names the item used."""
-    entity = default_gazetteer().get(match.entity_id)
+    """One named entity as text: its label, type and the names the item used (the id when
+    the gazetteer no longer has it, or cannot be read)."""
+    try:
+        entity = default_gazetteer().get(match.entity_id)
+    except EntitiesError:
+        entity = None
     label = f"{entity.label} ({entity.type})" if entity else match.entity_id
     return f"{label}: {', '.join(match.names)}"
 

@@ -267,3 +267,17 @@ def test_rematch_on_a_missing_database_creates_nothing(tmp_path):
     path = tmp_path / "none.db"
     result = CliRunner().invoke(cli, ["--db", f"sqlite:///{path}", "entities", "rematch"])
     assert result.exit_code == 2 and not path.exists()
+
+
+def test_a_broken_entities_file_stops_ingest_with_one_line_and_exit_2(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[entity]]\nid = "x"\ntype = "moon"\nen = ["X"]\n', encoding="utf-8")
+    feeds = tmp_path / "feeds.toml"
+    feeds.write_text('[[feeds]]\nurl = "http://127.0.0.1:9/feed.xml"\n', encoding="utf-8")
+    result = CliRunner().invoke(
+        cli,
+        ["--db", f"sqlite:///{tmp_path / 'x.db'}", "ingest", "--feeds", str(feeds)],
+        env={"JKWATCH_ENTITIES": str(bad)},
+    )
+    assert result.exit_code == 2
+    assert "entity 'x': field 'type'" in result.output and "Traceback" not in result.output

@@ -21,6 +21,7 @@ from jkwatch.cli.usage import OneLineGroup, one_line, sentence
 from jkwatch.config import CONFIG_DIR_ENV
 from jkwatch.db.engine import describe_url
 from jkwatch.db.errors import DatabaseError
+from jkwatch.entities import EntitiesError
 
 
 class JkwatchGroup(OneLineGroup):
@@ -55,7 +56,7 @@ class JkwatchGroup(OneLineGroup):
             return super().invoke(ctx)
         except click.UsageError:
             raise  # already one line (OneLineGroup); click's main shows it and exits 2
-        except (DatabaseError, UserError) as exc:
+        except (DatabaseError, UserError, EntitiesError) as exc:
             if ctx.meta.get("debug"):
                 raise
             click.echo(f"error: {exc}", err=True)
