@@ -40,6 +40,7 @@ from jkwatch.db.feed_health import FeedHealth, feed_health
 from jkwatch.db.query_filters import Filters
 from jkwatch.db.stories import story_detail, story_id_of_item
 from jkwatch.entities import default_gazetteer
+from jkwatch.entities import entity_labels as gazetteer_labels
 from jkwatch.model import Brief, Comparison, EntityCount, EntityMatch, SpikeEpisode, StoryDetail
 
 TTL_S = 30
@@ -217,12 +218,7 @@ def hits(url: str, item_ids: tuple[int, ...]) -> tuple[item_lists.ItemHit, ...]:
 @st.cache_data(ttl=TTL_S, show_spinner=False)
 def entity_labels(url: str) -> dict[str, str]:
     """Entity id -> label from the gazetteer (ids stand in when it cannot be read)."""
-    from jkwatch.entities import EntitiesError, default_gazetteer
-
-    try:
-        return {entity.id: entity.label for entity in default_gazetteer().entities}
-    except EntitiesError:
-        return {}
+    return gazetteer_labels()
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)

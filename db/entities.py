@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import cast
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from jkwatch.db.models import Item, ItemEntity
@@ -83,7 +83,7 @@ def note_gazetteer(session: Session, fingerprint: str) -> None:
     stored = stored_fingerprint(session)
     if stored == fingerprint:
         return
-    if stored is None and count_items(session) == 0:
+    if stored is None and not has_items(session):
         record_fingerprint(session, fingerprint)
         return
     log.warning(
@@ -108,5 +108,6 @@ def items_to_match(
     ]
 
 
-def count_items(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(Item)) or 0)
+def has_items(session: Session) -> bool:
+    """Whether any item is stored (one index probe, not a count of a million rows)."""
+    return session.scalar(select(Item.id).limit(1)) is not None

@@ -37,7 +37,7 @@ def needs_rematch(session: Session, matcher: EntityMatcher) -> bool:
     items exist."""
     if entity_store.stored_fingerprint(session) == matcher.gazetteer.fingerprint:
         return False
-    return entity_store.count_items(session) > 0
+    return entity_store.has_items(session)
 
 
 def rematch_entities(

@@ -245,3 +245,12 @@ def default_gazetteer() -> Gazetteer:
     except OSError:
         mtime = 0
     return _cached(str(where), mtime)
+
+
+def entity_labels() -> dict[str, str]:
+    """Entity id -> label from the configured gazetteer; empty when it cannot be read (a
+    reader then shows ids: no number depends on the labels)."""
+    try:
+        return {entity.id: entity.label for entity in default_gazetteer().entities}
+    except EntitiesError:
+        return {}

@@ -9,7 +9,9 @@ not exist) is a one-line error with exit code 2.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 
 import click
 
@@ -20,6 +22,7 @@ from jkwatch.cli.errors import UserError
 from jkwatch.cli.theme_option import theme_labels
 from jkwatch.db.brief import build_brief
 
+F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_DAYS = 7
 LANGUAGES = ("en", "ja", "ko")
 
@@ -41,19 +44,29 @@ def day_of(value: datetime | None) -> date | None:
     return value.date() if value is not None else None
 
 
+def range_options(days: int) -> Callable[[F], F]:
+    """``--since`` and ``--until`` as UTC days, for a command whose default range is the last
+    ``days`` full days (see ``default_range``)."""
+
+    def decorate(command: F) -> F:
+        command = click.option(
+            "--until",
+            type=click.DateTime(formats=["%Y-%m-%d"]),
+            metavar="DATE",
+            help="Last UTC day, included (YYYY-MM-DD). Default: yesterday.",
+        )(command)
+        return click.option(
+            "--since",
+            type=click.DateTime(formats=["%Y-%m-%d"]),
+            metavar="DATE",
+            help=f"First UTC day (YYYY-MM-DD). Default: {days - 1} days before --until.",
+        )(command)
+
+    return decorate
+
+
 @click.command("brief")
-@click.option(
-    "--since",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    metavar="DATE",
-    help="First UTC day (YYYY-MM-DD). Default: 6 days before --until.",
-)
-@click.option(
-    "--until",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    metavar="DATE",
-    help="Last UTC day, included (YYYY-MM-DD). Default: yesterday.",
-)
+@range_options(DEFAULT_DAYS)
 @click.option(
     "--theme",
     "themes",

@@ -14,39 +14,18 @@ from datetime import datetime
 import click
 
 from jkwatch import clock
-from jkwatch.cli.brief_commands import day_of, default_range
+from jkwatch.cli.brief_commands import day_of, default_range, range_options
 from jkwatch.cli.context import AppContext
 from jkwatch.cli.errors import UserError
 from jkwatch.compare_render import FORMATS, render
 from jkwatch.db.compare import TOP_STORIES, compare
+from jkwatch.entities import entity_labels
 
 DEFAULT_DAYS = 30
 
 
-def entity_labels() -> dict[str, str]:
-    """Entity id -> label from the configured gazetteer; ids stand in when it cannot be read
-    (the comparison's numbers do not depend on it)."""
-    from jkwatch.entities import EntitiesError, default_gazetteer
-
-    try:
-        return {entity.id: entity.label for entity in default_gazetteer().entities}
-    except EntitiesError:
-        return {}
-
-
 @click.command("compare")
-@click.option(
-    "--since",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    metavar="DATE",
-    help="First UTC day (YYYY-MM-DD). Default: 29 days before --until.",
-)
-@click.option(
-    "--until",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    metavar="DATE",
-    help="Last UTC day, included (YYYY-MM-DD). Default: yesterday.",
-)
+@range_options(DEFAULT_DAYS)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
 @click.option(
     "--top",
