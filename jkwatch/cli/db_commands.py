@@ -7,7 +7,7 @@ import click
 from jkwatch.cli.context import AppContext
 from jkwatch.cli.usage import OneLineGroup
 from jkwatch.db.engine import describe_url
-from jkwatch.db.entities import record_fingerprint
+from jkwatch.db.entities import note_gazetteer
 from jkwatch.db.migrate import current_revision, head_revision
 
 
@@ -47,9 +47,9 @@ def upgrade_command(app: AppContext, no_stories: bool) -> None:
         click.echo("matching the stored items against the gazetteer (rerun safe)...")
         found = rematch_entities(app.sessions(), matcher)
         click.echo(f"entities: {found.items} items matched, {found.with_entities} name one")
-    else:
+    else:  # an empty database takes the current gazetteer (a no-op when it already has it)
         with app.sessions().begin() as session:
-            record_fingerprint(session, matcher.gazetteer.fingerprint)
+            note_gazetteer(session, matcher.gazetteer.fingerprint)
     with app.sessions()() as session:
         pending = needs_clustering(session)
     if not pending:
