@@ -443,3 +443,39 @@ class StoryCorrection(Base):
     at: Mapped[datetime]
 
     __table_args__ = (Index(None, "item_id"), Index(None, "other_item_id"))
+
+
+class AlertDelivery(Base):
+    """One alert (or scheduled brief) to one channel: the delivery ledger (``db.deliveries``).
+
+    The unique ``(rule, event_key, channel)`` is what makes delivery happen once: a worker
+    claims a delivery by inserting its row (a second worker's insert is ignored) or by a
+    compare-and-set on a due row, and the claim lapses at ``claim_expires_at`` so a crashed
+    worker's delivery is retried. ``payload`` is the message itself, so a retry or a held
+    alert is sent as it was first built. ``status``: pending, held, sent, failed, suppressed.
+    """
+
+    __tablename__ = "alert_deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule: Mapped[str] = mapped_column(String(100))
+    event_key: Mapped[str] = mapped_column(String(300))
+    channel: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claim_expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    subject: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = (
+        UniqueConstraint("rule", "event_key", "channel"),
+        Index(None, "status", "next_attempt_at"),
+        Index(None, "rule", "created_at"),
+        Index(None, "created_at"),
+    )
