@@ -24,6 +24,7 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, and_, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import TableClause
 
 from jkwatch.db.dialect import insert_ignore
 from jkwatch.db.models import AlertDelivery
@@ -35,6 +36,7 @@ FAILED = "failed"
 SUPPRESSED = "suppressed"
 STATUSES = (PENDING, HELD, SENT, FAILED, SUPPRESSED)
 ERROR_LIMIT = 500
+_TABLE = cast(TableClause, AlertDelivery.__table__)
 """Stored error messages are cut to this many characters."""
 
 
@@ -114,7 +116,7 @@ def claim_new(
         "subject": subject,
         "payload": payload,
     }
-    result = session.execute(insert_ignore(AlertDelivery.__table__).values(**values))
+    result = session.execute(insert_ignore(_TABLE).values(**values))
     if _rowcount(result) != 1:
         return None
     return session.scalar(
@@ -267,7 +269,7 @@ def delivery_log(
     rows = session.execute(
         query.order_by(AlertDelivery.created_at.desc(), AlertDelivery.id.desc()).limit(limit)
     ).all()
-    return [DeliveryRow(*row) for row in rows]
+    return [DeliveryRow(*row) for row in rows]  # type: ignore[call-arg]
 
 
 def last_sent_at(session: Session, rule: str) -> datetime | None:

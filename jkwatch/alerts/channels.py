@@ -36,7 +36,10 @@ def parse_channels(table: Mapping[str, Any], source: str) -> dict[str, ChannelSp
 
 
 def deliver(
-    spec: ChannelSpec, message: Message, env: Mapping[str, str] | None = None, timeout_s: float = 20.0
+    spec: ChannelSpec,
+    message: Message,
+    env: Mapping[str, str] | None = None,
+    timeout_s: float = 20.0,
 ) -> None:
     raise DeliveryError(f"channel {spec.name}: channels are not built yet", retryable=False)
 

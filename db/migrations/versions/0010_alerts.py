@@ -13,7 +13,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0010"
 down_revision = "0009"
 branch_labels = None
@@ -57,7 +56,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_alert_deliveries_created_at"), table_name="alert_deliveries")
     op.drop_index(op.f("ix_alert_deliveries_rule_created_at"), table_name="alert_deliveries")
-    op.drop_index(
-        op.f("ix_alert_deliveries_status_next_attempt_at"), table_name="alert_deliveries"
-    )
+    op.drop_index(op.f("ix_alert_deliveries_status_next_attempt_at"), table_name="alert_deliveries")
     op.drop_table("alert_deliveries")
