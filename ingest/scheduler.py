@@ -17,6 +17,11 @@ it, one of them prunes per period; a failed cleanup is logged and retried, never
 Shutdown (``stop()``, wired to SIGINT/SIGTERM by the CLI) stops claiming, lets the pipeline
 finish or roll back the feed in flight, gives back the leases on feeds not processed, and
 returns. Clock and sleeper are injectable so tests drive the loop without waiting.
+
+``after_cycle`` is a hook the CLI passes in (the alerts engine's tick): called before each
+sleep with whether an ingest cycle just finished (rounds claimed feeds since the last call), so
+rules are evaluated after ingest and scheduled briefs go out on time while idle. The scheduler
+knows nothing of alerts; a failing hook is logged and never stops ingest.
 """
 
 from __future__ import annotations
@@ -46,6 +51,8 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 Sleeper = Callable[[float, threading.Event], None]
+AfterCycle = Callable[[bool], None]
+"""``after_cycle(ingested)``: run between ingest cycles; ``ingested`` when feeds were refreshed."""
 """``sleeper(seconds, stop)``: wait up to ``seconds``, returning early once ``stop`` is set."""
 
 
@@ -150,8 +157,11 @@ class Scheduler:
         clock: Clock = utcnow,
         sleeper: Sleeper = wait_on_event,
         on_feed: Callable[[FeedReport], None] | None = None,
+        after_cycle: AfterCycle | None = None,
     ) -> None:
         self.sessions = sessions
+        self.after_cycle = after_cycle
+        self._ingested = False
         self.pipeline = pipeline
         self.settings = settings
         self.worker = worker or make_worker_id()
@@ -186,7 +196,9 @@ class Scheduler:
                 self.clean_up_if_due()
                 try:
                     if self.run_round():
+                        self._ingested = True
                         continue  # more may be due right away
+                    self.run_after_cycle()
                     if once:
                         break
                     pause = self.seconds_until_next_due()
@@ -217,6 +229,16 @@ class Scheduler:
             self.stats.fetch_log_pruned += clean_up(self.sessions, self.settings.cleanup, now) or 0
         except Exception:  # noqa: BLE001 - housekeeping never stops ingestion
             log.exception("fetch-log cleanup failed worker=%s", self.worker)
+
+    def run_after_cycle(self) -> None:
+        """Call the ``after_cycle`` hook (if any) once; its failures are logged, never raised."""
+        if self.after_cycle is None:
+            return
+        ingested, self._ingested = self._ingested, False
+        try:
+            self.after_cycle(ingested)
+        except Exception:  # noqa: BLE001 - alerts and briefs never stop ingestion
+            log.exception("after-cycle hook failed worker=%s", self.worker)
 
     def run_round(self) -> int:
         """Claim one batch of due feeds and refresh it; returns how many feeds were claimed."""

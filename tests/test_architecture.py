@@ -24,7 +24,14 @@ BASE = {
     "jkwatch.defaults",
     "jkwatch.countries",
 }
-LAYERS = {"jkwatch.db", "jkwatch.ingest", "jkwatch.dashboard", "jkwatch.demo", "jkwatch.cli"}
+LAYERS = {
+    "jkwatch.db",
+    "jkwatch.ingest",
+    "jkwatch.dashboard",
+    "jkwatch.demo",
+    "jkwatch.cli",
+    "jkwatch.alerts",
+}
 
 # Where each part's source lives in the checkout, and the jkwatch layers it may not import.
 RULES: dict[str, tuple[list[Path], set[str]]] = {
@@ -47,7 +54,16 @@ RULES: dict[str, tuple[list[Path], set[str]]] = {
         LAYERS,
     ),
     "db": ([ROOT / "db"], LAYERS - {"jkwatch.db"}),
-    "ingest": ([ROOT / "ingest"], {"jkwatch.dashboard", "jkwatch.demo", "jkwatch.cli"}),
+    "ingest": (
+        [ROOT / "ingest"],
+        {"jkwatch.dashboard", "jkwatch.demo", "jkwatch.cli", "jkwatch.alerts"},
+    ),
+    # Alerts sit beside ingest: storage and base below them; the CLI wires them into the
+    # scheduler, and the dashboard reads their configuration (the next brief per schedule).
+    "alerts": (
+        [ROOT / "jkwatch" / "alerts"],
+        {"jkwatch.ingest", "jkwatch.dashboard", "jkwatch.demo", "jkwatch.cli"},
+    ),
     "dashboard": ([ROOT / "dashboard"], {"jkwatch.ingest", "jkwatch.demo", "jkwatch.cli"}),
     "demo": ([ROOT / "jkwatch" / "demo"], {"jkwatch.dashboard", "jkwatch.cli"}),
 }

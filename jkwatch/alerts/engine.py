@@ -124,13 +124,14 @@ class AlertsEngine:
         with self.sessions() as session:
             return evaluate(session, rule, self.clock())
 
-    def run(self, dry_run: bool = False) -> RunSummary:
-        """Evaluate every enabled rule and due brief, deliver, then send due retries.
+    def run(self, dry_run: bool = False, rules: bool = True) -> RunSummary:
+        """Evaluate every enabled rule (unless ``rules`` is False) and due brief, deliver, then
+        send due retries and released held alerts.
 
         ``dry_run`` writes nothing and sends nothing: outcomes say what would be sent.
         """
         summary = RunSummary()
-        for rule in self.config.rules:
+        for rule in self.config.rules if rules else ():
             if rule.enabled:
                 self._run_rule(rule, summary, dry_run)
         for spec in self.config.briefs:
@@ -140,10 +141,11 @@ class AlertsEngine:
             self.retry_due(summary)
         return summary
 
-    def tick(self) -> None:
-        """The scheduler's hook: ``run``, never raising (ingest must go on)."""
+    def tick(self, ingested: bool = True) -> None:
+        """The scheduler's hook: rules after an ingest cycle (``ingested``), due briefs and
+        retries always; never raising (ingest must go on)."""
         try:
-            summary = self.run()
+            summary = self.run(rules=ingested)
         except Exception:  # noqa: BLE001 - alerts never stop ingest
             log.exception("alerts run failed worker=%s", self.worker)
             return

@@ -153,7 +153,28 @@ def _build_scheduler(app: AppContext, opts: dict[str, Any], echo_feeds: bool) ->
         _settings(opts),
         worker=worker,
         on_feed=_print_feed if echo_feeds else None,
+        after_cycle=_alerts_hook(sessions, worker),
     )
+
+
+def _alerts_hook(sessions: Any, worker: str) -> Callable[[bool], None] | None:
+    """The alerts engine's tick for the scheduler, or None when no rule or brief is enabled.
+
+    A broken ``alerts.toml`` is reported once and ingest runs without alerts: the feeds matter
+    more than the alerts about them (``jkwatch alerts list`` shows the error).
+    """
+    from jkwatch.alerts.config import load_alerts_config
+    from jkwatch.alerts.engine import AlertsEngine
+    from jkwatch.alerts.message import AlertsConfigError
+
+    try:
+        config = load_alerts_config()
+    except AlertsConfigError as exc:
+        click.echo(f"warning: alerts are off: {exc}", err=True)
+        return None
+    if not any(r.enabled for r in config.rules) and not any(b.enabled for b in config.briefs):
+        return None
+    return AlertsEngine(sessions, config, worker=worker).tick
 
 
 def _print_feed(report: Any) -> None:
