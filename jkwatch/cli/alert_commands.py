@@ -22,6 +22,7 @@ from jkwatch.alerts.message import AlertsConfigError, Message
 from jkwatch.cli.context import AppContext
 from jkwatch.cli.errors import UserError
 from jkwatch.cli.terminal import clean, table
+from jkwatch.cli.usage import OneLineGroup
 from jkwatch.clock import utcnow
 from jkwatch.ingest.scheduler import make_worker_id
 
@@ -72,7 +73,7 @@ def _rule_summary(rule: Rule) -> str:
     return "; ".join([what, *extra])
 
 
-@click.group("alerts")
+@click.group("alerts", cls=OneLineGroup)
 def alerts_group() -> None:
     """Alert rules and scheduled briefs (config/alerts.toml; see docs/alerts.md)."""
 
