@@ -116,16 +116,12 @@ def claim_new(
         "subject": subject,
         "payload": payload,
     }
-    result = session.execute(insert_ignore(_TABLE).values(**values))
-    if _rowcount(result) != 1:
-        return None
-    return session.scalar(
-        select(AlertDelivery.id).where(
-            AlertDelivery.rule == rule,
-            AlertDelivery.event_key == event_key,
-            AlertDelivery.channel == channel,
-        )
-    )
+    # RETURNING says whether this insert landed (a skipped one returns no row); the rowcount
+    # of an INSERT with RETURNING is not reliable across drivers.
+    inserted = session.execute(
+        insert_ignore(_TABLE).values(**values).returning(_TABLE.c.id)
+    ).scalar_one_or_none()
+    return int(inserted) if inserted is not None else None
 
 
 def _due(now: datetime) -> list[Any]:

@@ -413,3 +413,48 @@ def test_four_workers_on_postgresql_deliver_each_alert_exactly_once(pg_url):
     salvo = sum("salvo" in it.title.lower() for it in plan())
     assert len(keys) == 2 * (1 + salvo + 1)  # spike, each salvo item, the brief; two channels
     assert {r.status for r in _rows(sessions)} == {"sent"}
+
+
+@pytest.mark.slow
+def test_workers_racing_for_due_retries_on_postgresql_claim_each_once(pg_url):
+    from jkwatch.alerts.message import Message
+    from jkwatch.alerts.payload import to_payload
+    from jkwatch.db.migrate import upgrade
+
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    with sessions.begin() as s:
+        for n in range(12):
+            message = Message(f"watch:w:item:{n}", "watch", "w", f"item {n}", "text", NOW)
+            for channel in ("desk", "team"):
+                ledger.claim_new(
+                    s,
+                    rule="w",
+                    event_key=message.event_key,
+                    channel=channel,
+                    kind="watch",
+                    subject=message.subject,
+                    payload=to_payload(message),
+                    now=NOW,
+                    status=ledger.HELD,
+                    next_attempt_at=NOW,
+                )
+    recorder = Recorder(pause_s=0.01)
+    start = threading.Barrier(4)
+
+    def work(n: int) -> None:
+        own = make_sessionmaker(make_engine(pg_url))
+        worker = AlertsEngine(own, config(), deliver=recorder, clock=lambda: NOW, worker=f"w{n}")
+        start.wait()
+        worker.retry_due()
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    engine.dispose()
+    keys = recorder.delivered()
+    assert len(keys) == 24 and len(set(keys)) == 24
+    assert {(r.status, r.attempts) for r in _rows(sessions)} == {("sent", 1)}
