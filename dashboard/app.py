@@ -190,6 +190,7 @@ def main() -> None:
         st.Page("app_pages/items.py", title="Items", icon=":material/search:"),
         st.Page("app_pages/theme_detail.py", title="Theme detail", icon=":material/label:"),
         st.Page("app_pages/sources.py", title="Sources & health", icon=":material/rss_feed:"),
+        st.Page("app_pages/alerts.py", title="Alerts", icon=":material/notifications:"),
     ]
     page = st.navigation(pages)
     overview = data.overview(url)

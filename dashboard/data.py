@@ -24,10 +24,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from jkwatch.alerts.config import load_alerts_config
+from jkwatch.alerts.message import AlertsConfigError
 from jkwatch.corrections import LabelChange
 from jkwatch.csv_safe import LINE_TERMINATOR, escape_cell
 from jkwatch.db import compare as comparison
-from jkwatch.db import item_lists, labels, trends
+from jkwatch.db import deliveries, item_lists, labels, trends
 from jkwatch.db import overview as frame
 from jkwatch.db import search as text_search
 from jkwatch.db import theme_detail as theme_reads
@@ -352,6 +354,37 @@ def health(url: str) -> pd.DataFrame:
     rows = [asdict(h) for h in _run(feed_health, include_imports=True)]
     table = pd.DataFrame(rows, columns=list(FeedHealth.__dataclass_fields__))
     return table.sort_values(["error_streak", "id"], ascending=[False, True], ignore_index=True)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def alert_log(url: str, limit: int = 500) -> pd.DataFrame:
+    """The newest ``limit`` deliveries of the alert ledger (``db.deliveries.DeliveryRow``)."""
+    rows = [asdict(row) for row in _run(deliveries.delivery_log, limit)]
+    return pd.DataFrame(rows, columns=list(deliveries.DeliveryRow.__dataclass_fields__))
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def brief_schedule(url: str, now: datetime) -> tuple[pd.DataFrame, str | None]:
+    """Each scheduled brief of ``alerts.toml`` with its next send time after ``now`` and its
+    last delivery; the configuration's error instead when it cannot be read."""
+    columns = ["name", "schedule", "enabled", "days", "channels", "next_at", "last_sent_at"]
+    try:
+        config = load_alerts_config()
+    except AlertsConfigError as exc:
+        return pd.DataFrame(columns=columns), str(exc)
+    rows = [
+        {
+            "name": spec.name,
+            "schedule": spec.schedule.describe(),
+            "enabled": spec.enabled,
+            "days": spec.days,
+            "channels": ", ".join(spec.channels),
+            "next_at": spec.schedule.next_slot(now),
+            "last_sent_at": _run(deliveries.last_sent_at, spec.name),
+        }
+        for spec in config.briefs
+    ]
+    return pd.DataFrame(rows, columns=columns), None
 
 
 class LabelFailed(Exception):

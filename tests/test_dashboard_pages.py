@@ -23,6 +23,7 @@ PAGES = [
     "app_pages/items.py",
     "app_pages/theme_detail.py",
     "app_pages/sources.py",
+    "app_pages/alerts.py",
 ]
 
 
@@ -243,6 +244,68 @@ def test_sources_page_shows_the_failing_feed_and_output(app):
     seoul = table[table["name"] == "Seoul Daily"].iloc[0]
     assert seoul["last_error"] == "HTTP 503" and seoul["error_streak"] == 1
     assert seoul["country"] == "kr"
+
+
+def test_alerts_page_shows_the_delivery_log_as_text_and_the_next_brief(tmp_path, monkeypatch):
+    from datetime import UTC, datetime
+
+    from jkwatch.db import deliveries
+    from jkwatch.db.engine import make_sessionmaker
+
+    alerts = tmp_path / "alerts.toml"
+    alerts.write_text(
+        '[channels.feed]\ntype = "atom"\npath = "alerts.xml"\n'
+        '[[briefs]]\nname = "morning"\nschedule = "daily 07:00"\ntimezone = "Asia/Tokyo"\n'
+        'channels = ["feed"]\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("JKWATCH_ALERTS", str(alerts))
+    with seeded_database("sqlite", tmp_path) as url:
+        engine = make_engine(url)
+        now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+        with make_sessionmaker(engine).begin() as s:
+            sent = deliveries.claim_new(
+                s,
+                rule="nk-spike",
+                event_key="spike:nk_weapons:2026-11-30",
+                channel="feed",
+                kind="spike",
+                subject=XSS_TITLE,
+                payload={},
+                now=now,
+                worker="w",
+            )
+            assert sent is not None
+            deliveries.record_sent(s, sent, "w", now)
+            failed = deliveries.claim_new(
+                s,
+                rule="nk-spike",
+                event_key="spike:nk_weapons:2026-11-30",
+                channel="team",
+                kind="spike",
+                subject="Spike",
+                payload={},
+                now=now,
+                worker="w",
+            )
+            assert failed is not None
+            deliveries.record_failure(s, failed, "w", "webhook team: HTTP 500", None)
+        engine.dispose()
+        monkeypatch.setenv("JKWATCH_DATABASE_URL", url)
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        at = AppTest.from_file(APP, default_timeout=30).run()
+        at.switch_page("app_pages/alerts.py").run()
+        _no_errors(at)
+        assert _metric(at, "Sent") == "1" and _metric(at, "Failed") == "1"
+        log = _table(at, "event_key")
+        assert set(log["status"]) == {"sent", "failed"}
+        assert XSS_TITLE in set(log["subject"])  # a cell's text, never markup
+        assert "webhook team: HTTP 500" in set(log["last_error"])
+        assert XSS_TITLE not in _all_text(at)
+        briefs = _table(at, "next_at")
+        assert list(briefs["name"]) == ["morning"]
+        assert briefs.iloc[0]["next_at"].strftime("%H:%M") == "22:00"  # 07:00 Tokyo, in UTC
 
 
 def test_an_empty_database_shows_what_to_do(tmp_path, monkeypatch):
