@@ -246,6 +246,7 @@ def test_sources_page_shows_the_failing_feed_and_output(app):
     assert seoul["country"] == "kr"
 
 
+@pytest.mark.slow
 def test_alerts_page_shows_the_delivery_log_as_text_and_the_next_brief(tmp_path, monkeypatch):
     from datetime import UTC, datetime
 
