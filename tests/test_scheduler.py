@@ -536,3 +536,23 @@ def test_status_names_the_worker_holding_a_live_lease(db_url, sessions):
     text_output = runner.invoke(cli, ["--db", db_url, "status"]).output
     assert "being fetched by host-a:42:abc" in text_output
     assert "never fetched" in text_output
+
+
+def test_the_after_cycle_hook_runs_after_ingest_and_a_failing_hook_never_stops_ingest(
+    sessions, web
+):
+    urls = [web.feed(f"{WEB}/h{i}.xml").serves(rss(f"h{i}")) for i in range(2)]
+    add_feeds(sessions, urls)
+    calls: list[bool] = []
+
+    def hook(ingested: bool) -> None:
+        calls.append(ingested)
+        raise RuntimeError("an alert channel exploded")
+
+    scheduler = make_scheduler(sessions, web=web)
+    scheduler.after_cycle = hook
+    stats = scheduler.run(once=True)
+    assert stats.items_new == 6 and stats.failed_rounds == 0
+    assert calls == [True]  # once, after the cycle that ingested
+    scheduler.run(once=True)
+    assert calls == [True, False]  # nothing was due: briefs and retries only
