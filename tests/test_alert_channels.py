@@ -516,3 +516,22 @@ def test_an_apprise_failure_is_retryable_and_keeps_the_token_out_of_every_log(re
     assert TOKEN not in str(caught.value)
     assert any(r.name.startswith("apprise") for r in caplog.records), "apprise logged its side"
     assert TOKEN not in caplog.text
+
+
+def test_dates_in_the_structured_data_are_sent_as_text(receiver):
+    spec, env = hook_channel(receiver, "json")
+    deliver(spec, make_message(data={"since": datetime(2026, 12, 1, tzinfo=UTC)}), env=env)
+    assert receiver.bodies[0]["data"] == {"since": "2026-12-01 00:00:00+00:00"}
+
+
+def test_an_apprise_url_whose_host_is_a_token_is_never_shown(receiver, caplog):
+    caplog.set_level(logging.DEBUG)
+    literal = channel(type="webhook", url=f"tgram://{TOKEN}/12345", format="apprise")
+    assert describe(literal) == "c: webhook (apprise) to tgram://…"
+    spec = channel(type="webhook", url_env="JKWATCH_APPRISE", format="apprise")
+    env = {"JKWATCH_APPRISE": f"json://alerts:{TOKEN}@127.0.0.1:{receiver.port}/in"}
+    receiver.respond(401)
+    with pytest.raises(DeliveryError) as caught:
+        deliver(spec, make_message(), env=env)
+    assert str(caught.value) == "channel 'c': apprise json://…: Apprise could not deliver"
+    assert TOKEN not in caplog.text

@@ -76,6 +76,7 @@ RULES: dict[str, tuple[list[Path], set[str]]] = {
                 "webhook_shapes",
                 "atom_channel",
                 "redact",
+                "feed_server",
             )
         ],
         LAYERS - {"jkwatch.alerts"},

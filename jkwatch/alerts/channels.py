@@ -14,7 +14,9 @@ so a password or URL set after the configuration was loaded is still found.
 
 from __future__ import annotations
 
+import logging
 import os
+import traceback
 from collections.abc import Mapping
 
 from jkwatch.alerts.atom_channel import write_entry
@@ -26,11 +28,13 @@ from jkwatch.alerts.channel_config import (
     parse_channels,
 )
 from jkwatch.alerts.email_channel import send_email
-from jkwatch.alerts.message import Message
-from jkwatch.alerts.redact import safe_url
+from jkwatch.alerts.message import DeliveryError, Message
+from jkwatch.alerts.redact import safe_url, scheme_only
 from jkwatch.alerts.webhook_channel import send_webhook
 
 __all__ = ["ChannelSpec", "parse_channels", "deliver", "describe"]
+
+log = logging.getLogger(__name__)
 
 
 def deliver(
@@ -42,12 +46,31 @@ def deliver(
     """Send ``message`` through ``spec`` once; raise ``DeliveryError`` if it did not go."""
     environ: Mapping[str, str] = os.environ if env is None else env
     settings = spec.settings
-    if isinstance(settings, EmailSettings):
-        send_email(settings, message, environ, timeout_s, channel=spec.name)
-    elif isinstance(settings, WebhookSettings):
-        send_webhook(settings, message, environ, timeout_s, channel=spec.name)
-    else:
-        write_entry(settings, message, channel=spec.name)
+    try:
+        if isinstance(settings, EmailSettings):
+            send_email(settings, message, environ, timeout_s, channel=spec.name)
+        elif isinstance(settings, WebhookSettings):
+            send_webhook(settings, message, environ, timeout_s, channel=spec.name)
+        else:
+            write_entry(settings, message, channel=spec.name)
+    except DeliveryError:
+        raise
+    except Exception as exc:
+        # A bug, not a delivery problem; its text may quote a URL, so only its type and
+        # place are said (rerun the delivery under a debugger for the rest).
+        where = _origin(exc)
+        log.error(
+            "alert channel bug channel=%s error=%s at=%s", spec.name, type(exc).__name__, where
+        )
+        raise DeliveryError(
+            f"channel '{spec.name}': unexpected {type(exc).__name__} at {where}", retryable=False
+        ) from None
+
+
+def _origin(exc: BaseException) -> str:
+    """``module.py:line`` of the innermost frame that raised ``exc``."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return f"{os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else "?"
 
 
 def describe(spec: ChannelSpec) -> str:
@@ -66,6 +89,8 @@ def describe(spec: ChannelSpec) -> str:
     if isinstance(settings, WebhookSettings):
         if settings.url_env is not None:
             target = f"URL from ${settings.url_env}"
+        elif settings.format == "apprise":
+            target = scheme_only(settings.url or "")
         else:
             target = safe_url(settings.url or "")
         return f"{spec.name}: webhook ({settings.format}) to {target}"

@@ -25,15 +25,30 @@ def safe_url(url: str) -> str:
     return f"{scheme}://{host}{port}{rest}"
 
 
-def secret_parts(url: str) -> list[str]:
+def scheme_only(url: str) -> str:
+    """``scheme://…``: for Apprise URLs, whose host part is often a token (``tgram://TOKEN/``)."""
+    scheme = url.split("://", 1)[0] if "://" in url else "?"
+    return f"{scheme}://…" if scheme.isascii() and scheme.isalnum() else "(an Apprise URL)"
+
+
+def secret_parts(url: str, host_too: bool = False) -> list[str]:
     """The pieces of ``url`` that may be secret on their own (user info, path segments, query
-    values), longest first, so a message quoting one piece is scrubbed too."""
+    values; the host when ``host_too``), longest first, so a message quoting one piece is
+    scrubbed too."""
     pieces = {url}
     try:
         parts = urlsplit(url)
     except ValueError:
         return [url]
-    for piece in (parts.username, parts.password, parts.query, parts.fragment, parts.path):
+    netloc_host = parts.netloc.rsplit("@", 1)[-1] if host_too else None
+    for piece in (
+        parts.username,
+        parts.password,
+        parts.query,
+        parts.fragment,
+        parts.path,
+        netloc_host,
+    ):
         if piece:
             pieces.add(piece)
     pieces.update(seg for seg in parts.path.split("/") if len(seg) >= 6)

@@ -13,6 +13,7 @@ The URL is a secret (webhook tokens live in it): errors and logs show ``scheme:/
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Mapping
@@ -22,7 +23,7 @@ import httpx
 
 from jkwatch.alerts.channel_config import WebhookSettings, check_url
 from jkwatch.alerts.message import DeliveryError, Message
-from jkwatch.alerts.redact import safe_url, scrub, scrubbed_logger, secret_parts
+from jkwatch.alerts.redact import safe_url, scheme_only, scrub, scrubbed_logger, secret_parts
 from jkwatch.alerts.webhook_shapes import BUILDERS
 
 log = logging.getLogger(__name__)
@@ -59,21 +60,27 @@ def send_webhook(
 ) -> None:
     """Deliver ``message`` or raise ``DeliveryError``."""
     url = resolve_url(settings, env, channel)
-    secrets = secret_parts(url)
+    secrets = secret_parts(url, host_too=settings.format == "apprise")
     if settings.format == "apprise":
         _send_apprise(url, message, timeout_s, channel, secrets)
         return
-    payload = BUILDERS[settings.format](message)
+    try:
+        # Serialised here, not by httpx: ``data`` may hold dates or decimals, shown as text.
+        body = json.dumps(BUILDERS[settings.format](message), ensure_ascii=False, default=str)
+    except (TypeError, ValueError) as exc:
+        raise DeliveryError(
+            f"channel '{channel}': the message cannot be sent as JSON ({exc})", retryable=False
+        ) from None
     where = f"channel '{channel}': webhook {safe_url(url)}"
     try:
         # httpx logs every request's full URL at INFO: mask it while we post.
         with scrubbed_logger("httpx", secrets), scrubbed_logger("httpcore", secrets):
             response = httpx.post(
                 url,
-                json=payload,
+                content=body.encode("utf-8"),
                 timeout=timeout_s,
                 follow_redirects=False,
-                headers={"User-Agent": USER_AGENT},
+                headers={"User-Agent": USER_AGENT, "Content-Type": "application/json"},
             )
     except httpx.TimeoutException:
         raise _error(f"{where}: timed out after {timeout_s:g} s", True, secrets) from None
@@ -125,7 +132,7 @@ def _send_apprise(
 ) -> None:
     import apprise  # imported here: only this format needs it, and it is slow to import
 
-    where = f"channel '{channel}': apprise {safe_url(url)}"
+    where = f"channel '{channel}': apprise {scheme_only(url)}"
     # Apprise logs its URLs, and requests' urllib3 logs each request line with the path.
     with scrubbed_logger("apprise", secrets), scrubbed_logger("urllib3", secrets):
         plugin = apprise.Apprise.instantiate(url)
