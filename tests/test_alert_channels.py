@@ -16,7 +16,8 @@ import trustme
 
 from jkwatch.alerts.channels import ChannelSpec, deliver, describe, parse_channels
 from jkwatch.alerts.message import AlertsConfigError, DeliveryError, ItemLink, Message
-from tests.alert_receivers import SmtpServer, WebhookReceiver, free_port
+from tests.alert_receivers import SmtpServer, WebhookReceiver
+from tests.processes import free_port
 
 SOURCE = "config/alerts.toml"
 PASSWORD = "hunter2-Secret-Pw"
@@ -535,3 +536,29 @@ def test_an_apprise_url_whose_host_is_a_token_is_never_shown(receiver, caplog):
         deliver(spec, make_message(), env=env)
     assert str(caught.value) == "channel 'c': apprise json://…: Apprise could not deliver"
     assert TOKEN not in caplog.text
+
+
+def test_retry_after_may_be_an_http_date():
+    from jkwatch.alerts.webhook_channel import parse_retry_after
+
+    now = datetime(2026, 12, 5, 6, 0, tzinfo=UTC).timestamp()
+    assert parse_retry_after("Sat, 05 Dec 2026 06:01:30 GMT", now=now) == 90.0
+    assert parse_retry_after("Sat, 05 Dec 2026 05:00:00 GMT", now=now) == 0.0
+    assert parse_retry_after("soon", now=now) is None
+    assert parse_retry_after(None) is None
+
+
+def test_a_login_on_a_server_without_auth_is_a_lasting_failure():
+    with SmtpServer() as server:
+        spec = email_channel(server, username="alerts", password_env="JKWATCH_SMTP_PASSWORD")
+        with pytest.raises(DeliveryError, match="AUTH") as caught:
+            deliver(spec, make_message(), env={"JKWATCH_SMTP_PASSWORD": PASSWORD})
+    assert caught.value.retryable is False
+    assert PASSWORD not in str(caught.value)
+
+
+def test_a_webhook_host_given_as_an_ipv6_address_is_shown_in_brackets():
+    from jkwatch.alerts.redact import safe_url
+
+    assert safe_url(f"http://[::1]:8080/hooks/{TOKEN}") == "http://[::1]:8080/…"
+    assert safe_url("https://hooks.example.com") == "https://hooks.example.com"

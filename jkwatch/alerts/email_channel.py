@@ -83,6 +83,9 @@ def send_email(
         _transmit(settings, mail, password, timeout_s)
     except DeliveryError:
         raise
+    except smtplib.SMTPNotSupportedError:
+        reason = "the server does not offer login here (AUTH); is security right?"
+        raise _error(channel, where, reason, False, password) from None
     except smtplib.SMTPAuthenticationError as exc:
         raise _error(channel, where, f"login refused ({exc.smtp_code})", False, password) from None
     except smtplib.SMTPRecipientsRefused as exc:

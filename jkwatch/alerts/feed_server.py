@@ -45,9 +45,12 @@ def make_feed_server(
     class _Handler(BaseHTTPRequestHandler):
         server_version = "jkwatch-feeds"
         sys_version = ""
+        timeout = 30  # seconds a client may take to send its request: no idle thread forever
 
         def log_message(self, format: str, *args: Any) -> None:
-            log.info("feed request %s", format % args)
+            # The request line is the client's text: escape what could steer a terminal.
+            line = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in format % args)
+            log.info("feed request %s", line)
 
         def do_GET(self) -> None:  # noqa: N802
             self._answer(head=False)

@@ -17,6 +17,7 @@ def safe_url(url: str) -> str:
     try:
         parts = urlsplit(url)
         host = parts.hostname or "?"
+        host = f"[{host}]" if ":" in host else host
         port = f":{parts.port}" if parts.port else ""
     except ValueError:
         return "(unparsable URL)"

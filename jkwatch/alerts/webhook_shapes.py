@@ -77,9 +77,14 @@ def slack_payload(message: Message) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         {
             "type": "header",
-            "text": {"type": "plain_text", "text": truncate(message.subject, SLACK_HEADER_MAX)},
+            "text": {
+                "type": "plain_text",
+                "text": truncate(
+                    " ".join(message.subject.split()) or "jkwatch alert", SLACK_HEADER_MAX
+                ),
+            },
         },
-        {"type": "section", "text": {"type": "mrkdwn", "text": body or " "}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": body.strip() or "(no text)"}},
     ]
     lines = [_slack_item(item) for item in message.items]
     chunk: list[str] = []
