@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
 import ssl
 import threading
 import time
@@ -69,7 +68,6 @@ class SmtpServer:
         self.controller = Controller(
             self.recorder, hostname=self.host, port=self.port, ready_timeout=5.0, **kwargs
         )
-        self._implicit = implicit_tls
 
     def _authenticate(
         self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
@@ -89,28 +87,12 @@ class SmtpServer:
         return self.recorder.envelopes
 
     def __enter__(self) -> SmtpServer:
-        if self._implicit:
-            # aiosmtpd's readiness probe speaks plain SMTP; with implicit TLS it cannot, so
-            # start without it and wait for the port ourselves.
-            with contextlib.suppress(Exception):
-                self.controller.start()
-            _wait_for_port(self.host, self.port)
-        else:
-            self.controller.start()
+        self.controller.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         with contextlib.suppress(Exception):
             self.controller.stop()
-
-
-def _wait_for_port(host: str, port: int, timeout_s: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.2):
-            return
-        time.sleep(0.02)
-    raise RuntimeError(f"nothing listens on {host}:{port}")
 
 
 @dataclass

@@ -5,16 +5,23 @@ records each webhook body. Secrets are planted and searched for in errors, logs 
 
 from __future__ import annotations
 
+import json
 import logging
 import ssl
 import tomllib
 from datetime import UTC, datetime
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
 import trustme
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from jkwatch.alerts import webhook_shapes
+from jkwatch.alerts.channel_config import EmailSettings
 from jkwatch.alerts.channels import ChannelSpec, deliver, describe, parse_channels
+from jkwatch.alerts.email_channel import build_email
 from jkwatch.alerts.message import AlertsConfigError, DeliveryError, ItemLink, Message
 from tests.alert_receivers import SmtpServer, WebhookReceiver
 from tests.processes import free_port
@@ -562,3 +569,30 @@ def test_a_webhook_host_given_as_an_ipv6_address_is_shown_in_brackets():
 
     assert safe_url(f"http://[::1]:8080/hooks/{TOKEN}") == "http://[::1]:8080/…"
     assert safe_url("https://hooks.example.com") == "https://hooks.example.com"
+
+
+@settings(max_examples=100, deadline=None)
+@given(subject=st.text(max_size=300), text=st.text(max_size=5000), title=st.text(max_size=400))
+def test_any_text_fits_every_services_limits_and_makes_a_valid_email(subject, text, title):
+    items = tuple(
+        ItemLink(i, title, f"https://news.example.jp/{i}", title, datetime(2026, 12, 5, tzinfo=UTC))
+        for i in range(12)
+    )
+    msg = make_message(subject=subject, text=text, items=items)
+    slack = webhook_shapes.slack_payload(msg)
+    assert 1 <= len(slack["blocks"]) <= 50
+    assert 1 <= len(slack["blocks"][0]["text"]["text"]) <= 150
+    assert all(1 <= len(b["text"]["text"]) <= 3000 for b in slack["blocks"][1:])
+    discord = webhook_shapes.discord_payload(msg)
+    assert len(discord["content"]) <= 2000 and len(discord["embeds"]) <= 10
+    assert all(1 <= len(e["title"]) <= 256 for e in discord["embeds"])
+    json.dumps(webhook_shapes.teams_payload(msg))
+    mail = build_email(EmailSettings("h", 25, "none", "a@example.org", ("b@example.org",)), msg)
+    parsed = message_from_bytes(mail.as_bytes(), policy=policy.default)
+    assert "\n" not in parsed["Subject"] and parsed["To"] == "b@example.org"
+
+
+def test_undecodable_text_still_makes_an_email():
+    with SmtpServer() as server:
+        deliver(email_channel(server), make_message(subject="a\udcff b", text="c\ud800"), env={})
+    assert server.messages[0]["Subject"] == "a? b"

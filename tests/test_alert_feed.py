@@ -10,10 +10,14 @@ import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from xml.etree import ElementTree
 
 import feedparser
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from jkwatch.alerts.atom_channel import clean
 from jkwatch.alerts.channels import ChannelSpec, deliver, describe, parse_channels
 from jkwatch.alerts.feed_server import atom_feeds, make_feed_server
 from jkwatch.alerts.message import DeliveryError, ItemLink, Message
@@ -106,7 +110,7 @@ def test_untrusted_text_stays_text_and_characters_xml_cannot_carry_are_dropped(t
     feed = feedparser.parse(path.read_bytes())
     assert not feed.bozo
     entry = feed.entries[0]
-    assert entry.title == "<script>alert(1)</script> &  more"
+    assert entry.title == "<script>alert(1)</script> & more"
     assert entry.content[0].value == "]]> <b>bold</b> [31m red"
     assert b"<script>" not in path.read_bytes()
 
@@ -284,3 +288,22 @@ def test_serve_feeds_without_an_atom_channel_says_so(tmp_path):
     result = invoke(None, "serve-feeds", "--config", str(conf))
     assert result.exit_code == 2
     assert 'no channel of type "atom"' in result.output
+
+
+@settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(subject=st.text(max_size=80), text=st.text(max_size=300))
+def test_any_text_gives_a_feed_that_parses_and_keeps_the_words(tmp_path, subject, text):
+    path = tmp_path / f"any-{abs(hash((subject, text)))}.atom"
+    deliver(atom_channel(path), message(1, subject=subject, text=text))
+    data = path.read_bytes()
+    feed = feedparser.parse(data)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert len(feed.entries) == 1
+    # Exact text through a strict XML parser (feedparser "repairs" what looks like mojibake).
+    atom = "{http://www.w3.org/2005/Atom}"
+    entry = ElementTree.fromstring(data).find(f"{atom}entry")
+    assert entry is not None
+    assert entry.findtext(f"{atom}title") == " ".join(clean(subject).split())
+    assert entry.findtext(f"{atom}content") == clean(text)

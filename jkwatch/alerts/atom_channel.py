@@ -33,12 +33,15 @@ _A = f"{{{ATOM_NS}}}"
 ET.register_namespace("", ATOM_NS)
 
 # XML 1.0 forbids most control characters (and lone surrogates); a feed title may carry them.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# The C1 controls are legal but discouraged, and readers disagree on them (feedparser reads
+# them as Windows-1252): they are mojibake in a headline, so they go too.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 
 
 def clean(text: str) -> str:
-    """``text`` without the characters XML 1.0 cannot carry."""
-    return _NOT_XML.sub("", text)
+    """``text`` without the characters XML 1.0 cannot carry, line ends as ``\n`` (what any XML
+    parser would make of a ``\r`` anyway)."""
+    return _NOT_XML.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def entry_id(event_key: str) -> str:
@@ -66,7 +69,7 @@ def build_entry(message: Message) -> ET.Element:
     """The ``<entry>`` for ``message``: id, title, times, the text, links to the items."""
     entry = ET.Element(_A + "entry")
     _sub(entry, "id", entry_id(message.event_key))
-    _sub(entry, "title", " ".join(message.subject.split()), type="text")
+    _sub(entry, "title", " ".join(clean(message.subject).split()), type="text")
     _sub(entry, "updated", _stamp(message.created_at))
     _sub(entry, "published", _stamp(message.created_at))
     _sub(entry, "category", term=message.kind)

@@ -36,15 +36,20 @@ def build_email(settings: EmailSettings, message: Message) -> EmailMessage:
     mail["Date"] = formatdate(message.created_at.timestamp(), usegmt=True)
     mail["Message-ID"] = make_msgid(domain="jkwatch.alerts")
     mail["X-Jkwatch-Event"] = _one_line(message.event_key)[:200]
-    mail.set_content(_with_links(message), subtype="plain", charset="utf-8")
+    mail.set_content(_encodable(_with_links(message)), subtype="plain", charset="utf-8")
     if message.html:
-        mail.add_alternative(message.html, subtype="html", charset="utf-8")
+        mail.add_alternative(_encodable(message.html), subtype="html", charset="utf-8")
     return mail
 
 
 def _one_line(text: str) -> str:
     """Header values may not carry line breaks (a title from a feed is untrusted)."""
-    return " ".join(text.split())
+    return " ".join(_encodable(text).split())
+
+
+def _encodable(text: str) -> str:
+    """``text`` that UTF-8 can carry: a lone surrogate (undecodable bytes upstream) becomes '?'."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _with_links(message: Message) -> str:
