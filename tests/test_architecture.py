@@ -24,7 +24,14 @@ BASE = {
     "jkwatch.defaults",
     "jkwatch.countries",
 }
-LAYERS = {"jkwatch.db", "jkwatch.ingest", "jkwatch.dashboard", "jkwatch.demo", "jkwatch.cli"}
+LAYERS = {
+    "jkwatch.db",
+    "jkwatch.ingest",
+    "jkwatch.dashboard",
+    "jkwatch.demo",
+    "jkwatch.cli",
+    "jkwatch.alerts",
+}
 
 # Where each part's source lives in the checkout, and the jkwatch layers it may not import.
 RULES: dict[str, tuple[list[Path], set[str]]] = {
@@ -50,6 +57,30 @@ RULES: dict[str, tuple[list[Path], set[str]]] = {
     "ingest": ([ROOT / "ingest"], {"jkwatch.dashboard", "jkwatch.demo", "jkwatch.cli"}),
     "dashboard": ([ROOT / "dashboard"], {"jkwatch.ingest", "jkwatch.demo", "jkwatch.cli"}),
     "demo": ([ROOT / "jkwatch" / "demo"], {"jkwatch.dashboard", "jkwatch.cli"}),
+    # cli -> alerts -> db -> base: alerts never reaches up into the command line, the
+    # dashboard or the ingest stages.
+    "alerts": (
+        [ROOT / "jkwatch" / "alerts"],
+        {"jkwatch.ingest", "jkwatch.dashboard", "jkwatch.demo", "jkwatch.cli"},
+    ),
+    # The channels deliver a message and need nothing of storage.
+    "alert channels": (
+        [
+            ROOT / "jkwatch" / "alerts" / f"{name}.py"
+            for name in (
+                "message",
+                "channels",
+                "channel_config",
+                "email_channel",
+                "webhook_channel",
+                "webhook_shapes",
+                "atom_channel",
+                "redact",
+                "feed_server",
+            )
+        ],
+        LAYERS - {"jkwatch.alerts"},
+    ),
 }
 
 # The pure stages: no storage, no session, no clock of their own beyond jkwatch.clock.
