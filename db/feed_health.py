@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from jkwatch.clock import utcnow
 from jkwatch.db.models import DailyTotal, Feed, FeedSum
 from jkwatch.db.query_filters import RELEVANT_BUCKET
-from jkwatch.model import Outcome
+from jkwatch.model import PSEUDO_FEED_KINDS, Outcome
 
 HEALTH_DAYS = 30
 """The window of ``items_per_day``."""
@@ -97,7 +97,7 @@ def feed_health(
         .order_by(Feed.id)
     )
     if not include_imports:
-        query = query.where(Feed.kind != "import")
+        query = query.where(Feed.kind.not_in(PSEUDO_FEED_KINDS))
     return [
         _health(feed, int(total or 0), int(relevant or 0), int(recent or 0), now)
         for feed, total, relevant, recent in session.execute(query).all()

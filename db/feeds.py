@@ -19,7 +19,17 @@ from sqlalchemy.orm import Session
 from jkwatch.clock import utcnow
 from jkwatch.countries import check_country, guess_country
 from jkwatch.db.models import Feed, FetchRun, Meta
-from jkwatch.model import FEED_KINDS, FeedRecord, FeedSpec, FeedUpdate, FetchOutcome, Outcome
+from jkwatch.model import (
+    BACKFILL_SOURCES,
+    FEED_KINDS,
+    ORIGINS,
+    PSEUDO_FEED_KINDS,
+    FeedRecord,
+    FeedSpec,
+    FeedUpdate,
+    FetchOutcome,
+    Outcome,
+)
 
 _RECORD_FIELDS = tuple(FeedRecord.__dataclass_fields__)
 
@@ -66,6 +76,7 @@ def upsert_feed(
     if spec.language is not None:
         feed.language = spec.language
     feed.kind = spec.kind
+    feed.origin = check_origin(spec.origin)
     feed.min_interval_s = spec.min_interval_s
     feed.updated_at = now
     session.flush()
@@ -90,7 +101,7 @@ def _find(session: Session, url_or_id: str | int) -> Feed:
 def list_feeds(session: Session, include_imports: bool = False) -> list[FeedRecord]:
     query = select(Feed).order_by(Feed.id)
     if not include_imports:
-        query = query.where(Feed.kind != "import")
+        query = query.where(Feed.kind.not_in(PSEUDO_FEED_KINDS))
     return [to_record(feed) for feed in session.scalars(query)]
 
 
@@ -132,7 +143,7 @@ def set_enabled(
 
 def due_feeds(session: Session, now: datetime, include_not_due: bool = False) -> list[FeedRecord]:
     """Enabled, fetchable feeds whose next fetch time has come (all enabled with the flag)."""
-    query = select(Feed).where(Feed.enabled.is_(True), Feed.kind != "import")
+    query = select(Feed).where(Feed.enabled.is_(True), Feed.kind.not_in(PSEUDO_FEED_KINDS))
     if not include_not_due:
         query = query.where(or_(Feed.next_fetch_at.is_(None), Feed.next_fetch_at <= now))
     return [
@@ -276,7 +287,12 @@ def _claim_prune(session: Session, now: datetime, every: timedelta) -> bool:
 
 
 def count_feeds(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Feed).where(Feed.kind != "import")) or 0
+    return (
+        session.scalar(
+            select(func.count()).select_from(Feed).where(Feed.kind.not_in(PSEUDO_FEED_KINDS))
+        )
+        or 0
+    )
 
 
 def feeds_by_url(session: Session, urls: Iterable[str]) -> dict[str, FeedRecord]:
@@ -297,6 +313,50 @@ def ensure_import_feed(session: Session, source: str, country: str | None = None
     on it sticks across imports.
     """
     url = f"import:{source}"
-    spec = FeedSpec(url=url, name=source, kind="import", enabled=False, country=country)
+    spec = FeedSpec(
+        url=url, name=source, kind="import", enabled=False, country=country, origin="import"
+    )
     record, _ = upsert_feed(session, spec)
     return record
+
+
+def ensure_backfill_feed(
+    session: Session,
+    source: str,
+    outlet: str,
+    site_url: str | None = None,
+    country: str | None = None,
+    language: str | None = None,
+) -> FeedRecord:
+    """The never-fetched pseudo-feed that holds what backfill ``source`` found from ``outlet``.
+
+    One per source and outlet (``backfill:<source>:<outlet>``), so the outlet's name, its
+    country (stated, else guessed from ``site_url``'s host, e.g. ``.kr``) and the per-feed
+    counts work as for a live feed. A country set later with ``feeds set-country`` sticks.
+    """
+    if source not in BACKFILL_SOURCES:
+        raise ValueError(f"unknown backfill source {source!r}")
+    url = f"backfill:{source}:{outlet}"[:2048]
+    existing = session.scalars(select(Feed).where(Feed.url == url)).one_or_none()
+    if existing is not None:
+        return to_record(existing)
+    if country is None and site_url:
+        country = guess_country(site_url)
+    spec = FeedSpec(
+        url=url,
+        name=outlet,
+        language=language,
+        kind="backfill",
+        enabled=False,
+        country=country or "other",
+        origin=f"backfill:{source}",
+    )
+    record, _ = upsert_feed(session, spec)
+    return record
+
+
+def check_origin(origin: str) -> str:
+    """``origin`` if it is one of ``ORIGINS``, else a ValueError naming the choices."""
+    if origin not in ORIGINS:
+        raise ValueError(f"unknown origin {origin!r} (expected one of {', '.join(ORIGINS)})")
+    return origin

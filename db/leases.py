@@ -23,7 +23,7 @@ from jkwatch.db.dialect import claim_lock
 from jkwatch.db.feeds import to_record
 from jkwatch.db.models import Feed
 from jkwatch.db.types import UTCDateTime
-from jkwatch.model import FeedRecord
+from jkwatch.model import PSEUDO_FEED_KINDS, FeedRecord
 
 
 def claim_due_feeds(
@@ -39,7 +39,7 @@ def claim_due_feeds(
         select(Feed)
         .where(
             Feed.enabled.is_(True),
-            Feed.kind != "import",
+            Feed.kind.not_in(PSEUDO_FEED_KINDS),
             or_(Feed.next_fetch_at.is_(None), Feed.next_fetch_at <= now),
             or_(Feed.lease_expires_at.is_(None), Feed.lease_expires_at <= now),
         )
@@ -98,7 +98,7 @@ def next_claimable_at(session: Session, now: datetime) -> datetime | None:
     )
     earliest = session.scalar(
         select(func.min(at, type_=UTCDateTime())).where(
-            Feed.enabled.is_(True), Feed.kind != "import"
+            Feed.enabled.is_(True), Feed.kind.not_in(PSEUDO_FEED_KINDS)
         )
     )
     if earliest is None:

@@ -72,6 +72,10 @@ class Feed(Base):
     kind: Mapped[str] = mapped_column(String(16), default="general")
     country: Mapped[str] = mapped_column(String(8), default="other", server_default="other")
     """Country of publication: "jp", "kr" or "other" (the Compare page's sides)."""
+    origin: Mapped[str] = mapped_column(String(32), default="feed", server_default="feed")
+    """Where its items came from: "feed" (live collection), "import", or "backfill:<source>"
+    (``jkwatch.model.ORIGINS``). Backfilled items live in one never-fetched pseudo-feed per
+    source and outlet, so outlet, country and every per-feed count work for them unchanged."""
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     disabled_reason: Mapped[str | None] = mapped_column(Text)
     min_interval_s: Mapped[int | None] = mapped_column(Integer)
@@ -156,6 +160,36 @@ class ItemEntity(Base):
     names: Mapped[list[Any]] = mapped_column(JSON)
 
     __table_args__ = (Index(None, "item_id", "entity_id"), Index(None, "day", "entity_id"))
+
+
+class BackfillWindow(Base):
+    """Progress of ``jkwatch backfill``: one row per window of one query at one source.
+
+    A window is ``first_day..last_day`` (UTC days, both inclusive). It is written in the same
+    transaction as the items it stored, so a killed backfill resumes at the first window
+    without a row and never stores a window's items twice. ``status`` is "done", "split" (it
+    came back full and its halves are windows of their own) or "failed" (retried at the next
+    run). ``query_key`` is a hash of the language and query text, so a changed query set starts
+    its own progress.
+    """
+
+    __tablename__ = "backfill_windows"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    query_key: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(16))
+    query: Mapped[str] = mapped_column(Text)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    items_seen: Mapped[int] = mapped_column(Integer, default=0)
+    items_stored: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("source", "query_key", "first_day", "last_day"),)
 
 
 class Theme(Base):

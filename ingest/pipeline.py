@@ -42,7 +42,7 @@ from jkwatch.ingest.planner import Processed, UpdatePlan, plan_update
 from jkwatch.ingest.schedule import SchedulePolicy
 from jkwatch.ingest.story_builder import StoryBuilder
 from jkwatch.ingest.tag_values import sync_taxonomy, theme_ins
-from jkwatch.ingest.tagging import Tagger, load_taxonomy
+from jkwatch.ingest.tagging import Tagger, configured_tagger
 from jkwatch.model import EntryIn, FeedRecord, FetchOutcome, Outcome, StoreResult
 
 log = logging.getLogger(__name__)
@@ -122,7 +122,7 @@ class Pipeline:
         self.sessions = sessions
         self.transport = transport
         self.settings = settings
-        self.tagger = tagger if tagger is not None else Tagger(load_taxonomy())
+        self.tagger = tagger if tagger is not None else configured_tagger()
         self.entity_matcher = entity_matcher or default_matcher()
         self.clock = clock
         self._themes_synced = False

@@ -16,7 +16,15 @@ RELEVANCE_THRESHOLD = 0.5
 """An item is *relevant* when its relevance is at least this (documented in the README)."""
 
 UNKNOWN_LANGUAGE = "und"
-FEED_KINDS = ("general", "topic", "import")
+FEED_KINDS = ("general", "topic", "import", "backfill")
+PSEUDO_FEED_KINDS = ("import", "backfill")
+"""Kinds of feed that are never fetched: containers for imported documents and for the items a
+backfill found, one per outlet (``jkwatch backfill``)."""
+
+ORIGINS = ("feed", "import", "backfill:google-news", "backfill:gdelt")
+"""Where a feed's items came from (the export's ``origin``): live collection, ``jkwatch import``,
+or a backfill from a news-search source."""
+BACKFILL_SOURCES = ("google-news", "gdelt")
 
 Outcome = Literal["ok", "not_modified", "unchanged", "gone", "error"]
 """How one fetch or refresh attempt ended; the same words in fetch results, plans, the fetch log
@@ -51,6 +59,8 @@ class FeedSpec:
     country: str | None = None
     """"jp", "kr" or "other" (``jkwatch.countries``); None: not stated (a new feed gets the
     guess from its host, a stored feed keeps its own)."""
+    origin: str = "feed"
+    """One of ``ORIGINS``."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,8 @@ class FeedRecord:
     lease_expires_at: datetime | None
     created_at: datetime
     country: str = "other"
+    origin: str = "feed"
+    """One of ``ORIGINS``."""
 
     @property
     def display_name(self) -> str:

@@ -7,7 +7,6 @@ them rather than keeping copies.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from xml.sax.saxutils import escape
 from sqlalchemy.orm import Session, sessionmaker
 
 from jkwatch.db.feeds import upsert_feed
-from jkwatch.ingest.tagging import Tagger, load_taxonomy
+from jkwatch.ingest.tagging import Tagger, configured_tagger
 from jkwatch.model import EntryIn, FeedRecord, FeedSpec, ThemeIn
 
 
@@ -150,10 +149,10 @@ def add_feeds(sessions: sessionmaker[Session], urls: Iterable[str]) -> list[Feed
 # -- the tagger ----------------------------------------------------------------------------
 
 
-@functools.cache
 def shared_tagger() -> Tagger:
-    """The shipped taxonomy's tagger, built once per test process (tagging never mutates it)."""
-    return Tagger(load_taxonomy())
+    """The configured taxonomy's tagger, built once per test process and shared with the
+    commands run in-process (tagging never mutates it)."""
+    return configured_tagger()
 
 
 def mixed_entries(

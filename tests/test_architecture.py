@@ -58,14 +58,33 @@ RULES: dict[str, tuple[list[Path], set[str]]] = {
         [ROOT / "ingest"],
         {"jkwatch.dashboard", "jkwatch.demo", "jkwatch.cli", "jkwatch.alerts"},
     ),
-    # Alerts sit beside ingest: storage and base below them; the CLI wires them into the
-    # scheduler, and the dashboard reads their configuration (the next brief per schedule).
+    "dashboard": ([ROOT / "dashboard"], {"jkwatch.ingest", "jkwatch.demo", "jkwatch.cli"}),
+    "demo": ([ROOT / "jkwatch" / "demo"], {"jkwatch.dashboard", "jkwatch.cli"}),
+    # cli -> alerts -> db -> base: alerts never reaches up into the command line, the
+    # dashboard or the ingest stages (the CLI hands the scheduler the alerts tick as a hook; the
+    # dashboard reads the alerts configuration for the next brief per schedule).
     "alerts": (
         [ROOT / "jkwatch" / "alerts"],
         {"jkwatch.ingest", "jkwatch.dashboard", "jkwatch.demo", "jkwatch.cli"},
     ),
-    "dashboard": ([ROOT / "dashboard"], {"jkwatch.ingest", "jkwatch.demo", "jkwatch.cli"}),
-    "demo": ([ROOT / "jkwatch" / "demo"], {"jkwatch.dashboard", "jkwatch.cli"}),
+    # The channels deliver a message and need nothing of storage.
+    "alert channels": (
+        [
+            ROOT / "jkwatch" / "alerts" / f"{name}.py"
+            for name in (
+                "message",
+                "channels",
+                "channel_config",
+                "email_channel",
+                "webhook_channel",
+                "webhook_shapes",
+                "atom_channel",
+                "redact",
+                "feed_server",
+            )
+        ],
+        LAYERS - {"jkwatch.alerts"},
+    ),
 }
 
 # The pure stages: no storage, no session, no clock of their own beyond jkwatch.clock.

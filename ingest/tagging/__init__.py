@@ -20,6 +20,7 @@ from jkwatch.ingest.tagging.schema import (
     TaxonomyError,
     Theme,
 )
+from jkwatch.ingest.tagging.shared import configured_tagger
 from jkwatch.ingest.tagging.tagger import Explanation, Tagger, tag_many
 from jkwatch.ingest.tagging.taxonomy import load_taxonomy, parse_taxonomy
 
@@ -38,6 +39,7 @@ __all__ = [
     "TaxonomyError",
     "Theme",
     "ThemeScore",
+    "configured_tagger",
     "load_taxonomy",
     "parse_taxonomy",
     "tag_many",

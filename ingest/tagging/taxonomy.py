@@ -93,7 +93,7 @@ def parse_taxonomy(
     return replace(taxonomy, learned=model, fingerprint=digest.hexdigest())
 
 
-def _model_path(directory: Path, name: str) -> Path:
+def model_path(directory: Path, name: str) -> Path:
     """The model beside the taxonomy file; a copy of the shipped taxonomy (in a config folder)
     that names the shipped model without copying it uses the shipped one."""
     path = directory / name
@@ -112,7 +112,7 @@ def _learned(
     unknown = sorted(set(table) - {"model", "threshold"})
     if unknown:
         raise TaxonomyError(f"{source}: learned: unknown field '{unknown[0]}'")
-    model, data = load_model(_model_path(directory, table["model"]), taxonomy.theme_ids)
+    model, data = load_model(model_path(directory, table["model"]), taxonomy.theme_ids)
     threshold = table.get("threshold")
     if threshold is not None:
         if isinstance(threshold, bool) or not isinstance(threshold, int | float):

@@ -53,8 +53,12 @@ class AlertsConfigError(AlertsError):
 
 class DeliveryError(AlertsError):
     """A channel could not deliver a message. The message never contains a secret (passwords,
-    tokens in webhook URLs); ``retryable`` says whether trying again later may help."""
+    tokens in webhook URLs); ``retryable`` says whether trying again later may help, and
+    ``retry_after_s`` how long the receiver asked to wait (an HTTP Retry-After), if it did."""
 
-    def __init__(self, message: str, retryable: bool = True) -> None:
+    def __init__(
+        self, message: str, retryable: bool = True, retry_after_s: float | None = None
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.retry_after_s = retry_after_s

@@ -54,10 +54,10 @@ def _database_error(exc: SQLAlchemyError) -> UserError:
 
 
 def _tagger() -> Any:
-    from jkwatch.ingest.tagging import Tagger, TaxonomyError, load_taxonomy
+    from jkwatch.ingest.tagging import TaxonomyError, configured_tagger
 
     try:
-        return Tagger(load_taxonomy())
+        return configured_tagger()
     except TaxonomyError as exc:
         raise UserError(f"taxonomy: {exc}") from None
 

@@ -172,6 +172,7 @@ def _restore_env(name: str, value: str | None) -> None:
 def _register() -> None:
     from jkwatch.cli import (
         alert_commands,
+        alert_feed_commands,
         brief_commands,
         compare_commands,
         dashboard_commands,
@@ -211,6 +212,7 @@ def _register() -> None:
     cli.add_command(search_commands.search_command)
     cli.add_command(compare_commands.compare_command)
     cli.add_command(alert_commands.alerts_group)
+    cli.add_command(alert_feed_commands.serve_feeds_command)
 
 
 _register()

@@ -17,7 +17,13 @@ from typing import Any, BinaryIO, TextIO
 import click
 
 from jkwatch.cli.errors import UserError
-from jkwatch.ingest.tagging import Tagger, Taxonomy, TaxonomyError, load_taxonomy
+from jkwatch.ingest.tagging import (
+    Tagger,
+    Taxonomy,
+    TaxonomyError,
+    configured_tagger,
+    load_taxonomy,
+)
 from jkwatch.ingest.tagging.evaluation import evaluate, format_report, parse_labelled, report_json
 
 THEMES_OPTION = click.option(
@@ -32,6 +38,14 @@ def load_cli_taxonomy(path: Path | None) -> Taxonomy:
     """The taxonomy for a command, its problems as one-line user errors."""
     try:
         return load_taxonomy(path)
+    except TaxonomyError as err:
+        raise UserError(str(err)) from err
+
+
+def cli_tagger(path: Path | None) -> Tagger:
+    """The (shared, built once per version) tagger for a command; problems as user errors."""
+    try:
+        return configured_tagger(path)
     except TaxonomyError as err:
         raise UserError(str(err)) from err
 
@@ -95,7 +109,7 @@ def tag_command(themes_path: Path | None) -> None:
     A malformed line produces {"id": null, "line": N, "error": "..."} in its place on stdout
     and a message on stderr; tagging continues and the exit code stays 0.
     """
-    tagger = Tagger(load_cli_taxonomy(themes_path))
+    tagger = cli_tagger(themes_path)
     # Bytes in and out, decoded and encoded as UTF-8 whatever the locale says.
     stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
     run_tag(tagger, stdin, sys.stdout.buffer, sys.stderr)
@@ -121,7 +135,7 @@ def eval_command(file: Path, misses: int, as_json: bool, themes_path: Path | Non
     most often caused its false themes and false relevant verdicts. 'jkwatch labels export'
     writes such a file from your own corrections.
     """
-    tagger = Tagger(load_cli_taxonomy(themes_path))
+    tagger = cli_tagger(themes_path)
     try:
         items = parse_labelled(file.read_text(encoding="utf-8").splitlines())
     except (OSError, UnicodeDecodeError, ValueError) as err:
