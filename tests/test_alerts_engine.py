@@ -458,3 +458,32 @@ def test_workers_racing_for_due_retries_on_postgresql_claim_each_once(pg_url):
     keys = recorder.delivered()
     assert len(keys) == 24 and len(set(keys)) == 24
     assert {(r.status, r.attempts) for r in _rows(sessions)} == {("sent", 1)}
+
+
+def test_a_receivers_retry_after_longer_than_the_backoff_is_respected(brief_db):
+    sessions, _, _ = brief_db
+    busy = DeliveryError("webhook team: HTTP 429", True, retry_after_s=600)
+    recorder = Recorder(failing={"team": busy})
+    _engine(sessions, config(spike_rule()), recorder, Clock(NOW)).run()
+    team = next(r for r in _rows(sessions) if r.channel == "team")
+    assert team.next_attempt_at == NOW + timedelta(minutes=10)
+
+
+def test_the_scheduler_tick_evaluates_rules_after_ingest_at_start_and_every_ten_minutes(brief_db):
+    sessions, _, _ = brief_db
+    recorder = Recorder()
+    clock = Clock(NOW)
+    engine = _engine(sessions, config(watch_rule()), recorder, clock)
+    engine.tick(ingested=False)  # the first tick evaluates
+    assert len(recorder.sent) == 7
+    with sessions.begin() as s:  # forget them, to see whether the next ticks evaluate
+        s.execute(AlertDelivery.__table__.delete())
+    engine.tick(ingested=False)
+    assert len(recorder.sent) == 7
+    engine.tick(ingested=True)
+    assert len(recorder.sent) == 14
+    with sessions.begin() as s:
+        s.execute(AlertDelivery.__table__.delete())
+    clock.advance(minutes=10)
+    engine.tick(ingested=False)
+    assert len(recorder.sent) == 21

@@ -11,7 +11,8 @@ at-least-once window).
 
 Failures are ``DeliveryError`` values of the channel (their messages carry no secrets); any
 other exception is recorded by its type name only. A retryable failure is retried after
-``backoff * 2**(attempts - 1)`` (capped at ``max_backoff``) up to ``max_attempts``, then the row
+``backoff * 2**(attempts - 1)`` (or the receiver's Retry-After if longer; capped at
+``max_backoff``) up to ``max_attempts``, then the row
 stays ``failed``. Quiet hours insert the row ``held`` until the period ends; past the rule's
 ``max_per_day`` distinct events in 24 hours, a new event is recorded ``suppressed`` and not sent.
 One rule or channel failing never stops the others (nor ingest, when the scheduler ticks it).
@@ -57,8 +58,15 @@ class DeliverySettings:
     """How long a claim lasts: a crashed worker's delivery is retried after this."""
     rate_window: timedelta = timedelta(hours=24)
 
-    def retry_at(self, now: datetime, attempts: int) -> datetime:
+    rules_every: timedelta = timedelta(minutes=10)
+    """The scheduler's tick evaluates the rules after each ingest cycle, and at least this
+    often (another worker or a cron run may have ingested)."""
+
+    def retry_at(self, now: datetime, attempts: int, asked_s: float | None = None) -> datetime:
+        """Exponential backoff; longer if the receiver asked for it (Retry-After); capped."""
         wait = self.backoff * (2 ** max(0, attempts - 1))
+        if asked_s is not None and asked_s > 0:
+            wait = max(wait, timedelta(seconds=asked_s))
         return now + min(wait, self.max_backoff)
 
 
@@ -116,6 +124,7 @@ class AlertsEngine:
         self.clock = clock
         self.worker = worker
         self.settings = settings
+        self._rules_due_at: datetime | None = None
 
     # -- evaluation -----------------------------------------------------------------------
 
@@ -144,8 +153,12 @@ class AlertsEngine:
     def tick(self, ingested: bool = True) -> None:
         """The scheduler's hook: rules after an ingest cycle (``ingested``), due briefs and
         retries always; never raising (ingest must go on)."""
+        now = self.clock()
+        rules = ingested or self._rules_due_at is None or now >= self._rules_due_at
+        if rules:
+            self._rules_due_at = now + self.settings.rules_every
         try:
-            summary = self.run(rules=ingested)
+            summary = self.run(rules=rules)
         except Exception:  # noqa: BLE001 - alerts never stop ingest
             log.exception("alerts run failed worker=%s", self.worker)
             return
@@ -271,6 +284,7 @@ class AlertsEngine:
         spec = self.config.channels.get(channel)
         error: str | None = None
         retryable = False
+        asked_s: float | None = None
         if spec is None:
             error = f"channel {channel!r} is no longer configured"
         else:
@@ -278,6 +292,7 @@ class AlertsEngine:
                 self.deliver(spec, message)
             except DeliveryError as exc:
                 error, retryable = str(exc), exc.retryable
+                asked_s = getattr(exc, "retry_after_s", None)
             except Exception as exc:  # noqa: BLE001 - recorded by type only: may hold secrets
                 error, retryable = f"unexpected {type(exc).__name__} in channel {channel}", True
         now = self.clock()
@@ -287,7 +302,7 @@ class AlertsEngine:
                 status = "sent"
             else:
                 retry = retryable and attempts < self.settings.max_attempts
-                retry_at = self.settings.retry_at(now, attempts) if retry else None
+                retry_at = self.settings.retry_at(now, attempts, asked_s) if retry else None
                 ledger.record_failure(session, delivery_id, self.worker, error, retry_at)
                 status = "retry" if retry else "failed"
         log_at = log.info if error is None else log.warning
