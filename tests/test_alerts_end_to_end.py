@@ -276,3 +276,20 @@ def test_three_worker_processes_on_postgresql_send_each_alert_once(pg_url, tmp_p
     assert len(hook.bodies) == 1
     assert sum(out.count("sent ") for out in outputs) == 3
     assert all(TOKEN not in out for out in outputs)
+
+
+def test_a_broken_alerts_file_warns_once_and_ingest_runs_without_alerts(
+    sqlite_url, tmp_path, monkeypatch
+):
+    broken = tmp_path / "alerts.toml"
+    broken.write_text('[[rules]]\nname = "x"\ntype = "spike"\nchannels = ["gone"]\n')
+    monkeypatch.setenv("JKWATCH_ALERTS", str(broken))
+    result = CliRunner().invoke(
+        cli, ["--db", sqlite_url, "schedule", "--once"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        f"warning: alerts are off: {broken}: rule 'x': channels: unknown channel 'gone' "
+        "(known: none defined)"
+    ]
