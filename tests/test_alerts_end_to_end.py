@@ -33,7 +33,10 @@ HOOK_ENV = "JKWATCH_TEST_HOOK_URL"
 PASSWORD_ENV = "JKWATCH_TEST_SMTP_PASSWORD"
 
 
-def _alerts_toml(path: Path, smtp: SmtpServer, *, rule: bool = True, brief: bool = False) -> Path:
+def _alerts_toml(
+    path: Path, smtp: SmtpServer, *, rule: bool = True, brief: bool = False, login: bool = False
+) -> Path:
+    credentials = f'username = "desk"\npassword_env = "{PASSWORD_ENV}"\n' if login else ""
     path.write_text(
         f"""
 [channels.desk]
@@ -41,7 +44,7 @@ type = "email"
 smtp_host = "{smtp.host}"
 smtp_port = {smtp.port}
 security = "none"
-from = "jkwatch <alerts@example.org>"
+{credentials}from = "jkwatch <alerts@example.org>"
 to = ["analyst@example.org"]
 
 [channels.team]
@@ -293,3 +296,31 @@ def test_a_broken_alerts_file_warns_once_and_ingest_runs_without_alerts(
         f"warning: alerts are off: {broken}: rule 'x': channels: unknown channel 'gone' "
         "(known: none defined)"
     ]
+
+
+def test_a_refused_smtp_password_fails_for_good_and_is_recorded_without_the_password(
+    sessions, engine, tmp_path, monkeypatch, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    seed_brief(sessions)
+    url = engine.url.render_as_string(hide_password=False)
+    with SmtpServer(logins={"desk": PASSWORD}) as smtp, WebhookReceiver() as hook:
+        monkeypatch.setenv(HOOK_ENV, hook.url(f"/hooks/{TOKEN}"))
+        monkeypatch.setenv(
+            "JKWATCH_ALERTS", str(_alerts_toml(tmp_path / "alerts.toml", smtp, login=True))
+        )
+        monkeypatch.setenv(PASSWORD_ENV, "wrong-" + PASSWORD)
+        refused = _run(url, "--now", NOW)
+        rows = {r.channel: r for r in _ledger(sessions)}
+        # A refused login will not succeed by retrying: failed at once, visible in the log.
+        assert (rows["desk"].status, rows["desk"].attempts) == ("failed", 1)
+        assert "login refused (535)" in (rows["desk"].last_error or "")
+        assert rows["team"].status == "sent" and smtp.messages == []
+        monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+        listed = CliRunner().invoke(cli, ["alerts", "list"], catch_exceptions=False)
+        later = _run(url, "--now", "2026-11-15T13:00:00+0000")
+        assert smtp.messages == []  # a failed delivery stays failed; it is not resent
+        shown = refused.output + listed.output + later.output + caplog.text
+        for secret in (PASSWORD, TOKEN):
+            assert secret not in shown
+            assert all(secret not in (r.last_error or "") for r in _ledger(sessions))
