@@ -22,7 +22,7 @@ from jkwatch.dashboard.filters import ViewFilters, default_range
 from jkwatch.dashboard.safe import csv_bytes, escape_markdown, safe_link
 from jkwatch.entities import EntitiesError, default_gazetteer
 from jkwatch.events import Event, EventsError, load_events
-from jkwatch.model import EntityMatch, link_reason
+from jkwatch.model import EntityMatch, link_reason, origin_label
 
 LANGUAGE_NAMES = {"en": "English", "ja": "Japanese", "ko": "Korean", "und": "Undetermined"}
 ANALYST_FIELD = "analyst"
@@ -42,6 +42,7 @@ def db_filters(view: ViewFilters, with_themes: bool = True) -> Any:
         view.feeds,
         view.min_relevance,
         view.unit,
+        view.backfill,
     )
 
 
@@ -131,6 +132,7 @@ def items_frame(items: Any, labels: dict[str, str]) -> pd.DataFrame:
             "title": hit.title,
             "link": safe_link(hit.url),
             "source": hit.feed_name,
+            "origin": origin_label(getattr(hit, "origin", "feed")),
             "language": language_name(hit.language),
             "relevance": round(hit.relevance, 2),
             "themes": ", ".join(labels.get(t, t) for t in hit.themes),
@@ -146,6 +148,7 @@ def items_frame(items: Any, labels: dict[str, str]) -> pd.DataFrame:
             "title",
             "link",
             "source",
+            "origin",
             "language",
             "relevance",
             "themes",
@@ -178,6 +181,9 @@ def show_items(frame: pd.DataFrame, key: str, select: bool = False) -> int | Non
             "title": st.column_config.TextColumn("Title", width="large"),
             "link": st.column_config.LinkColumn("Link", display_text="open ↗"),
             "source": st.column_config.TextColumn("Source"),
+            "origin": st.column_config.TextColumn(
+                "Origin", help="Live feed, import, or backfilled history from news search."
+            ),
             "language": st.column_config.TextColumn("Language"),
             "relevance": st.column_config.NumberColumn("Relevance", format="%.2f"),
             "themes": st.column_config.TextColumn("Themes"),
@@ -224,7 +230,8 @@ def item_detail(hit: Any, labels: dict[str, str]) -> None:
         when = zoned(hit.published_at)
         st.caption(
             escape_markdown(
-                f"{hit.feed_name} · {when:%Y-%m-%d %H:%M} {viewer_timezone()} · "
+                f"{hit.feed_name} ({origin_label(getattr(hit, 'origin', 'feed'))}) · "
+                f"{when:%Y-%m-%d %H:%M} {viewer_timezone()} · "
                 f"{language_name(hit.language)} · relevance {hit.relevance:.2f} · id {hit.id}"
             )
         )

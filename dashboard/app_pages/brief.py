@@ -31,7 +31,7 @@ SPANS = {"week": "The 7 days ending on the range's last day", "range": "The whol
 span = st.radio("Brief of", list(SPANS), format_func=SPANS.get, horizontal=True, key="brief_span")
 until = current.end
 since = current.start if span == "range" else max(current.start, until - timedelta(days=6))
-brief = data.brief(url, since, until, current.themes, current.languages, TOP)
+brief = data.brief(url, since, until, current.themes, current.languages, TOP, current.backfill)
 st.caption(
     f"{since} to {until} (UTC days, both included), relevant items"
     + (f", {len(current.themes)} theme(s) selected" if current.themes else "")
@@ -40,6 +40,7 @@ st.caption(
         if current.languages
         else ""
     )
+    + ("" if current.backfill else ", backfilled history left out")
     + ". The same brief as `jkwatch brief`."
 )
 
