@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from jkwatch.corrections import LabelChange
 from jkwatch.csv_safe import LINE_TERMINATOR, escape_cell
+from jkwatch.db import backfill_progress as backfills
 from jkwatch.db import compare as comparison
 from jkwatch.db import item_lists, labels, trends
 from jkwatch.db import overview as frame
@@ -385,6 +386,30 @@ def health(url: str) -> pd.DataFrame:
     rows = [asdict(h) for h in _run(feed_health, include_imports=True)]
     table = pd.DataFrame(rows, columns=list(FeedHealth.__dataclass_fields__))
     return table.sort_values(["error_streak", "id"], ascending=[False, True], ignore_index=True)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def live_start(url: str) -> datetime | None:
+    """When live collection stored its first item (None: not yet)."""
+    return _run(backfills.live_collection_start)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def backfilled_in_view(url: str, filters: Filters) -> int:
+    """How many backfilled items the view holds with backfill included (exact, rollups)."""
+    return _run(backfills.backfill_items, filters)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def backfill_progress(url: str) -> list[backfills.SourceProgress]:
+    """Each backfill source's windows (done, split, failed, items, days covered, failures)."""
+    return _run(backfills.backfill_progress)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def backfill_stored(url: str) -> dict[str, tuple[int, int]]:
+    """Per backfill origin: (outlets, items held now)."""
+    return _run(backfills.backfill_stored)
 
 
 class LabelFailed(Exception):

@@ -352,5 +352,57 @@ def download(frame: pd.DataFrame, name: str, key: str) -> None:
     )
 
 
+SEAM_NOTICE = (
+    "This range holds {n:,} backfilled items (collected afterwards from news search by "
+    "`jkwatch backfill`). Backfilled history is a sample of past coverage, not everything "
+    "that was published: search services return a capped selection per query and window, "
+    "so volumes before and after the seam are not comparable. Shares are the honest measure "
+    "across the seam: a theme's share of the coverage of its period holds up when the sample "
+    "is thinner. {start}Switch backfill off in the sidebar to count live feeds only."
+)
+
+
+def backfill_seam(view: ViewFilters, measure: str | None = None) -> date | None:
+    """Say plainly when the view's range holds backfilled items, and return the day live
+    collection began when it lies inside the range (the time charts draw it as a rule).
+
+    ``measure`` is the chart's measure: on counts, the notice offers to switch to shares.
+    """
+    url = data.database_url()
+    started = data.live_start(url)
+    day = started.date() if started is not None else None
+    inside = (
+        day
+        if day is not None
+        and (view.start is None or view.start <= day)
+        and (view.end is None or day <= view.end)
+        else None
+    )
+    held = data.backfilled_in_view(url, db_filters(view, with_themes=False)) if view.backfill else 0
+    if held:
+        start = (
+            f"Live collection began on {day} (the green rule). "
+            if inside
+            else f"Live collection began on {day}. "
+            if day
+            else "Live collection has not stored anything yet. "
+        )
+        st.info(SEAM_NOTICE.format(n=held, start=start), icon=":material/history:")
+        if measure == "count":
+            st.button(
+                "Show shares of relevant coverage",
+                key="seam_to_share",
+                on_click=_to_share,
+                icon=":material/percent:",
+            )
+    elif not view.backfill:
+        st.caption("Backfilled history is left out (sidebar): live feeds and imports only.")
+    return inside
+
+
+def _to_share() -> None:
+    st.session_state["f_measure"] = "share_relevant"
+
+
 def period_end(start: date, grain: str) -> date:
     return charts.period_end(start, grain)

@@ -43,6 +43,7 @@ st.caption(
     + ("" if current.backfill else ", backfilled history left out")
     + ". The same brief as `jkwatch brief`."
 )
+view.backfill_seam(current)
 
 
 def _link(text: str, target: str | None) -> str:

@@ -39,6 +39,7 @@ st.caption(
     "`jkwatch compare`. The sidebar's range and its backfill switch apply; its other filters "
     "do not."
 )
+view.backfill_seam(current)
 a, b, c = st.columns(3)
 a.metric("Japan's press: relevant items", f"{result.totals.get('jp', 0):,}")
 b.metric("Korea's press: relevant items", f"{result.totals.get('kr', 0):,}")
