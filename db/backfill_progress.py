@@ -119,12 +119,12 @@ def backfill_stored(session: Session) -> dict[str, tuple[int, int]]:
     """Per backfill origin (``backfill:<source>``): (outlets, items held now), from the
     per-feed rollup ``feed_sums`` (exact, a few hundred rows)."""
     per_feed = (
-        select(FeedSum.feed_id, func.sum(FeedSum.items).label("items"))
+        select(FeedSum.feed_id, func.sum(FeedSum.items).label("n"))
         .group_by(FeedSum.feed_id)
         .subquery()
     )
     rows = session.execute(
-        select(Feed.origin, func.count(Feed.id), func.coalesce(func.sum(per_feed.c.items), 0))
+        select(Feed.origin, func.count(Feed.id), func.coalesce(func.sum(per_feed.c.n), 0))
         .outerjoin(per_feed, per_feed.c.feed_id == Feed.id)
         .where(Feed.kind == "backfill")
         .group_by(Feed.origin)
