@@ -36,7 +36,8 @@ SELECTION = "pick"
 """The name of the click selection on trend points (``on_select`` returns it)."""
 
 EVENT_COLOUR = "#444444"
-SEAM_COLOUR = "#009E73"
+SEAM_COLOUR = "#1A9850"
+"""Not a theme's colour (``palette.THEME_COLOURS``): the seam is never read as a theme."""
 SEAM_LABEL = "live collection began"
 SVG = {"embedOptions": {"renderer": "svg"}}
 LEGEND = alt.Legend(orient="bottom", columns=4, labelLimit=0, titleLimit=0, symbolLimit=0)

@@ -133,10 +133,13 @@ def backfill_stored(session: Session) -> dict[str, tuple[int, int]]:
 
 
 def backfill_items(session: Session, filters: Filters) -> int:
-    """How many backfilled items the view ``filters`` would count with backfill included
-    (from the per-feed rollup ``daily_totals``: exact, no item scan). The pages use it to say
-    when a range holds backfilled history."""
-    where = conditions(DailyTotal, replace(filters, backfill=True), with_themes=False)
+    """How many backfilled items lie in the view ``filters`` (its days, languages and sources,
+    whatever their relevance and themes, with backfill included), from the per-feed rollup
+    ``daily_totals``: exact, no item scan. The pages use it to say when a range holds
+    backfilled history."""
+    where = conditions(
+        DailyTotal, replace(filters, backfill=True), with_themes=False, with_relevance=False
+    )
     return int(
         session.scalar(
             select(func.coalesce(func.sum(DailyTotal.items), 0)).where(
