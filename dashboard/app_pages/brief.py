@@ -43,7 +43,7 @@ st.caption(
     + ("" if current.backfill else ", backfilled history left out")
     + ". The same brief as `jkwatch brief`."
 )
-view.backfill_seam(current)
+seam = view.backfill_seam(current)
 
 
 def _link(text: str, target: str | None) -> str:
@@ -135,6 +135,9 @@ if not brief.spikes:
     st.info("No spike inside this range under the spike method.")
 else:
     rows = charts.spikes_frame(list(brief.spikes), labels)
-    st.altair_chart(charts.spike_timeline(rows, labels, since, until), width="stretch")
+    shown_seam = seam if seam is not None and since <= seam <= until else None
+    st.altair_chart(
+        charts.spike_timeline(rows, labels, since, until, seam=shown_seam), width="stretch"
+    )
     st.caption(f"{len(brief.spikes)} spike episode(s); the Spikes page lists the items of each.")
 view.zone_note()
