@@ -53,8 +53,9 @@ class SourceProgress:
 def backfill_progress(session: Session, failed_shown: int = FAILED_SHOWN) -> list[SourceProgress]:
     """Per source (alphabetical), the state of its windows; empty when nothing was backfilled.
 
-    ``items_stored`` sums the windows done (a split window's items are its halves'); the
-    days covered are the span of the windows done (a failed window inside it is listed).
+    ``items_stored`` sums every window's new items (a split window stores none: its halves
+    do), ``items_seen`` the windows done; the days covered are the span of the windows done
+    (a failed window inside it is listed).
     """
     w = BackfillWindow
     done = w.status == "done"
@@ -65,7 +66,7 @@ def backfill_progress(session: Session, failed_shown: int = FAILED_SHOWN) -> lis
             func.sum(case((w.status == "split", 1), else_=0)),
             func.sum(case((w.status == "failed", 1), else_=0)),
             func.sum(case((done, w.items_seen), else_=0)),
-            func.sum(case((done, w.items_stored), else_=0)),
+            func.sum(w.items_stored),
             func.min(case((done, w.first_day))),
             func.max(case((done, w.last_day))),
             func.max(w.updated_at),
