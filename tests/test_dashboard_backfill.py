@@ -143,3 +143,36 @@ def test_the_sources_page_shows_the_backfill_apart_from_feed_health(app):
     assert not at.get("html")
     for md in at.markdown:
         assert not md.proto.allow_html
+
+
+PAGES = [
+    "app_pages/brief.py",
+    "app_pages/trends.py",
+    "app_pages/spikes.py",
+    "app_pages/compare.py",
+    "app_pages/items.py",
+    "app_pages/theme_detail.py",
+    "app_pages/sources.py",
+]
+COUNTING = {"app_pages/brief.py", "app_pages/trends.py", "app_pages/compare.py"}
+"""Pages that say when the range holds backfilled history (Spikes and Theme detail too, when
+their charts are drawn: below they may stop early on a quiet range)."""
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("backfill", ["1", "0"])
+def test_every_page_renders_with_backfilled_history_on_and_off(app, page, backfill):
+    app.query_params["backfill"] = backfill
+    at = _page(app, page)
+    assert at.title
+    if page in COUNTING:
+        assert bool(_notice(at)) is (backfill == "1")
+
+
+@pytest.mark.parametrize("backfill", [True, False])
+def test_japan_vs_korea_counts_follow_the_switch(app, backfilled, backfill):
+    planned = [p for p in backfilled[1] if p.relevant and (backfill or not p.backfilled)]
+    app.query_params["backfill"] = "1" if backfill else "0"
+    at = _page(app, "app_pages/compare.py")
+    assert _metric(at, "Japan's press") == f"{sum(p.country == 'jp' for p in planned):,}"
+    assert _metric(at, "Korea's press") == f"{sum(p.country == 'kr' for p in planned):,}"

@@ -7,6 +7,7 @@ through escaped Markdown or plain widgets, never as HTML."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -43,7 +44,7 @@ st.caption(
     + ("" if current.backfill else ", backfilled history left out")
     + ". The same brief as `jkwatch brief`."
 )
-seam = view.backfill_seam(current)
+seam = view.backfill_seam(replace(current, feeds=()))  # the brief reads every source
 
 
 def _link(text: str, target: str | None) -> str:

@@ -7,6 +7,8 @@ outlet's country of publication (``feeds.country``). UI only: data come from
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
@@ -39,7 +41,7 @@ st.caption(
     "`jkwatch compare`. The sidebar's range and its backfill switch apply; its other filters "
     "do not."
 )
-view.backfill_seam(current)
+view.backfill_seam(replace(current, languages=(), feeds=()))  # the filters compare applies
 a, b, c = st.columns(3)
 a.metric("Japan's press: relevant items", f"{result.totals.get('jp', 0):,}")
 b.metric("Korea's press: relevant items", f"{result.totals.get('kr', 0):,}")
