@@ -26,6 +26,7 @@ from jkwatch.dashboard.filters import (
     valid_zone,
 )
 from jkwatch.db.overview import FilterOptions
+from jkwatch.model import origin_label
 
 SHARED_KEYS = (
     "from",
@@ -100,7 +101,10 @@ def sidebar_filters(last_day: date | None, first_day: date | None) -> ViewFilter
     options = data.options(data.database_url())
     _init_widgets(last_day, options)
     labels = {t.id: t.label for t in options.themes}
-    feeds = {f.id: f.name for f in options.feeds}
+    feeds = {
+        f.id: f.name if f.origin == "feed" else f"{f.name} ({origin_label(f.origin)})"
+        for f in options.feeds
+    }
     side = st.sidebar
     side.header("Filters")
     picked = side.date_input("Date range (UTC days)", key="f_range", format="YYYY-MM-DD")

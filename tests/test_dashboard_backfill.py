@@ -176,3 +176,14 @@ def test_japan_vs_korea_counts_follow_the_switch(app, backfilled, backfill):
     at = _page(app, "app_pages/compare.py")
     assert _metric(at, "Japan's press") == f"{sum(p.country == 'jp' for p in planned):,}"
     assert _metric(at, "Korea's press") == f"{sum(p.country == 'kr' for p in planned):,}"
+
+
+def test_the_sources_filter_tells_backfill_outlets_from_live_feeds(app):
+    at = _page(app, "app_pages/trends.py")
+    options = set(at.sidebar.multiselect(key="f_feeds").options)
+    assert options == {
+        "Minato Daily",
+        "Hangang Herald",
+        "Harbour Times (backfill: Google News)",
+        "Peninsula Wire (backfill: GDELT)",
+    }
