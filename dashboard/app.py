@@ -26,8 +26,21 @@ from jkwatch.dashboard.filters import (
     valid_zone,
 )
 from jkwatch.db.overview import FilterOptions
+from jkwatch.model import origin_label
 
-SHARED_KEYS = ("from", "to", "themes", "lang", "feeds", "rel", "unit", "grain", "measure", "tz")
+SHARED_KEYS = (
+    "from",
+    "to",
+    "themes",
+    "lang",
+    "feeds",
+    "rel",
+    "unit",
+    "grain",
+    "measure",
+    "tz",
+    "backfill",
+)
 
 
 def password_gate() -> None:
@@ -78,6 +91,7 @@ def _init_widgets(last_day: date | None, options: FilterOptions) -> None:
             "f_grain": parsed.grain,
             "f_measure": parsed.measure,
             "f_tz": parsed.zone,
+            "f_backfill": parsed.backfill,
             "jk_filters_ready": True,
         }
     )
@@ -87,7 +101,10 @@ def sidebar_filters(last_day: date | None, first_day: date | None) -> ViewFilter
     options = data.options(data.database_url())
     _init_widgets(last_day, options)
     labels = {t.id: t.label for t in options.themes}
-    feeds = {f.id: f.name for f in options.feeds}
+    feeds = {
+        f.id: f.name if f.origin == "feed" else f"{f.name} ({origin_label(f.origin)})"
+        for f in options.feeds
+    }
     side = st.sidebar
     side.header("Filters")
     picked = side.date_input("Date range (UTC days)", key="f_range", format="YYYY-MM-DD")
@@ -127,6 +144,12 @@ def sidebar_filters(last_day: date | None, first_day: date | None) -> ViewFilter
         format_func={"items": "Items", "stories": "Stories (duplicates folded)"}.get,
     )
     side.radio("Period", GRAINS, key="f_grain", horizontal=True)
+    side.toggle(
+        "Include backfilled history",
+        key="f_backfill",
+        help="Items collected by `jkwatch backfill` from news search (Google News, GDELT). "
+        "They are a sample of past coverage: off counts only live feeds and imports.",
+    )
     zones = list(dict.fromkeys([*ZONES, st.session_state["f_tz"]]))
     side.selectbox(
         "Time zone",
@@ -147,6 +170,7 @@ def sidebar_filters(last_day: date | None, first_day: date | None) -> ViewFilter
         grain=st.session_state["f_grain"],
         measure=st.session_state.get("f_measure", "count"),
         zone=valid_zone(st.session_state.get("f_tz")),
+        backfill=bool(st.session_state.get("f_backfill", True)),
     )
     _write_url(current, last_day)
     if first_day and last_day:

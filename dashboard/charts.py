@@ -7,7 +7,8 @@ chart and page: ``palette.THEME_COLOURS`` is fixed per theme id, not assigned by
 themes happen to appear in (see ``jkwatch.dashboard.palette``).
 
 Every time chart takes the same extras: ``events`` (rules with their labels), ``partial``
-(periods cut by the range, drawn as a shaded band marked "partial") and, on trends,
+(periods cut by the range, drawn as a shaded band marked "partial"), ``seam`` (the day live
+collection began, a solid rule: before it the chart holds backfilled history) and, on trends,
 ``spikes`` (detected spike windows, shaded in the theme's colour). Periods are UTC days.
 """
 
@@ -35,6 +36,9 @@ SELECTION = "pick"
 """The name of the click selection on trend points (``on_select`` returns it)."""
 
 EVENT_COLOUR = "#444444"
+SEAM_COLOUR = "#1A9850"
+"""Not a theme's colour (``palette.THEME_COLOURS``): the seam is never read as a theme."""
+SEAM_LABEL = "live collection began"
 SVG = {"embedOptions": {"renderer": "svg"}}
 LEGEND = alt.Legend(orient="bottom", columns=4, labelLimit=0, titleLimit=0, symbolLimit=0)
 
@@ -112,10 +116,20 @@ def events_frame(events: Iterable[Event], labels: dict[str, str]) -> pd.DataFram
     return pd.DataFrame(rows, columns=["period", "event", "event_themes"])
 
 
+def seam_frame(day: date | None) -> pd.DataFrame:
+    """The live-collection rule's one row (none without a day)."""
+    rows = [] if day is None else [{"period": pd.Timestamp(day), "seam": SEAM_LABEL}]
+    return pd.DataFrame(rows, columns=["period", "seam"])
+
+
 def _extras(
-    events: pd.DataFrame, partial: pd.DataFrame, spikes: pd.DataFrame | None = None
+    events: pd.DataFrame,
+    partial: pd.DataFrame,
+    spikes: pd.DataFrame | None = None,
+    seam: date | None = None,
 ) -> list[alt.Chart]:
-    """Layers shared by every time chart: partial-period bands, spike windows, event rules."""
+    """Layers shared by every time chart: partial-period bands, spike windows, event rules and
+    the rule where live collection began."""
     layers: list[alt.Chart] = []
     if not partial.empty:
         band = alt.Chart(partial).encode(
@@ -161,6 +175,20 @@ def _extras(
             rule.mark_text(
                 angle=270, align="right", baseline="bottom", dx=-20, dy=-3, color=EVENT_COLOUR
             ).encode(y=alt.value(0), text="event:N")
+        )
+    if seam is not None:
+        rule = alt.Chart(seam_frame(seam)).encode(
+            x=PERIOD,
+            tooltip=[
+                alt.Tooltip("seam:N", title=""),
+                alt.Tooltip(PERIOD, title="Day (UTC)", format="%Y-%m-%d"),
+            ],
+        )
+        layers.append(rule.mark_rule(color=SEAM_COLOUR, strokeWidth=2))
+        layers.append(
+            rule.mark_text(
+                angle=270, align="right", baseline="top", dx=-20, dy=3, color=SEAM_COLOUR
+            ).encode(y=alt.value(0), text="seam:N")
         )
     return layers
 
@@ -215,6 +243,7 @@ def trends_chart(
     events: pd.DataFrame | None = None,
     partial: pd.DataFrame | None = None,
     spikes: pd.DataFrame | None = None,
+    seam: date | None = None,
 ) -> alt.LayerChart | alt.FacetChart:
     """Lines per theme; a click on a point selects its period and theme (``SELECTION``)."""
     column = measure_column(measure)
@@ -266,6 +295,7 @@ def trends_chart(
         events if events is not None else events_frame((), labels),
         partial if partial is not None else partial_periods((), grain, None, None),
         spikes,
+        seam,
     )
     layers.append(lines)
     moves = largest_moves(data, measure)
@@ -293,6 +323,7 @@ def volume_chart(
     *,
     events: pd.DataFrame | None = None,
     partial: pd.DataFrame | None = None,
+    seam: date | None = None,
 ) -> alt.LayerChart | alt.FacetChart:
     """One theme's volume as bars in the theme's colour, each as wide as its period."""
     days = _dates(frame)
@@ -314,6 +345,7 @@ def volume_chart(
     extras = _extras(
         events if events is not None else events_frame((), {}),
         partial if partial is not None else partial_periods((), grain, None, None),
+        seam=seam,
     )
     return alt.layer(bars, *extras)
 
@@ -360,6 +392,7 @@ def spike_timeline(
     start: date,
     end: date,
     events: pd.DataFrame | None = None,
+    seam: date | None = None,
 ) -> alt.LayerChart | alt.FacetChart:
     """Every spike window in the range: one bar per episode, in its theme's colour (rises solid,
     falls pale); windows that began before the range are drawn from its first day."""
@@ -397,5 +430,6 @@ def spike_timeline(
     rules = _extras(
         events if events is not None else events_frame((), labels),
         partial_periods((), "day", None, None),
+        seam=seam,
     )
     return alt.layer(bars, *rules)

@@ -28,6 +28,7 @@ from jkwatch.alerts.config import load_alerts_config
 from jkwatch.alerts.message import AlertsConfigError
 from jkwatch.corrections import LabelChange
 from jkwatch.csv_safe import LINE_TERMINATOR, escape_cell
+from jkwatch.db import backfill_progress as backfills
 from jkwatch.db import compare as comparison
 from jkwatch.db import deliveries, item_lists, labels, trends
 from jkwatch.db import overview as frame
@@ -43,7 +44,15 @@ from jkwatch.db.query_filters import Filters
 from jkwatch.db.stories import story_detail, story_id_of_item
 from jkwatch.entities import default_gazetteer
 from jkwatch.entities import entity_labels as gazetteer_labels
-from jkwatch.model import Brief, Comparison, EntityCount, EntityMatch, SpikeEpisode, StoryDetail
+from jkwatch.model import (
+    Brief,
+    Comparison,
+    EntityCount,
+    EntityMatch,
+    SpikeEpisode,
+    StoryDetail,
+    origin_label,
+)
 
 TTL_S = 30
 
@@ -93,6 +102,7 @@ def db_filters(
     feeds: tuple[int, ...],
     min_relevance: int,
     unit: str,
+    backfill: bool = True,
 ) -> Filters:
     return Filters(
         start=start,
@@ -102,6 +112,7 @@ def db_filters(
         feeds=feeds,
         min_bucket=min_relevance,
         stories=unit == "stories",
+        backfill=backfill,
     )
 
 
@@ -179,36 +190,57 @@ def brief(
     themes: tuple[str, ...],
     languages: tuple[str, ...],
     top: int,
+    backfill: bool = True,
 ) -> Brief:
     """The brief of ``[since, until]`` (relevant items; ``db.brief.build_brief``)."""
-    return _run(build_brief, since, until, themes=themes, languages=languages, top=top)
+    return _run(
+        build_brief,
+        since,
+        until,
+        themes=themes,
+        languages=languages,
+        top=top,
+        include_backfill=backfill,
+    )
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
-def compare(url: str, since: date, until: date) -> Comparison:
+def compare(url: str, since: date, until: date, backfill: bool = True) -> Comparison:
     """The Japan–Korea comparison of a range (the same as ``jkwatch compare``), without the
     entities: the page reads those for one theme at a time (``compare_entities``)."""
-    return _run(comparison.compare, since, until, with_entities=False)
+    return _run(comparison.compare, since, until, with_entities=False, include_backfill=backfill)
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
-def compare_entities(url: str, since: date, until: date, theme: str) -> tuple[EntityCount, ...]:
+def compare_entities(
+    url: str, since: date, until: date, theme: str, backfill: bool = True
+) -> tuple[EntityCount, ...]:
     """The entities each side names most for one theme ("" for all themes)."""
-    return tuple(_run(comparison.top_entities_by_side, since, until, theme=theme))
+    return tuple(
+        _run(comparison.top_entities_by_side, since, until, theme=theme, include_backfill=backfill)
+    )
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
-def compare_cell(url: str, since: date, until: date, theme: str, country: str) -> tuple[int, ...]:
+def compare_cell(
+    url: str, since: date, until: date, theme: str, country: str, backfill: bool = True
+) -> tuple[int, ...]:
     """The items behind one theme x country cell of the comparison, newest first."""
-    return _run(comparison.cell_item_ids, since, until, theme, country)
+    return _run(comparison.cell_item_ids, since, until, theme, country, backfill)
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
 def compare_entity(
-    url: str, since: date, until: date, entity_id: str, country: str, theme: str | None
+    url: str,
+    since: date,
+    until: date,
+    entity_id: str,
+    country: str,
+    theme: str | None,
+    backfill: bool = True,
 ) -> tuple[int, ...]:
     """The items behind one entity count of the comparison, newest first."""
-    return _run(comparison.entity_item_ids, since, until, entity_id, country, theme)
+    return _run(comparison.entity_item_ids, since, until, entity_id, country, theme, backfill)
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
@@ -285,6 +317,7 @@ CSV_COLUMNS = (
     "title",
     "url",
     "source",
+    "origin",
     "language",
     "relevance",
     "themes",
@@ -323,6 +356,7 @@ def items_csv(
                                 hit.title,
                                 hit.url or "",
                                 hit.feed_name,
+                                origin_label(hit.origin),
                                 hit.language,
                                 f"{hit.relevance:.2f}",
                                 ", ".join(labels.get(t, t) for t in hit.themes),
@@ -354,6 +388,30 @@ def health(url: str) -> pd.DataFrame:
     rows = [asdict(h) for h in _run(feed_health, include_imports=True)]
     table = pd.DataFrame(rows, columns=list(FeedHealth.__dataclass_fields__))
     return table.sort_values(["error_streak", "id"], ascending=[False, True], ignore_index=True)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def live_start(url: str) -> datetime | None:
+    """When live collection stored its first item (None: not yet)."""
+    return _run(backfills.live_collection_start)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def backfilled_in_view(url: str, filters: Filters) -> int:
+    """How many backfilled items the view holds with backfill included (exact, rollups)."""
+    return _run(backfills.backfill_items, filters)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def backfill_progress(url: str) -> list[backfills.SourceProgress]:
+    """Each backfill source's windows (done, split, failed, items, days covered, failures)."""
+    return _run(backfills.backfill_progress)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def backfill_stored(url: str) -> dict[str, tuple[int, int]]:
+    """Per backfill origin: (outlets, items held now)."""
+    return _run(backfills.backfill_stored)
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)

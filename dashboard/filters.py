@@ -41,6 +41,8 @@ class ViewFilters:
     grain: str = "week"
     measure: str = "count"
     zone: str = DEFAULT_ZONE
+    backfill: bool = True
+    """Include backfilled history (items of ``jkwatch backfill``); off: live feeds and imports."""
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
 
@@ -105,6 +107,7 @@ def parse(params: Mapping[str, Any], last_day: date | None) -> ViewFilters:
         grain=grain if grain in GRAINS else "week",
         measure=measure if measure in MEASURES else "count",
         zone=valid_zone(_one(params, "tz")),
+        backfill=_one(params, "backfill") not in ("0", "false", "no", "off"),
     )
 
 
@@ -130,6 +133,8 @@ def to_params(view: ViewFilters, last_day: date | None) -> dict[str, str]:
         out["measure"] = view.measure
     if view.zone != DEFAULT_ZONE:
         out["tz"] = view.zone
+    if not view.backfill:
+        out["backfill"] = "0"
     return out
 
 

@@ -22,7 +22,7 @@ from jkwatch.dashboard.filters import ViewFilters, default_range
 from jkwatch.dashboard.safe import csv_bytes, escape_markdown, safe_link
 from jkwatch.entities import EntitiesError, default_gazetteer
 from jkwatch.events import Event, EventsError, load_events
-from jkwatch.model import EntityMatch, link_reason
+from jkwatch.model import EntityMatch, link_reason, origin_label
 
 LANGUAGE_NAMES = {"en": "English", "ja": "Japanese", "ko": "Korean", "und": "Undetermined"}
 ANALYST_FIELD = "analyst"
@@ -42,6 +42,7 @@ def db_filters(view: ViewFilters, with_themes: bool = True) -> Any:
         view.feeds,
         view.min_relevance,
         view.unit,
+        view.backfill,
     )
 
 
@@ -131,6 +132,7 @@ def items_frame(items: Any, labels: dict[str, str]) -> pd.DataFrame:
             "title": hit.title,
             "link": safe_link(hit.url),
             "source": hit.feed_name,
+            "origin": origin_label(getattr(hit, "origin", "feed")),
             "language": language_name(hit.language),
             "relevance": round(hit.relevance, 2),
             "themes": ", ".join(labels.get(t, t) for t in hit.themes),
@@ -146,6 +148,7 @@ def items_frame(items: Any, labels: dict[str, str]) -> pd.DataFrame:
             "title",
             "link",
             "source",
+            "origin",
             "language",
             "relevance",
             "themes",
@@ -178,6 +181,9 @@ def show_items(frame: pd.DataFrame, key: str, select: bool = False) -> int | Non
             "title": st.column_config.TextColumn("Title", width="large"),
             "link": st.column_config.LinkColumn("Link", display_text="open ↗"),
             "source": st.column_config.TextColumn("Source"),
+            "origin": st.column_config.TextColumn(
+                "Origin", help="Live feed, import, or backfilled history from news search."
+            ),
             "language": st.column_config.TextColumn("Language"),
             "relevance": st.column_config.NumberColumn("Relevance", format="%.2f"),
             "themes": st.column_config.TextColumn("Themes"),
@@ -224,7 +230,8 @@ def item_detail(hit: Any, labels: dict[str, str]) -> None:
         when = zoned(hit.published_at)
         st.caption(
             escape_markdown(
-                f"{hit.feed_name} · {when:%Y-%m-%d %H:%M} {viewer_timezone()} · "
+                f"{hit.feed_name} ({origin_label(getattr(hit, 'origin', 'feed'))}) · "
+                f"{when:%Y-%m-%d %H:%M} {viewer_timezone()} · "
                 f"{language_name(hit.language)} · relevance {hit.relevance:.2f} · id {hit.id}"
             )
         )
@@ -343,6 +350,58 @@ def download(frame: pd.DataFrame, name: str, key: str) -> None:
         key=key,
         icon=":material/download:",
     )
+
+
+SEAM_NOTICE = (
+    "This range holds {n:,} backfilled items (collected afterwards from news search by "
+    "`jkwatch backfill`). Backfilled history is a sample of past coverage, not everything "
+    "that was published: search services return a capped selection per query and window, "
+    "so volumes before and after the seam are not comparable. Shares are the honest measure "
+    "across the seam: a theme's share of the coverage of its period holds up when the sample "
+    "is thinner. {start}Switch backfill off in the sidebar to count live feeds only."
+)
+
+
+def backfill_seam(view: ViewFilters, measure: str | None = None) -> date | None:
+    """Say plainly when the view's range holds backfilled items, and return the day live
+    collection began when it lies inside the range (the time charts draw it as a rule).
+
+    ``measure`` is the chart's measure: on counts, the notice offers to switch to shares.
+    """
+    url = data.database_url()
+    started = data.live_start(url)
+    day = started.date() if started is not None else None
+    inside = (
+        day
+        if day is not None
+        and (view.start is None or view.start <= day)
+        and (view.end is None or day <= view.end)
+        else None
+    )
+    held = data.backfilled_in_view(url, db_filters(view, with_themes=False)) if view.backfill else 0
+    if held:
+        start = (
+            f"Live collection began on {day} (the green rule). "
+            if inside
+            else f"Live collection began on {day}. "
+            if day
+            else "Live collection has not stored anything yet. "
+        )
+        st.info(SEAM_NOTICE.format(n=held, start=start), icon=":material/history:")
+        if measure == "count":
+            st.button(
+                "Show shares of relevant coverage",
+                key="seam_to_share",
+                on_click=_to_share,
+                icon=":material/percent:",
+            )
+    elif not view.backfill:
+        st.caption("Backfilled history is left out (sidebar): live feeds and imports only.")
+    return inside
+
+
+def _to_share() -> None:
+    st.session_state["f_measure"] = "share_relevant"
 
 
 def period_end(start: date, grain: str) -> date:

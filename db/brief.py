@@ -1,7 +1,7 @@
 """The brief of a date range: its top stories, the themes that moved, and every spike.
 
 ``build_brief(session, since, until, ...)`` reads only; the caller owns the session. Dates are
-UTC days, both ends inclusive. The same filters (themes, languages, relevant items only) apply
+UTC days, both ends inclusive. The same filters (themes, languages, relevant items only, backfill included or not) apply
 to the three parts:
 
 * ``stories``: ``db.stories.stories_in_range`` ranked best first, ``top`` of them;
@@ -28,7 +28,13 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from jkwatch.db.models import ItemTheme, StoryMember
-from jkwatch.db.query_filters import RELEVANT_BUCKET, Filters, conditions, theme_rollup
+from jkwatch.db.query_filters import (
+    RELEVANT_BUCKET,
+    Filters,
+    backfill_feed_ids,
+    conditions,
+    theme_rollup,
+)
 from jkwatch.db.stories import stories_in_range
 from jkwatch.db.stories.ranking import Coverage, story_score
 from jkwatch.db.themes import list_themes
@@ -61,6 +67,7 @@ def build_brief(
     languages: Sequence[str] = (),
     top: int = 10,
     relevant_only: bool = True,
+    include_backfill: bool = True,
 ) -> Brief:
     """The brief of ``[since, until]`` (see the module docstring). ``since > until`` is an error."""
     if since > until:
@@ -71,6 +78,7 @@ def build_brief(
         themes=tuple(themes),
         languages=tuple(languages),
         min_bucket=RELEVANT_BUCKET if relevant_only else 0,
+        backfill=include_backfill,
     )
     stories = stories_in_range(
         session,
@@ -80,6 +88,7 @@ def build_brief(
         languages=languages,
         relevant_only=relevant_only,
         limit=top,
+        include_backfill=include_backfill,
     )
     movers = theme_moves(session, filters, since, until)[:top]
     behind = mover_stories(
@@ -89,6 +98,7 @@ def build_brief(
         until,
         languages=languages,
         relevant_only=relevant_only,
+        include_backfill=include_backfill,
     )
     with_stories = [replace(m, story_ids=behind.get(m.theme, ())) for m in movers]
     return Brief(
@@ -110,6 +120,7 @@ def mover_stories(
     languages: Sequence[str] = (),
     relevant_only: bool = True,
     per_theme: int = MOVER_STORIES,
+    include_backfill: bool = True,
 ) -> dict[str, tuple[int, ...]]:
     """For each theme, the range's top stories among the items carrying it.
 
@@ -132,6 +143,8 @@ def mover_stories(
         where.append(StoryMember.language.in_(tuple(languages)))
     if relevant_only:
         where.append(StoryMember.relevant.is_(True))
+    if not include_backfill:
+        where.append(StoryMember.feed_id.not_in(backfill_feed_ids()))
     rows = session.execute(
         select(
             ItemTheme.theme_id,

@@ -17,6 +17,9 @@ both ends inclusive. A side is the country of publication of the item's feed
 * ``entities``: the entities (``item_entities``) the relevant items of each side name most, per
   theme and over all themes.
 
+``include_backfill=False`` (every function takes it) leaves out the items of backfill
+pseudo-feeds (``feeds.kind = "backfill"``), in the counts and in the items behind them alike.
+
 Every figure is traceable: ``cell_item_ids``, ``country_item_ids``, ``story_item_ids`` and
 ``entity_item_ids`` return the items behind a number, by the same conditions.
 """
@@ -73,6 +76,11 @@ def _in_range(day_column: Any, since: date, until: date) -> list[Any]:
     return [day_column >= since, day_column <= until]
 
 
+def _live(include_backfill: bool) -> list[Any]:
+    """The condition on a joined ``feeds`` row that leaves backfill out (none when included)."""
+    return [] if include_backfill else [Feed.kind != "backfill"]
+
+
 def _share(items: int, total: int) -> float:
     return items / total if total else 0.0
 
@@ -90,14 +98,15 @@ def compare(
     top_stories: int = TOP_STORIES,
     top_entities: int = TOP_ENTITIES,
     with_entities: bool = True,
+    include_backfill: bool = True,
 ) -> Comparison:
     """The comparison of ``[since, until]`` (see the module docstring). ``with_entities=False``
     leaves ``entities`` empty, for a reader that asks ``top_entities_by_side`` for one theme
     at a time (the entity counts of every theme at once are the costly part at 1M items)."""
     if since > until:
         raise ValueError(f"since {since} is after until {until}")
-    theme_days = _theme_days(session, since, until)
-    total_days = _total_days(session, since, until)
+    theme_days = _theme_days(session, since, until, include_backfill)
+    total_days = _total_days(session, since, until, include_backfill)
     totals: Counter[str] = Counter({country: 0 for country in COUNTRIES})
     for (_, country), n in total_days.items():
         totals[country] += n
@@ -128,32 +137,52 @@ def compare(
         themes=tuple(themes),
         grain=grain,
         gap_over_time=tuple(_gap_over_time(theme_days, total_days, since, until, grain)),
-        one_sided_stories=tuple(one_sided_stories(session, since, until, per_side=top_stories)),
+        one_sided_stories=tuple(
+            one_sided_stories(
+                session, since, until, per_side=top_stories, include_backfill=include_backfill
+            )
+        ),
         entities=tuple(
-            top_entities_by_side(session, since, until, top=top_entities) if with_entities else ()
+            top_entities_by_side(
+                session, since, until, top=top_entities, include_backfill=include_backfill
+            )
+            if with_entities
+            else ()
         ),
     )
 
 
-def _theme_days(session: Session, since: date, until: date) -> dict[tuple[date, str, str], int]:
+def _theme_days(
+    session: Session, since: date, until: date, include_backfill: bool
+) -> dict[tuple[date, str, str], int]:
     """Relevant items per (day, theme, country) from ``daily_theme_counts``."""
     model = DailyThemeCount
     rows = session.execute(
         select(model.day, model.theme_id, Feed.country, func.sum(model.items))
         .join(Feed, Feed.id == model.feed_id)
-        .where(*_in_range(model.day, since, until), model.rel_bucket >= RELEVANT_BUCKET)
+        .where(
+            *_in_range(model.day, since, until),
+            model.rel_bucket >= RELEVANT_BUCKET,
+            *_live(include_backfill),
+        )
         .group_by(model.day, model.theme_id, Feed.country)
     ).all()
     return {(day, theme_id, country): int(n or 0) for day, theme_id, country, n in rows}
 
 
-def _total_days(session: Session, since: date, until: date) -> dict[tuple[date, str], int]:
+def _total_days(
+    session: Session, since: date, until: date, include_backfill: bool
+) -> dict[tuple[date, str], int]:
     """All relevant items per (day, country) from ``daily_totals``."""
     model = DailyTotal
     rows = session.execute(
         select(model.day, Feed.country, func.sum(model.items))
         .join(Feed, Feed.id == model.feed_id)
-        .where(*_in_range(model.day, since, until), model.rel_bucket >= RELEVANT_BUCKET)
+        .where(
+            *_in_range(model.day, since, until),
+            model.rel_bucket >= RELEVANT_BUCKET,
+            *_live(include_backfill),
+        )
         .group_by(model.day, Feed.country)
     ).all()
     return {(day, country): int(n or 0) for day, country, n in rows}
@@ -200,7 +229,11 @@ def _side_counts() -> tuple[Any, Any, Any]:
 
 
 def one_sided_stories(
-    session: Session, since: date, until: date, per_side: int | None = TOP_STORIES
+    session: Session,
+    since: date,
+    until: date,
+    per_side: int | None = TOP_STORIES,
+    include_backfill: bool = True,
 ) -> list[OneSidedStory]:
     """Stories covered heavily by one side and little or not at all by the other.
 
@@ -214,7 +247,11 @@ def one_sided_stories(
     rows = session.execute(
         select(StoryMember.story_id, jp, kr, other)
         .join(Feed, Feed.id == StoryMember.feed_id)
-        .where(*_in_range(StoryMember.day, since, until), StoryMember.relevant.is_(True))
+        .where(
+            *_in_range(StoryMember.day, since, until),
+            StoryMember.relevant.is_(True),
+            *_live(include_backfill),
+        )
         .group_by(StoryMember.story_id)
         .having(
             or_(
@@ -236,7 +273,7 @@ def one_sided_stories(
         return []
     ids = [row[0] for row in chosen]
     titles = dict(session.execute(select(Story.id, Story.title).where(id_in(Story.id, ids))).all())
-    members = story_item_ids(session, ids, since, until)
+    members = story_item_ids(session, ids, since, until, include_backfill)
     return [
         OneSidedStory(
             story_id=story_id,
@@ -262,20 +299,23 @@ def side_of(items_jp: int, items_kr: int) -> str | None:
 
 
 def story_item_ids(
-    session: Session, story_ids: Sequence[int], since: date, until: date
+    session: Session,
+    story_ids: Sequence[int],
+    since: date,
+    until: date,
+    include_backfill: bool = True,
 ) -> dict[int, tuple[int, ...]]:
     """Each story's relevant members in the range (every country), oldest first."""
     if not story_ids:
         return {}
-    rows = session.execute(
-        select(StoryMember.story_id, StoryMember.item_id)
-        .where(
-            id_in(StoryMember.story_id, story_ids),
-            *_in_range(StoryMember.day, since, until),
-            StoryMember.relevant.is_(True),
-        )
-        .order_by(StoryMember.published_at, StoryMember.item_id)
-    ).all()
+    query = select(StoryMember.story_id, StoryMember.item_id).where(
+        id_in(StoryMember.story_id, story_ids),
+        *_in_range(StoryMember.day, since, until),
+        StoryMember.relevant.is_(True),
+    )
+    if not include_backfill:
+        query = query.join(Feed, Feed.id == StoryMember.feed_id).where(*_live(include_backfill))
+    rows = session.execute(query.order_by(StoryMember.published_at, StoryMember.item_id)).all()
     out: dict[int, list[int]] = defaultdict(list)
     for story_id, item_id in rows:
         out[int(story_id)].append(int(item_id))
@@ -289,6 +329,7 @@ def top_entities_by_side(
     *,
     theme: str | None = None,
     top: int = TOP_ENTITIES,
+    include_backfill: bool = True,
 ) -> list[EntityCount]:
     """The entities the relevant items of each side (jp, kr) name most. ``theme=None``: per
     theme and over all themes (theme ""); ``theme=""``: over all themes only; a theme id: that
@@ -305,6 +346,7 @@ def top_entities_by_side(
                 *_in_range(ItemTheme.day, since, until),
                 ItemTheme.rel_bucket >= RELEVANT_BUCKET,
                 Feed.country.in_(SIDES),
+                *_live(include_backfill),
             )
             .group_by(ItemTheme.theme_id, Feed.country, ItemEntity.entity_id)
         )
@@ -321,6 +363,7 @@ def top_entities_by_side(
                 *_in_range(ItemEntity.day, since, until),
                 Item.rel_bucket >= RELEVANT_BUCKET,
                 Feed.country.in_(SIDES),
+                *_live(include_backfill),
             )
             .group_by(Feed.country, ItemEntity.entity_id)
         )
@@ -343,7 +386,12 @@ def _top(rows: Iterable[tuple[str, str, str, int]], top: int) -> list[EntityCoun
 
 
 def cell_item_ids(
-    session: Session, since: date, until: date, theme: str, country: str
+    session: Session,
+    since: date,
+    until: date,
+    theme: str,
+    country: str,
+    include_backfill: bool = True,
 ) -> tuple[int, ...]:
     """The relevant items of ``country`` carrying ``theme`` in the range (a theme cell's
     ``items``), newest day first."""
@@ -355,13 +403,16 @@ def cell_item_ids(
             *_in_range(ItemTheme.day, since, until),
             ItemTheme.rel_bucket >= RELEVANT_BUCKET,
             Feed.country == country,
+            *_live(include_backfill),
         )
         .order_by(ItemTheme.day.desc(), ItemTheme.item_id.desc())
     )
     return tuple(int(i) for i in rows)
 
 
-def country_item_ids(session: Session, since: date, until: date, country: str) -> tuple[int, ...]:
+def country_item_ids(
+    session: Session, since: date, until: date, country: str, include_backfill: bool = True
+) -> tuple[int, ...]:
     """All relevant items of ``country`` in the range (the shares' denominator), newest first."""
     rows = session.scalars(
         select(Item.id)
@@ -370,6 +421,7 @@ def country_item_ids(session: Session, since: date, until: date, country: str) -
             *_in_range(Item.day, since, until),
             Item.rel_bucket >= RELEVANT_BUCKET,
             Feed.country == country,
+            *_live(include_backfill),
         )
         .order_by(Item.day.desc(), Item.id.desc())
     )
@@ -383,6 +435,7 @@ def entity_item_ids(
     entity_id: str,
     country: str,
     theme: str | None = None,
+    include_backfill: bool = True,
 ) -> tuple[int, ...]:
     """The relevant items of ``country`` naming ``entity_id`` in the range (carrying ``theme``
     when given: an entity count's items), newest day first.
@@ -403,6 +456,7 @@ def entity_item_ids(
                 *_in_range(ItemTheme.day, since, until),
                 ItemTheme.rel_bucket >= RELEVANT_BUCKET,
                 Feed.country == country,
+                *_live(include_backfill),
             )
             .order_by(ItemTheme.day.desc(), ItemTheme.item_id.desc())
         )
@@ -420,6 +474,7 @@ def entity_item_ids(
                 *_in_range(ItemEntity.day, since, until),
                 Item.rel_bucket >= RELEVANT_BUCKET,
                 Feed.country == country,
+                *_live(include_backfill),
             )
             .order_by(Item.day.desc(), Item.id.desc())
         )

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from jkwatch.db.corrections import corrected_ids
 from jkwatch.db.entities import entities_of_items
 from jkwatch.db.models import Feed, Item, ItemTheme
-from jkwatch.model import ItemRow
+from jkwatch.model import EXPORT_ORIGINS, ItemRow
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,19 @@ class ExportFilter:
     until: date | None = None
     theme: str | None = None
     relevant_only: bool = False
+    origin: str = "all"
+    """One of ``EXPORT_ORIGINS``."""
+
+
+def origin_condition(origin: str) -> Any | None:
+    """The condition on ``feeds.origin`` for an ``--origin`` choice (None: every item)."""
+    if origin == "all":
+        return None
+    if origin == "backfill":
+        return Feed.origin.like("backfill:%")
+    if origin in ("feed", "import"):
+        return Feed.origin == origin
+    raise ValueError(f"unknown origin {origin!r} (expected one of {', '.join(EXPORT_ORIGINS)})")
 
 
 def iter_items(session: Session, filters: ExportFilter, page_size: int = 2000) -> Iterator[ItemRow]:
@@ -33,7 +47,7 @@ def iter_items(session: Session, filters: ExportFilter, page_size: int = 2000) -
     after = 0
     while True:
         query = (
-            select(Item, Feed.url, Feed.name, Feed.title, Feed.country)
+            select(Item, Feed.url, Feed.name, Feed.title, Feed.country, Feed.origin)
             .join(Feed, Feed.id == Item.feed_id)
             .where(Item.id > after)
             .order_by(Item.id)
@@ -45,6 +59,8 @@ def iter_items(session: Session, filters: ExportFilter, page_size: int = 2000) -
             query = query.where(Item.day <= filters.until)
         if filters.relevant_only:
             query = query.where(Item.relevant.is_(True))
+        if (origin := origin_condition(filters.origin)) is not None:
+            query = query.where(origin)
         if filters.theme:
             query = query.where(
                 Item.id.in_(select(ItemTheme.item_id).where(ItemTheme.theme_id == filters.theme))
@@ -62,7 +78,7 @@ def item_rows(session: Session, ids: Sequence[int]) -> list[ItemRow]:
     if not ids:
         return []
     page = session.execute(
-        select(Item, Feed.url, Feed.name, Feed.title, Feed.country)
+        select(Item, Feed.url, Feed.name, Feed.title, Feed.country, Feed.origin)
         .join(Feed, Feed.id == Item.feed_id)
         .where(Item.id.in_(list(ids)))
     ).all()
@@ -71,9 +87,10 @@ def item_rows(session: Session, ids: Sequence[int]) -> list[ItemRow]:
 
 
 def _rows(
-    session: Session, page: Sequence[Row[Item, str, str | None, str | None, str]]
+    session: Session, page: Sequence[Row[Item, str, str | None, str | None, str, str]]
 ) -> list[ItemRow]:
-    """Rows of ``(Item, feed url, feed name, feed title, feed country)`` as export rows, with
+    """Rows of ``(Item, feed url, feed name, feed title, feed country, feed origin)`` as export
+    rows, with
     their themes (one query on ``item_themes``), entities and whether an analyst corrected
     them."""
     ids = [row[0].id for row in page]
@@ -107,6 +124,7 @@ def _rows(
             corrected=item.id in corrected,
             country=country,
             entities=tuple(m.entity_id for m in entities.get(item.id, ())),
+            origin=origin,
         )
-        for item, feed_url, feed_name, feed_title, country in page
+        for item, feed_url, feed_name, feed_title, country, origin in page
     ]

@@ -68,7 +68,8 @@ def feed_health(
     session: Session, now: datetime | None = None, include_imports: bool = False
 ) -> list[FeedHealth]:
     """Every feed's health, by id. Sources of ``jkwatch import`` (never fetched) only when
-    ``include_imports``."""
+    ``include_imports``; backfill outlets never (they are not feeds to monitor: their progress
+    is ``db.backfill_progress``'s)."""
     now = now or utcnow()
     since = now.date() - timedelta(days=HEALTH_DAYS - 1)
     # All-time counts from ``feed_sums`` (a few hundred rows); the last days from the range
@@ -98,6 +99,8 @@ def feed_health(
     )
     if not include_imports:
         query = query.where(Feed.kind.not_in(PSEUDO_FEED_KINDS))
+    else:
+        query = query.where(Feed.kind != "backfill")
     return [
         _health(feed, int(total or 0), int(relevant or 0), int(recent or 0), now)
         for feed, total, relevant, recent in session.execute(query).all()

@@ -40,6 +40,8 @@ class ItemHit:
     themes: tuple[str, ...] = ()
     corrected: bool = False
     """Whether an analyst corrected the item's tags."""
+    origin: str = "feed"
+    """Its feed's origin (``jkwatch.model.ORIGINS``): live feed, import or a backfill source."""
 
 
 @dataclass(frozen=True)
@@ -152,13 +154,14 @@ def fetch_hits(session: Session, query: Any) -> tuple[ItemHit, ...]:
     if not rows:
         return ()
     feed_ids = sorted({row.feed_id for row in rows})
-    names = dict(
-        session.execute(
-            select(Feed.id, func.coalesce(Feed.name, Feed.title, Feed.url)).where(
-                Feed.id.in_(feed_ids)
-            )
-        ).all()
-    )
+    names: dict[int, str] = {}
+    origins: dict[int, str] = {}
+    for feed_id, name, origin in session.execute(
+        select(Feed.id, func.coalesce(Feed.name, Feed.title, Feed.url), Feed.origin).where(
+            Feed.id.in_(feed_ids)
+        )
+    ):
+        names[feed_id], origins[feed_id] = str(name), str(origin)
     themes: dict[int, list[str]] = {}
     for item_id, theme_id in session.execute(
         select(ItemTheme.item_id, ItemTheme.theme_id)
@@ -182,6 +185,7 @@ def fetch_hits(session: Session, query: Any) -> tuple[ItemHit, ...]:
             story_id=row.story_id,
             themes=tuple(themes.get(row.id, ())),
             corrected=row.id in corrected,
+            origin=origins.get(row.feed_id, "feed"),
         )
         for row in rows
     )

@@ -54,6 +54,8 @@ def is_synthetic(session: Session) -> bool:
 class FeedOption:
     id: int
     name: str
+    origin: str = "feed"
+    """Its origin (``jkwatch.model.ORIGINS``): the sidebar tells backfill outlets apart."""
 
 
 @dataclass(frozen=True)
@@ -66,13 +68,15 @@ class FilterOptions:
 def filter_options(session: Session) -> FilterOptions:
     """The choices the dashboard's filters offer: themes, feeds and languages present."""
     feeds = session.execute(
-        select(Feed.id, func.coalesce(Feed.name, Feed.title, Feed.url)).order_by(Feed.id)
+        select(Feed.id, func.coalesce(Feed.name, Feed.title, Feed.url), Feed.origin).order_by(
+            Feed.id
+        )
     ).all()
     languages = session.scalars(
         select(DailySum.language).distinct().order_by(DailySum.language)
     ).all()
     return FilterOptions(
         themes=tuple(list_themes(session)),
-        feeds=tuple(FeedOption(int(i), str(n)) for i, n in feeds),
+        feeds=tuple(FeedOption(int(i), str(n), str(o)) for i, n, o in feeds),
         languages=tuple(languages),
     )

@@ -1,7 +1,8 @@
 """The dashboard's filters and the SQL conditions they become (shared by every read query).
 
 One frozen ``Filters`` value describes a view: date range, themes, languages, feeds, minimum
-relevance bucket, and whether near-duplicate copies are folded into stories. The same value
+relevance bucket, whether near-duplicate copies are folded into stories, and whether backfilled
+history (items of ``kind = "backfill"`` pseudo-feeds) counts. The same value
 filters the rollups (``daily_totals``, ``daily_theme_counts``), the denormalised
 ``item_themes`` rows and ``items`` itself, because all four carry the columns
 ``day, feed_id, language, rel_bucket``. Every read module (``trends``, ``item_lists``,
@@ -14,8 +15,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from jkwatch.db.dialect import GRAINS
-from jkwatch.db.models import DailySum, DailyThemeCount, DailyThemeSum, DailyTotal
+from jkwatch.db.models import DailySum, DailyThemeCount, DailyThemeSum, DailyTotal, Feed
 from jkwatch.model import RELEVANCE_THRESHOLD
 
 RELEVANT_BUCKET = round(RELEVANCE_THRESHOLD * 10)
@@ -34,6 +37,14 @@ class Filters:
     min_bucket: int = 0
     stories: bool = False
     """Count stories (first copy of each near-duplicate cluster) instead of raw items."""
+    backfill: bool = True
+    """Include items of backfill pseudo-feeds (``jkwatch backfill``); off leaves them out of
+    every count and list, by feed id (the per-feed rollups answer exactly, no item scan)."""
+
+    @property
+    def per_feed(self) -> bool:
+        """Whether the view needs the per-feed rollups (a source filter or backfill left out)."""
+        return bool(self.feeds) or not self.backfill
 
     @property
     def relevant_bucket(self) -> int:
@@ -58,11 +69,21 @@ def conditions(
         out.append(model.language.in_(filters.languages))
     if filters.feeds:
         out.append(model.feed_id.in_(filters.feeds))
+    if not filters.backfill:
+        if not hasattr(model, "feed_id"):
+            raise ValueError(f"{model.__name__} has no feed_id: it cannot leave backfill out")
+        out.append(model.feed_id.not_in(backfill_feed_ids()))
     if with_relevance and filters.min_bucket > 0:
         out.append(model.rel_bucket >= filters.min_bucket)
     if with_themes and filters.themes and hasattr(model, "theme_id"):
         out.append(model.theme_id.in_(filters.themes))
     return out
+
+
+def backfill_feed_ids() -> Any:
+    """The ids of the backfill pseudo-feeds, as a subquery (one per source and outlet: a few
+    hundred rows at most, so ``feed_id NOT IN (...)`` stays cheap on every rollup)."""
+    return select(Feed.id).where(Feed.kind == "backfill").scalar_subquery()
 
 
 def theme_rollup(filters: Filters) -> Any:
@@ -72,12 +93,12 @@ def theme_rollup(filters: Filters) -> Any:
     scale; ``daily_theme_counts`` grows towards one row per item-theme and is only needed
     when the view filters by source or language.
     """
-    return DailyThemeCount if filters.feeds or filters.languages else DailyThemeSum
+    return DailyThemeCount if filters.per_feed or filters.languages else DailyThemeSum
 
 
 def total_rollup(filters: Filters) -> Any:
     """The smallest exact all-items rollup that can answer ``filters`` (see ``theme_rollup``)."""
-    return DailyTotal if filters.feeds else DailySum
+    return DailyTotal if filters.per_feed else DailySum
 
 
 def period_of(day: date, grain: str) -> date:

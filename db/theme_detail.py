@@ -84,6 +84,7 @@ def theme_detail(
         feeds=filters.feeds,
         min_bucket=filters.min_bucket,
         stories=filters.stories,
+        backfill=filters.backfill,
     )
     row = session.get(Theme, theme_id)
     info = ThemeInfo(row.id, row.label, row.description, row.position) if row else None

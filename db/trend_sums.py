@@ -3,11 +3,11 @@
 ``period_sums`` returns, per period of a grain, the items (or stories) of each theme and the
 period's denominators, under a ``Filters`` view. Which rollup answers which days:
 
-* by week, without a source or language filter, every week lying wholly inside the range is
+* by week, without a source or language filter and with backfill included, every week lying wholly inside the range is
   read from ``weekly_theme_sums`` / ``weekly_sums`` (one row per week, theme and bucket: ~100
   weeks instead of ~730 days over two years), and only the days of the partial weeks at the
   edges of the range from ``daily_theme_sums`` / ``daily_sums``;
-* otherwise (by day or month, or filtered by source or language) every day is read from the
+* otherwise (by day or month, filtered by source or language, or without backfill) every day is read from the
   smallest daily rollup that can answer (``query_filters.theme_rollup`` / ``total_rollup``).
 
 Both paths count the same cells (the weekly tables are the daily ones summed per week, written
@@ -66,7 +66,7 @@ def period_sums(session: Session, filters: Filters, grain: str) -> PeriodSums:
     """Exact sums per period of ``grain`` under ``filters`` (see the module docstring)."""
     sums = PeriodSums()
     weeks = None
-    if grain == "week" and not filters.feeds and not filters.languages:
+    if grain == "week" and not filters.per_feed and not filters.languages:
         weeks = whole_weeks(filters.start, filters.end)
     if weeks is None:
         _daily(session, filters, grain, sums)

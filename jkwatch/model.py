@@ -25,6 +25,21 @@ ORIGINS = ("feed", "import", "backfill:google-news", "backfill:gdelt")
 """Where a feed's items came from (the export's ``origin``): live collection, ``jkwatch import``,
 or a backfill from a news-search source."""
 BACKFILL_SOURCES = ("google-news", "gdelt")
+EXPORT_ORIGINS = ("all", "feed", "backfill", "import")
+"""``jkwatch export --origin``: every item, or those of live feeds, of any backfill source, or
+of imported documents."""
+ORIGIN_LABELS = {
+    "feed": "live feed",
+    "import": "import",
+    "backfill:google-news": "backfill: Google News",
+    "backfill:gdelt": "backfill: GDELT",
+}
+
+
+def origin_label(origin: str) -> str:
+    """An origin in words, as people read it (an unknown one as stored)."""
+    return ORIGIN_LABELS.get(origin, origin)
+
 
 Outcome = Literal["ok", "not_modified", "unchanged", "gone", "error"]
 """How one fetch or refresh attempt ended; the same words in fetch results, plans, the fetch log
@@ -239,6 +254,8 @@ class ItemRow:
     """The feed's country of publication ("jp", "kr" or "other")."""
     entities: tuple[str, ...] = ()
     """Ids of the gazetteer entities the item names."""
+    origin: str = "feed"
+    """Where the item came from: its feed's origin (one of ``ORIGINS``)."""
 
 
 # -- stories (issue 15) ---------------------------------------------------------------------

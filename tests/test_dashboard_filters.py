@@ -1,4 +1,5 @@
-"""The shared view filters in the URL: dates always written, one named time zone."""
+"""The shared view filters in the URL: dates always written, one named time zone, the
+backfill switch."""
 
 from __future__ import annotations
 
@@ -31,3 +32,25 @@ def test_the_time_zone_is_read_from_the_url_and_written_back_when_not_utc():
 def test_an_unknown_or_hostile_zone_falls_back_to_utc():
     for bad in ("Mars/Olympus", "../../etc/passwd", "x" * 100, ""):
         assert parse({"tz": bad}, LAST).zone == "UTC"
+
+
+def test_backfilled_history_is_included_by_default_and_left_out_of_the_url():
+    view = parse({}, LAST)
+    assert view.backfill is True
+    assert "backfill" not in to_params(view, LAST)
+
+
+def test_leaving_backfill_out_survives_a_round_trip_through_the_url():
+    off = ViewFilters(start=date(2026, 10, 1), end=LAST, backfill=False, languages=("ja",))
+    params = to_params(off, LAST)
+    assert params["backfill"] == "0"
+    back = parse(params, LAST)
+    assert back == off
+    assert parse(to_params(back, LAST), LAST) == off
+
+
+def test_a_hand_edited_backfill_value_reads_as_on_unless_it_says_off():
+    assert parse({"backfill": "false"}, LAST).backfill is False
+    assert parse({"backfill": ["1", "0"]}, LAST).backfill is False  # the last value wins
+    for value in ("1", "yes", "maybe", ""):
+        assert parse({"backfill": value}, LAST).backfill is True

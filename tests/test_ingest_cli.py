@@ -29,6 +29,7 @@ EXPORT_KEYS = {
     "corrected",
     "country",
     "entities",
+    "origin",
 }
 
 
@@ -109,6 +110,7 @@ def test_export_jsonl_has_the_contract_keys_and_utc_times(
     assert missile["relevant"] is True and "nk_weapons" in missile["themes"]
     assert not any(row["corrected"] for row in rows)  # no analyst has labelled anything
     assert "north_korea" in missile["entities"]  # the shipped gazetteer, matched at ingest
+    assert {row["origin"] for row in rows} == {"feed"}  # live feeds, no backfill or import
     copy = next(row for row in rows if row["title"].startswith("North Korea fires"))
     assert copy["story_id"] == missile["story_id"]
 

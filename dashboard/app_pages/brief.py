@@ -7,6 +7,7 @@ through escaped Markdown or plain widgets, never as HTML."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -31,7 +32,7 @@ SPANS = {"week": "The 7 days ending on the range's last day", "range": "The whol
 span = st.radio("Brief of", list(SPANS), format_func=SPANS.get, horizontal=True, key="brief_span")
 until = current.end
 since = current.start if span == "range" else max(current.start, until - timedelta(days=6))
-brief = data.brief(url, since, until, current.themes, current.languages, TOP)
+brief = data.brief(url, since, until, current.themes, current.languages, TOP, current.backfill)
 st.caption(
     f"{since} to {until} (UTC days, both included), relevant items"
     + (f", {len(current.themes)} theme(s) selected" if current.themes else "")
@@ -40,8 +41,10 @@ st.caption(
         if current.languages
         else ""
     )
+    + ("" if current.backfill else ", backfilled history left out")
     + ". The same brief as `jkwatch brief`."
 )
+seam = view.backfill_seam(replace(current, feeds=()))  # the brief reads every source
 
 
 def _link(text: str, target: str | None) -> str:
@@ -133,6 +136,9 @@ if not brief.spikes:
     st.info("No spike inside this range under the spike method.")
 else:
     rows = charts.spikes_frame(list(brief.spikes), labels)
-    st.altair_chart(charts.spike_timeline(rows, labels, since, until), width="stretch")
+    shown_seam = seam if seam is not None and since <= seam <= until else None
+    st.altair_chart(
+        charts.spike_timeline(rows, labels, since, until, seam=shown_seam), width="stretch"
+    )
     st.caption(f"{len(brief.spikes)} spike episode(s); the Spikes page lists the items of each.")
 view.zone_note()

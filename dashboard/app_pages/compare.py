@@ -7,6 +7,8 @@ outlet's country of publication (``feeds.country``). UI only: data come from
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
@@ -29,15 +31,17 @@ if current.start is None or current.end is None:
     st.info("Pick a date range in the sidebar.")
     st.stop()
 since, until = current.start, current.end
-result: Comparison = data.compare(url, since, until)
+result: Comparison = data.compare(url, since, until, current.backfill)
 names = data.entity_labels(url)
 st.caption(
     f"{since} to {until} (UTC days, both included), relevant items (relevance >= 0.5). A side "
     "is the outlet's country of publication, whatever its language (Yonhap's English service "
     "counts for Korea). A share is a theme's items out of all relevant items of that side; the "
     "gap is Japan's share minus Korea's, in percentage points. The same figures as "
-    "`jkwatch compare`. The sidebar's range applies; its other filters do not."
+    "`jkwatch compare`. The sidebar's range and its backfill switch apply; its other filters "
+    "do not."
 )
+view.backfill_seam(replace(current, languages=(), feeds=()))  # the filters compare applies
 a, b, c = st.columns(3)
 a.metric("Japan's press: relevant items", f"{result.totals.get('jp', 0):,}")
 b.metric("Korea's press: relevant items", f"{result.totals.get('kr', 0):,}")
@@ -132,7 +136,7 @@ st.subheader(f"{theme.label}: {SIDES[side]}")
 if row is None:
     st.caption("The theme with the largest gap is shown; select a row above for another.")
 _listed(
-    data.compare_cell(url, since, until, theme.theme, side),
+    data.compare_cell(url, since, until, theme.theme, side, current.backfill),
     f"{theme.label}, {SIDES[side]} ({getattr(theme, side).items} relevant items)",
     key="compare_cell_items",
 )
@@ -211,7 +215,7 @@ chosen = st.selectbox(
     key="compare_entity_theme",
     help="The theme with the largest gap comes first.",
 )
-entities = data.compare_entities(url, since, until, chosen)
+entities = data.compare_entities(url, since, until, chosen, current.backfill)
 if not entities:
     st.info(
         "No entity of the gazetteer is named by relevant items of this theme in this range "
@@ -254,7 +258,9 @@ if entity_id:
     scope = "all themes" if not chosen else labels.get(chosen, chosen)
     st.subheader(f"{label}: {SIDES[entity_side]}, {scope}")
     _listed(
-        data.compare_entity(url, since, until, entity_id, entity_side, chosen or None),
+        data.compare_entity(
+            url, since, until, entity_id, entity_side, chosen or None, current.backfill
+        ),
         f"{label} named by {SIDES[entity_side]} ({scope})",
         key="compare_entity_items",
     )

@@ -23,6 +23,7 @@ if current.start is None or current.end is None:
     st.info("Pick a date range in the sidebar.")
     st.stop()
 filters = view.db_filters(current)
+seam = view.backfill_seam(current)
 episodes = data.spike_episodes(url, filters, current.start, current.end)
 rises = sum(e.direction == "rise" for e in episodes)
 a, b, c = st.columns(3)
@@ -40,7 +41,7 @@ if not episodes:
 rows = charts.spikes_frame(episodes, labels)
 events = view.events_in(labels, list(rows["theme_id"].unique()), current.start, current.end)
 st.altair_chart(
-    charts.spike_timeline(rows, labels, current.start, current.end, events=events),
+    charts.spike_timeline(rows, labels, current.start, current.end, events=events, seam=seam),
     width="stretch",
 )
 table = pd.DataFrame(

@@ -55,6 +55,7 @@ if volume.empty:
     st.stop()
 volume["period"] = pd.to_datetime(volume["period"])
 periods = [p.date() for p in volume["period"]]
+seam = view.backfill_seam(current)
 st.altair_chart(
     charts.volume_chart(
         volume,
@@ -63,6 +64,7 @@ st.altair_chart(
         theme_id,
         events=view.events_in(labels, [theme_id], current.start, current.end),
         partial=charts.partial_periods(periods, current.grain, current.start, current.end),
+        seam=seam,
     ),
     width="stretch",
 )

@@ -42,6 +42,7 @@ left.metric(f"All {unit} in range", f"{int(totals['total'].sum()):,}")
 middle.metric(f"Relevant {unit} in range", f"{int(totals['relevant_total'].sum()):,}")
 right.metric("Periods", f"{len(totals):,}")
 
+seam = view.backfill_seam(current, st.session_state.get("f_measure", current.measure))
 measure = st.radio(
     "Show",
     MEASURES,
@@ -68,6 +69,7 @@ chart = charts.trends_chart(
     events=view.events_in(labels, shown, current.start, current.end),
     partial=charts.partial_periods(periods, current.grain, current.start, current.end),
     spikes=spike_rows,
+    seam=seam,
 )
 event = st.altair_chart(chart, width="stretch", on_select="rerun", key="trends_chart")
 notes = ["Click a point to list the items behind it."]

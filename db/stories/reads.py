@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from jkwatch.countries import COUNTRIES
 from jkwatch.db.dialect import id_in
 from jkwatch.db.models import Feed, Item, ItemTheme, Story, StoryMember, Theme
+from jkwatch.db.query_filters import backfill_feed_ids
 from jkwatch.db.stories.ranking import Coverage, story_score, story_why
 from jkwatch.model import StoryDetail, StoryLink, StorySummary
 
@@ -46,8 +47,11 @@ def _filters(
     themes: Sequence[str],
     languages: Sequence[str],
     relevant_only: bool,
+    include_backfill: bool = True,
 ) -> list[Any]:
     out: list[Any] = []
+    if not include_backfill:
+        out.append(StoryMember.feed_id.not_in(backfill_feed_ids()))
     if since is not None:
         out.append(StoryMember.day >= since)
     if until is not None:
@@ -73,9 +77,13 @@ def stories_in_range(
     languages: Sequence[str] = (),
     relevant_only: bool = True,
     limit: int | None = 10,
+    include_backfill: bool = True,
 ) -> list[StorySummary]:
-    """The range's stories, ranked best first (see ``ranking``), at most ``limit``."""
-    where = _filters(since, until, themes, languages, relevant_only)
+    """The range's stories, ranked best first (see ``ranking``), at most ``limit``.
+
+    ``include_backfill=False`` ranks and summarises only the members from live feeds and
+    imports (a story seen only through backfill drops out)."""
+    where = _filters(since, until, themes, languages, relevant_only, include_backfill)
     groups = session.execute(
         select(
             StoryMember.story_id,

@@ -4,8 +4,10 @@ strings scrubbed from any text that leaves a channel (errors, log lines)."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import urlsplit
 
 MASK = "[redacted]"
@@ -63,44 +65,54 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
-class _ScrubFilter(logging.Filter):
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self.secrets = secrets
+def _scrub_record(record: logging.LogRecord, secrets: list[str]) -> None:
+    try:
+        text = record.getMessage()
+    except Exception:  # a broken format string: drop the args rather than risk a leak
+        text = str(record.msg)
+    record.msg = scrub(text, secrets)
+    record.args = None
+    if record.exc_info:
+        record.exc_text = scrub(logging.Formatter().formatException(record.exc_info), secrets)
+        record.exc_info = None
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            text = record.getMessage()
-        except Exception:  # a broken format string: drop the args rather than risk a leak
-            text = str(record.msg)
-        record.msg = scrub(text, self.secrets)
-        record.args = None
-        if record.exc_info:
-            record.exc_text = scrub(
-                logging.Formatter().formatException(record.exc_info), self.secrets
-            )
-            record.exc_info = None
-        return True
+
+_active: list[list[str]] = []
+_active_lock = threading.Lock()
+_factory_installed = False
+
+
+def _install_factory() -> None:
+    """Wrap the log-record factory once: while any secret is active, every record created in
+    the process is scrubbed as it is made. Filters on named loggers are not enough: a library
+    can create its logger (``urllib3.connectionpool``) only when it is first imported, inside
+    the send, and a logger's filters never see its children's records."""
+    global _factory_installed
+    if _factory_installed:
+        return
+    make_record = logging.getLogRecordFactory()
+
+    def scrubbing_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        if _active:
+            with _active_lock:
+                secrets = [secret for group in _active for secret in group]
+            _scrub_record(record, secrets)
+        return record
+
+    logging.setLogRecordFactory(scrubbing_factory)
+    _factory_installed = True
 
 
 @contextmanager
-def scrubbed_logger(name: str, secrets: list[str]) -> Iterator[None]:
-    """While inside, every record created on the library logger ``name`` or its children has
-    ``secrets`` masked (a logger's filters see only its own records, hence each child too).
-    Used around third-party code that may log a URL."""
-    scrubber = _ScrubFilter(secrets)
-    touched: list[logging.Logger] = []
-    for logger_name in [name, *_children(name)]:
-        logger = logging.getLogger(logger_name)
-        logger.addFilter(scrubber)
-        touched.append(logger)
+def scrubbed_logs(secrets: list[str]) -> Iterator[None]:
+    """While inside (in any thread), every log record the process creates has ``secrets``
+    masked. Used around third-party code that may log a URL (httpx, urllib3, Apprise)."""
+    with _active_lock:
+        _install_factory()
+        _active.append(secrets)
     try:
         yield
     finally:
-        for logger in touched:
-            logger.removeFilter(scrubber)
-
-
-def _children(name: str) -> list[str]:
-    prefix = name + "."
-    return [n for n in list(logging.root.manager.loggerDict) if n.startswith(prefix)]
+        with _active_lock:
+            _active.remove(secrets)

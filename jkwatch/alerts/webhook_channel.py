@@ -23,7 +23,7 @@ import httpx
 
 from jkwatch.alerts.channel_config import WebhookSettings, check_url
 from jkwatch.alerts.message import DeliveryError, Message
-from jkwatch.alerts.redact import safe_url, scheme_only, scrub, scrubbed_logger, secret_parts
+from jkwatch.alerts.redact import safe_url, scheme_only, scrub, scrubbed_logs, secret_parts
 from jkwatch.alerts.webhook_shapes import BUILDERS
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def send_webhook(
     where = f"channel '{channel}': webhook {safe_url(url)}"
     try:
         # httpx logs every request's full URL at INFO: mask it while we post.
-        with scrubbed_logger("httpx", secrets), scrubbed_logger("httpcore", secrets):
+        with scrubbed_logs(secrets):
             response = httpx.post(
                 url,
                 content=body.encode("utf-8"),
@@ -134,7 +134,7 @@ def _send_apprise(
 
     where = f"channel '{channel}': apprise {scheme_only(url)}"
     # Apprise logs its URLs, and requests' urllib3 logs each request line with the path.
-    with scrubbed_logger("apprise", secrets), scrubbed_logger("urllib3", secrets):
+    with scrubbed_logs(secrets):
         plugin = apprise.Apprise.instantiate(url)
         if plugin is None:
             raise _error(f"{where}: Apprise does not accept this URL", False, secrets)

@@ -26,7 +26,7 @@ from jkwatch.cli.theme_option import theme_labels
 from jkwatch.clock import utcnow
 from jkwatch.csv_safe import LINE_TERMINATOR, escape_text
 from jkwatch.errors import first_line
-from jkwatch.model import FeedRecord, ItemRow
+from jkwatch.model import EXPORT_ORIGINS, FeedRecord, ItemRow
 
 if TYPE_CHECKING:
     from jkwatch.ingest.pipeline import FeedReport
@@ -46,6 +46,7 @@ EXPORT_KEYS = (
     "corrected",
     "country",
     "entities",
+    "origin",
 )
 
 
@@ -260,6 +261,7 @@ def export_values(row: ItemRow) -> dict[str, Any]:
         "corrected": row.corrected,
         "country": row.country,
         "entities": list(row.entities),
+        "origin": row.origin,
     }
 
 
@@ -289,6 +291,13 @@ def _iter_rows(sessions: sessionmaker[Session], filters: Any) -> Iterator[ItemRo
 @click.option("--until", help="Only items published on or before this UTC date (YYYY-MM-DD).")
 @click.option("--theme", help="Only items with this theme id.")
 @click.option("--relevant-only", is_flag=True, help="Only items judged relevant.")
+@click.option(
+    "--origin",
+    type=click.Choice(EXPORT_ORIGINS),
+    default="all",
+    show_default=True,
+    help="Only items from live feeds, from a backfill (any source) or from imports.",
+)
 @click.pass_obj
 def export_command(
     app: AppContext,
@@ -297,6 +306,7 @@ def export_command(
     until: str | None,
     theme: str | None,
     relevant_only: bool,
+    origin: str,
 ) -> None:
     """Write stored items to stdout as JSON Lines or CSV (streamed: flat memory)."""
     from jkwatch.db.export import ExportFilter
@@ -306,6 +316,7 @@ def export_command(
         until=_parse_date(until, "--until"),
         theme=theme,
         relevant_only=relevant_only,
+        origin=origin,
     )
     if filters.since and filters.until and filters.since > filters.until:
         raise UserError(
