@@ -34,7 +34,9 @@ HELD = "held"
 SENT = "sent"
 FAILED = "failed"
 SUPPRESSED = "suppressed"
-STATUSES = (PENDING, HELD, SENT, FAILED, SUPPRESSED)
+CANCELLED = "cancelled"
+"""A retry or held alert whose rule or brief was disabled or removed before it went out."""
+STATUSES = (PENDING, HELD, SENT, FAILED, SUPPRESSED, CANCELLED)
 ERROR_LIMIT = 500
 _TABLE = cast(TableClause, AlertDelivery.__table__)
 """Stored error messages are cut to this many characters."""
@@ -208,6 +210,23 @@ def record_failure(
             status=PENDING if retry_at is not None else FAILED,
             next_attempt_at=retry_at,
             last_error=error[:ERROR_LIMIT],
+            claimed_by=None,
+            claim_expires_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result) == 1
+
+
+def record_cancelled(session: Session, delivery_id: int, worker: str, reason: str) -> bool:
+    """A claimed retry or held alert that will not be sent (its rule is gone or disabled)."""
+    result = session.execute(
+        update(AlertDelivery)
+        .where(AlertDelivery.id == delivery_id, AlertDelivery.claimed_by == worker)
+        .values(
+            status=CANCELLED,
+            next_attempt_at=None,
+            last_error=reason[:ERROR_LIMIT],
             claimed_by=None,
             claim_expires_at=None,
         )

@@ -104,6 +104,10 @@ channels = ["desk"]
             "rule 'r': min_zz: unknown key",
         ),
         (
+            'name = "r"\ntype = "spike"\nchannels = ["desk"]\nmin_z = 1.5',
+            "rule 'r': min_z: must be at least 2",
+        ),
+        (
             'name = "r"\ntype = "spike"\nchannels = ["desk"]\nmin_outlets = 3',
             "rule 'r': min_outlets: unknown key",
         ),

@@ -200,6 +200,27 @@ def test_quiet_hours_hold_an_alert_until_they_end_then_send_it(brief_db):
     assert {r.status for r in _rows(sessions)} == {"sent"}
 
 
+def test_a_held_alert_whose_rule_was_disabled_meanwhile_is_cancelled_not_sent(brief_db):
+    sessions, _, _ = brief_db
+    seoul = ZoneInfo("Asia/Seoul")
+    rule = spike_rule(quiet_hours=parse_quiet_hours("22:00-07:00", seoul), timezone=seoul)
+    recorder = Recorder()
+    clock = Clock(datetime(2026, 11, 15, 14, 0, tzinfo=UTC))  # 23:00 in Seoul: held
+    assert {o.status for o in _engine(sessions, config(rule), recorder, clock).run().outcomes} == {
+        "held"
+    }
+
+    clock.now = datetime(2026, 11, 16, 8, 0, tzinfo=seoul)  # released, but the rule is off now
+    disabled = spike_rule(enabled=False, quiet_hours=rule.quiet_hours, timezone=seoul)
+    summary = _engine(sessions, config(disabled), recorder, clock).run()
+
+    assert recorder.sent == []
+    assert [o.status for o in summary.outcomes] == ["cancelled", "cancelled"]
+    rows = _rows(sessions)
+    assert {r.status for r in rows} == {"cancelled"}
+    assert all("disabled or removed" in (r.last_error or "") for r in rows)
+
+
 def test_the_rate_limit_records_excess_events_as_suppressed_and_sends_none_of_them(brief_db):
     sessions, items, _ = brief_db
     rule = watch_rule(max_per_day=2, query="missile", channels=("desk",))
@@ -442,10 +463,11 @@ def test_workers_racing_for_due_retries_on_postgresql_claim_each_once(pg_url):
                 )
     recorder = Recorder(pause_s=0.01)
     start = threading.Barrier(4)
+    rules = config(watch_rule(name="w", channels=("desk", "team")))
 
     def work(n: int) -> None:
         own = make_sessionmaker(make_engine(pg_url))
-        worker = AlertsEngine(own, config(), deliver=recorder, clock=lambda: NOW, worker=f"w{n}")
+        worker = AlertsEngine(own, rules, deliver=recorder, clock=lambda: NOW, worker=f"w{n}")
         start.wait()
         worker.retry_due()
 

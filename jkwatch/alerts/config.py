@@ -31,6 +31,7 @@ from jkwatch.alerts.timing import (
     zone,
 )
 from jkwatch.config import config_file
+from jkwatch.db.trends import SPIKE_MIN_Z
 from jkwatch.entities import EntitiesError, default_gazetteer
 
 ENV_VAR = "JKWATCH_ALERTS"
@@ -73,7 +74,7 @@ class Rule:
     """How far back an evaluation looks: new stories and watched items published since then;
     a spike must still be running (its last window ending) within it."""
     theme: str = ANY_THEME
-    min_z: float = 2.0
+    min_z: float = SPIKE_MIN_Z
     min_count: int = 5
     themes: tuple[str, ...] = ()
     min_outlets: int | None = None
@@ -241,10 +242,17 @@ class _Checker:
             theme = self.string(entry, "theme", ANY_THEME)
             if theme != ANY_THEME:
                 self.known_themes("theme", [theme])
+            min_z = self.number(entry, "min_z", SPIKE_MIN_Z)
+            if min_z < SPIKE_MIN_Z:
+                raise self.fail(
+                    "min_z",
+                    f"must be at least {SPIKE_MIN_Z:g}: the spikes method reports only rises "
+                    f"with z >= {SPIKE_MIN_Z:g}, so a lower value would change nothing",
+                )
             return Rule(
                 **common,
                 theme=theme,
-                min_z=self.number(entry, "min_z", 2.0),
+                min_z=min_z,
                 min_count=self.integer(entry, "min_count", 5, minimum=1) or 5,
             )
         if kind == "story":

@@ -97,7 +97,16 @@ class RunSummary:
     def line(self) -> str:
         parts = [
             f"{self.count(s)} {s}"
-            for s in ("sent", "would-send", "retry", "failed", "held", "suppressed", "recorded")
+            for s in (
+                "sent",
+                "would-send",
+                "retry",
+                "failed",
+                "held",
+                "suppressed",
+                "cancelled",
+                "recorded",
+            )
             if self.count(s)
         ]
         if self.errors:
@@ -273,10 +282,31 @@ class AlertsEngine:
                 )
             if claimed is None:
                 continue
+            if claimed.rule not in self._enabled_names():
+                reason = f"not sent: rule or brief {claimed.rule!r} is disabled or removed"
+                with self.sessions.begin() as session:
+                    ledger.record_cancelled(session, claimed.id, self.worker, reason)
+                log.info(
+                    "alert cancelled rule=%s event_key=%s channel=%s",
+                    claimed.rule,
+                    claimed.event_key,
+                    claimed.channel,
+                )
+                summary.outcomes.append(
+                    Outcome(
+                        claimed.rule, claimed.event_key, claimed.channel, "cancelled", reason, ""
+                    )
+                )
+                continue
             message = from_payload(claimed.payload)
             summary.outcomes.append(
                 self._send(claimed.id, claimed.rule, claimed.channel, message, claimed.attempts)
             )
+
+    def _enabled_names(self) -> set[str]:
+        return {rule.name for rule in self.config.rules if rule.enabled} | {
+            spec.name for spec in self.config.briefs if spec.enabled
+        }
 
     def _send(
         self, delivery_id: int, name: str, channel: str, message: Message, attempts: int
