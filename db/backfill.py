@@ -113,4 +113,6 @@ def record_window(session: Session, result: WindowResult, now: datetime) -> None
 
 def failed_windows(session: Session) -> int:
     """How many windows are recorded as failed (left for the next run)."""
-    return len(session.scalars(select(BackfillWindow.id).where(BackfillWindow.status == "failed")).all())
+    return len(
+        session.scalars(select(BackfillWindow.id).where(BackfillWindow.status == "failed")).all()
+    )

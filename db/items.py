@@ -345,11 +345,7 @@ def recent_fingerprints(
     )
     if until is not None:
         query = query.where(Item.published_at < until)
-    rows = session.execute(
-        query
-        .order_by(Item.published_at.desc())
-        .limit(limit)
-    )
+    rows = session.execute(query.order_by(Item.published_at.desc()).limit(limit))
     return [
         Fingerprint(row.id, row.story_id or row.id, row.simhash, row.title, row.published_at)
         for row in rows

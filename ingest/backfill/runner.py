@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from jkwatch.clock import utcnow
 from jkwatch.db.backfill import WindowResult, WindowRow, record_window, window_rows
 from jkwatch.db.feeds import ensure_backfill_feed
-from jkwatch.db.items import recent_fingerprints, stories_by_entry_key, store_entries
+from jkwatch.db.items import recent_fingerprints, store_entries, stories_by_entry_key
 from jkwatch.ingest.backfill.polite import PoliteClient, RequestFailed
 from jkwatch.ingest.backfill.queries import SearchQuery
 from jkwatch.ingest.backfill.source import Found, Page, Source, SourceError
@@ -105,7 +105,7 @@ class BackfillRunner:
     def __init__(
         self,
         pipeline: Pipeline,
-        client: PoliteClient,
+        clients: Mapping[str, PoliteClient],
         clock: Callable[[], datetime] = utcnow,
         attempts: int = ATTEMPTS,
         stop: threading.Event | None = None,
@@ -113,7 +113,8 @@ class BackfillRunner:
     ) -> None:
         self.pipeline = pipeline
         self.sessions = pipeline.sessions
-        self.client = client
+        self.clients = clients
+        """One polite client per source name: each service gets its own pace."""
         self.clock = clock
         self.attempts = max(1, attempts)
         self.stop = stop or threading.Event()
@@ -180,27 +181,52 @@ class BackfillRunner:
             raise Stopped
         page, error, tries = self._fetch(job, window)
         if page is None:
-            self._record(WindowResult(
-                source.name, query.key, query.language, query.text, window.first, window.last,
-                "failed", attempts=tries, error=error,
-            ))
+            self._record(
+                WindowResult(
+                    source.name,
+                    query.key,
+                    query.language,
+                    query.text,
+                    window.first,
+                    window.last,
+                    "failed",
+                    attempts=tries,
+                    error=error,
+                )
+            )
             out.failed += 1
             log.error(
                 "backfill window failed source=%s language=%s window=%s attempts=%d error=%s",
-                source.name, query.language, window, tries, error,
+                source.name,
+                query.language,
+                window,
+                tries,
+                error,
             )
             self._emit(job, window, "failed", error=error)
             return "failed"
         full = is_full(page.listed, source.cap)
         if full and window.days > 1:
-            self._record(WindowResult(
-                source.name, query.key, query.language, query.text, window.first, window.last,
-                "split", items_seen=page.listed, attempts=tries,
-            ))
+            self._record(
+                WindowResult(
+                    source.name,
+                    query.key,
+                    query.language,
+                    query.text,
+                    window.first,
+                    window.last,
+                    "split",
+                    items_seen=page.listed,
+                    attempts=tries,
+                )
+            )
             out.split += 1
             log.info(
                 "backfill window full, splitting source=%s language=%s window=%s items_seen=%d",
-                source.name, query.language, window, page.listed,
+                source.name,
+                query.language,
+                window,
+                page.listed,
             )
             self._emit(job, window, "split", items_seen=page.listed)
             for half in window.halves():
@@ -211,7 +237,10 @@ class BackfillRunner:
             log.warning(
                 "backfill source=%s language=%s: day %s still hits the cap of %d; some items "
                 "of that day are missing",
-                source.name, query.language, window.first, source.cap,
+                source.name,
+                query.language,
+                window.first,
+                source.cap,
             )
         seen, new = self._store(job, window, page, bounds, tries)
         out.done += 1
@@ -219,7 +248,11 @@ class BackfillRunner:
         out.items_new += new
         log.info(
             "backfill window done source=%s language=%s window=%s items_seen=%d items_new=%d",
-            source.name, query.language, window, seen, new,
+            source.name,
+            query.language,
+            window,
+            seen,
+            new,
         )
         self._emit(job, window, "done", items_seen=seen, items_new=new)
         return "done"
@@ -230,13 +263,16 @@ class BackfillRunner:
         error = None
         for attempt in range(1, self.attempts + 1):
             try:
-                answer = self.client.get(url)
+                answer = self.clients[job.source.name].get(url)
                 return job.source.read(answer.body, answer.headers), None, attempt
             except (RequestFailed, SourceError) as exc:
                 error = str(exc)
                 log.warning(
                     "backfill request failed source=%s window=%s attempt=%d error=%s",
-                    job.source.name, window, attempt, error,
+                    job.source.name,
+                    window,
+                    attempt,
+                    error,
                 )
             if self.stop.is_set():
                 break
@@ -299,8 +335,15 @@ class BackfillRunner:
                 record_window(
                     session,
                     WindowResult(
-                        source.name, query.key, query.language, query.text, window.first,
-                        window.last, "done", items_seen=len(pairs), items_stored=new,
+                        source.name,
+                        query.key,
+                        query.language,
+                        query.text,
+                        window.first,
+                        window.last,
+                        "done",
+                        items_seen=len(pairs),
+                        items_stored=new,
                         attempts=tries,
                     ),
                     now,
@@ -328,7 +371,13 @@ class BackfillRunner:
         if self.on_window is not None:
             self.on_window(
                 WindowEvent(
-                    job.source.name, job.query.language, window, status, items_seen, items_new,
-                    error, top_level,
+                    job.source.name,
+                    job.query.language,
+                    window,
+                    status,
+                    items_seen,
+                    items_new,
+                    error,
+                    top_level,
                 )
             )

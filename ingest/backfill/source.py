@@ -41,12 +41,20 @@ class Page:
 class Source(Protocol):
     """A news-search service seen as "give me entries for a window"."""
 
-    name: str
-    """One of ``jkwatch.model.BACKFILL_SOURCES``."""
-    cap: int
-    """Most entries one response holds: a response this full may have left some out."""
-    default_delay_s: float
-    """Pause between requests to the public service unless ``--delay`` says otherwise."""
+    @property
+    def name(self) -> str:
+        """One of ``jkwatch.model.BACKFILL_SOURCES``."""
+        ...
+
+    @property
+    def cap(self) -> int:
+        """Most entries one response holds: a response this full may have left some out."""
+        ...
+
+    @property
+    def default_delay_s(self) -> float:
+        """Pause between requests to the public service unless ``--delay`` says otherwise."""
+        ...
 
     def request_url(self, query: str, language: str, first_day: date, last_day: date) -> str:
         """The URL asking for ``query`` in ``language`` over ``first_day..last_day`` (UTC)."""

@@ -171,6 +171,7 @@ def _restore_env(name: str, value: str | None) -> None:
 
 def _register() -> None:
     from jkwatch.cli import (
+        backfill_commands,
         brief_commands,
         compare_commands,
         dashboard_commands,
@@ -209,6 +210,7 @@ def _register() -> None:
     cli.add_command(brief_commands.brief_command)
     cli.add_command(search_commands.search_command)
     cli.add_command(compare_commands.compare_command)
+    cli.add_command(backfill_commands.backfill_command)
 
 
 _register()
