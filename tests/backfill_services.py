@@ -45,8 +45,14 @@ _TOPICS = {
     ],
 }
 _OUTLETS = {
-    "en": [("Harbor Wire", "https://harborwire.example.com"), ("Asia Desk", "https://asiadesk.example.org")],
-    "ja": [("東方新報", "https://toho-shimpo.example.jp"), ("列島通信", "https://retto.example.jp")],
+    "en": [
+        ("Harbor Wire", "https://harborwire.example.com"),
+        ("Asia Desk", "https://asiadesk.example.org"),
+    ],
+    "ja": [
+        ("東方新報", "https://toho-shimpo.example.jp"),
+        ("列島通信", "https://retto.example.jp"),
+    ],
     "ko": [("한빛일보", "https://hanbit.example.kr"), ("동해신문", "https://donghae.example.kr")],
 }
 _GDELT_LANG = {"english": "en", "japanese": "ja", "korean": "ko"}
@@ -80,14 +86,17 @@ def plant(
     dense: dict[tuple[str, date], int] | None = None,
     languages: tuple[str, ...] = ("en", "ja", "ko"),
     prefix: str = "a",
+    every: int = 1,
 ) -> list[Planted]:
-    """``per_day`` articles a day per language over ``since..until``, more on ``dense`` days."""
+    """``per_day`` articles a day per language over ``since..until`` (on every ``every``-th
+    day), ``dense`` days holding as many as they say."""
     dense = dense or {}
     out = []
     day = since
     while day <= until:
         for lang in languages:
-            count = dense.get((lang, day), per_day)
+            usual = per_day if (day - since).days % every == 0 else 0
+            count = dense.get((lang, day), usual)
             for n in range(count):
                 outlet, site = _OUTLETS[lang][n % 2]
                 topic = _TOPICS[lang][n % 4]
@@ -148,7 +157,9 @@ _AFTER = re.compile(r"\bafter:(\d{4}-\d{2}-\d{2})")
 _BEFORE = re.compile(r"\bbefore:(\d{4}-\d{2}-\d{2})")
 
 
-def google_handler(service: Service, publisher_links: bool = False) -> Callable[[Request], Response]:
+def google_handler(
+    service: Service, publisher_links: bool = False
+) -> Callable[[Request], Response]:
     """``/rss/search``: ``after:`` inclusive (and one day looser), ``before:`` exclusive."""
 
     def handle(request: Request) -> Response:
@@ -229,7 +240,9 @@ def serve(server: FeedServer, google: Service | None = None, gdelt: Service | No
 
 
 def html_page() -> Response:
-    return Response(200, b"<!DOCTYPE html><html><body>Sorry...</body></html>", {"Content-Type": "text/html"})
+    return Response(
+        200, b"<!DOCTYPE html><html><body>Sorry...</body></html>", {"Content-Type": "text/html"}
+    )
 
 
 def malformed_json() -> Response:
