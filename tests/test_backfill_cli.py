@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -45,7 +46,7 @@ def test_a_bad_backfill_command_line_is_one_line_and_exit_2(
     assert len(lines) == 1 and words in lines[0], result.output
 
 
-def _urls(db: str) -> Counter[str]:
+def _urls(db: str) -> Counter[str | None]:
     engine = make_engine(db)
     try:
         with make_sessionmaker(engine)() as session:
@@ -64,7 +65,15 @@ def test_failed_windows_exit_1_and_the_next_run_completes_them_with_exit_0(
     service.failures[date(2026, 6, 8)] = html_page
     with FeedServer() as server:
         base = serve(server, gdelt=service)
-        args = ("backfill", "--source", "gdelt", "--endpoint", base, "--delay", "0")
+        args: tuple[str, ...] = (
+            "backfill",
+            "--source",
+            "gdelt",
+            "--endpoint",
+            base,
+            "--delay",
+            "0",
+        )
         args += ("--since", str(since), "--until", str(until), "--lang", "en", "--lang", "ko")
         first = invoke(sqlite_url, *args, "--query", "Dokdo")
         assert first.exit_code == 1, first.output
@@ -81,6 +90,22 @@ def test_failed_windows_exit_1_and_the_next_run_completes_them_with_exit_0(
         assert {q.split(" sourcelang:")[0] for q in service.queries} == {"Dokdo"}
 
 
+def _windows_stored(db: str) -> int:
+    """Window rows committed so far (0 while the child has not created the schema)."""
+    engine = make_engine(db)
+    try:
+        with make_sessionmaker(engine)() as session:
+            return len(session.scalars(select(BackfillWindow.id)).all())
+    except SQLAlchemyError:
+        return 0
+    finally:
+        engine.dispose()
+
+
+def _progressed(db: str, child: subprocess.Popen[str], windows: int) -> Callable[[], bool]:
+    return lambda: _windows_stored(db) >= windows or child.poll() is not None
+
+
 @pytest.mark.slow
 def test_kill_9_in_the_middle_of_a_backfill_then_resuming_loses_and_duplicates_nothing(
     db_url: str,
@@ -90,26 +115,20 @@ def test_kill_9_in_the_middle_of_a_backfill_then_resuming_loses_and_duplicates_n
     service = Service(items, delay_s=0.03)
     with FeedServer() as server:
         base = serve(server, google=service)
-        args = ("backfill", "--source", "google-news", "--endpoint", base, "--delay", "0")
+        args: tuple[str, ...] = (
+            "backfill",
+            "--source",
+            "google-news",
+            "--endpoint",
+            base,
+            "--delay",
+            "0",
+        )
         args += ("--since", str(since), "--until", str(until), "--lang", "en", "--lang", "ja")
         kills = 0
         for _ in range(3):
             child = start_jkwatch(db_url, *args, stdout=subprocess.PIPE)
-            engine = make_engine(db_url)
-            try:
-                sessions = make_sessionmaker(engine)
-
-                def some_windows_done() -> bool:
-                    try:
-                        with sessions() as session:
-                            n = len(session.scalars(select(BackfillWindow.id)).all())
-                    except SQLAlchemyError:  # the child has not created the schema yet
-                        n = 0
-                    return n >= 5 * (kills + 1) or child.poll() is not None
-
-                wait_until(some_windows_done, 60, "a few windows stored")
-            finally:
-                engine.dispose()
+            wait_until(_progressed(db_url, child, 5 * (kills + 1)), 60, "a few windows stored")
             if child.poll() is None:
                 child.send_signal(signal.SIGKILL)
                 kills += 1
@@ -143,7 +162,15 @@ def test_ctrl_c_stops_between_windows_with_exit_130_and_the_rerun_finishes(
     service = Service(items, delay_s=0.05)
     with FeedServer() as server:
         base = serve(server, gdelt=service)
-        args = ("backfill", "--source", "gdelt", "--endpoint", base, "--delay", "0")
+        args: tuple[str, ...] = (
+            "backfill",
+            "--source",
+            "gdelt",
+            "--endpoint",
+            base,
+            "--delay",
+            "0",
+        )
         args += ("--since", str(since), "--until", str(until), "--lang", "en")
         child = start_jkwatch(sqlite_url, *args)
         wait_until(lambda: len(service.queries) >= 3, 60, "the backfill to start asking")

@@ -62,7 +62,7 @@ def _jobs(
     return [Job(source, SearchQuery(lang, text)) for lang in langs]
 
 
-def _stored_urls(sessions: sessionmaker[Session]) -> Counter[str]:
+def _stored_urls(sessions: sessionmaker[Session]) -> Counter[str | None]:
     with sessions() as session:
         return Counter(session.scalars(select(Item.canonical_url)).all())
 
