@@ -110,9 +110,3 @@ def record_window(session: Session, result: WindowResult, now: datetime) -> None
     row.updated_at = now
     session.flush()
 
-
-def failed_windows(session: Session) -> int:
-    """How many windows are recorded as failed (left for the next run)."""
-    return len(
-        session.scalars(select(BackfillWindow.id).where(BackfillWindow.status == "failed")).all()
-    )
