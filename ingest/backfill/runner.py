@@ -180,6 +180,8 @@ class BackfillRunner:
         if self.stop.is_set():
             raise Stopped
         page, error, tries = self._fetch(job, window)
+        if page is None and self.stop.is_set():
+            raise Stopped  # retries cut short by Ctrl-C: not a failure, the next run asks again
         if page is None:
             self._record(
                 WindowResult(
