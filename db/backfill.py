@@ -109,4 +109,3 @@ def record_window(session: Session, result: WindowResult, now: datetime) -> None
     row.last_error = result.error
     row.updated_at = now
     session.flush()
-
