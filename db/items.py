@@ -336,15 +336,16 @@ def _with_corrections(
 
 
 def recent_fingerprints(
-    session: Session, since: datetime, limit: int = 50_000
+    session: Session, since: datetime, limit: int = 50_000, until: datetime | None = None
 ) -> list[Fingerprint]:
-    """Signatures of items published since ``since``, for near-duplicate clustering."""
-    rows = session.execute(
-        select(Item.id, Item.story_id, Item.simhash, Item.title, Item.published_at)
-        .where(Item.published_at >= since)
-        .order_by(Item.published_at.desc())
-        .limit(limit)
+    """Signatures of items published since ``since`` (and before ``until``, when given: a
+    backfill clusters around the dates of the window it stores), for near-duplicate clustering."""
+    query = select(Item.id, Item.story_id, Item.simhash, Item.title, Item.published_at).where(
+        Item.published_at >= since
     )
+    if until is not None:
+        query = query.where(Item.published_at < until)
+    rows = session.execute(query.order_by(Item.published_at.desc()).limit(limit))
     return [
         Fingerprint(row.id, row.story_id or row.id, row.simhash, row.title, row.published_at)
         for row in rows

@@ -54,6 +54,10 @@ class RawEntry:
     author: str | None
     published: time.struct_time | None
     updated: time.struct_time | None
+    source_name: str | None = None
+    """An RSS ``<source>`` element's text: the publisher, in aggregators such as Google News."""
+    source_url: str | None = None
+    """The ``url`` attribute of that ``<source>`` element (the publisher's site)."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +187,7 @@ def _raw_entry(entry: Mapping[str, Any]) -> RawEntry:
     if content_list:
         content = "\n".join(_text(part.get("value")) for part in content_list)
     link = entry.get("link")
+    source = entry.get("source") or {}
     return RawEntry(
         guid=_text(entry.get("id")).strip() or None,
         link=_text(link).strip() or None,
@@ -194,6 +199,8 @@ def _raw_entry(entry: Mapping[str, Any]) -> RawEntry:
         author=_text(entry.get("author")).strip() or None,
         published=entry.get("published_parsed"),
         updated=entry.get("updated_parsed"),
+        source_name=_text(source.get("title")).strip() or None,
+        source_url=_text(source.get("href")).strip() or None,
     )
 
 

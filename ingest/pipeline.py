@@ -147,6 +147,10 @@ class Pipeline:
             ) from exc
         self._themes_synced = True
 
+    def sync_themes(self) -> None:
+        """What storing needs first, for orchestrators other than ``refresh`` (backfill)."""
+        self._sync_themes()
+
     def _story_index(self, now: datetime) -> StoryIndex:
         window = timedelta(hours=self.settings.dedupe_window_h)
         try:

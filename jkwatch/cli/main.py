@@ -173,6 +173,7 @@ def _register() -> None:
     from jkwatch.cli import (
         alert_commands,
         alert_feed_commands,
+        backfill_commands,
         brief_commands,
         compare_commands,
         dashboard_commands,
@@ -213,6 +214,7 @@ def _register() -> None:
     cli.add_command(compare_commands.compare_command)
     cli.add_command(alert_commands.alerts_group)
     cli.add_command(alert_feed_commands.serve_feeds_command)
+    cli.add_command(backfill_commands.backfill_command)
 
 
 _register()
