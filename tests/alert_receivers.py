@@ -115,6 +115,7 @@ class WebhookReceiver:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # no delayed-ACK stall between headers and body
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -46,6 +46,9 @@ def make_feed_server(
         server_version = "jkwatch-feeds"
         sys_version = ""
         timeout = 30  # seconds a client may take to send its request: no idle thread forever
+        # Headers and body are two writes; without this the body can wait for the client's
+        # delayed ACK (up to 40 ms a request).
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:
             # The request line is the client's text: escape what could steer a terminal.
