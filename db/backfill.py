@@ -8,13 +8,14 @@ Functions take the session first and never commit (the caller owns the transacti
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jkwatch.db.models import BackfillWindow
+from jkwatch.db.models import BackfillWindow, Feed, Item
 
 
 @dataclass(frozen=True)
@@ -109,3 +110,36 @@ def record_window(session: Session, result: WindowResult, now: datetime) -> None
     row.last_error = result.error
     row.updated_at = now
     session.flush()
+
+
+@dataclass(frozen=True)
+class StoredTitle:
+    """A stored item that may be the same article as a backfilled entry (``ingest.backfill.
+    copies`` decides, by publisher and title)."""
+
+    title: str
+    language: str
+    day: date
+    url: str | None
+    site_url: str | None
+
+
+def stored_titles(
+    session: Session, first_day: date, last_day: date, titles: Collection[str]
+) -> list[StoredTitle]:
+    """Items dated ``first_day..last_day`` whose title is exactly one of ``titles``, with
+    their feed's site (the publisher of an item stored under an aggregator link)."""
+    out: list[StoredTitle] = []
+    wanted = sorted(set(titles))
+    for start in range(0, len(wanted), 500):
+        rows = session.execute(
+            select(Item.title, Item.language, Item.day, Item.url, Feed.site_url)
+            .join(Feed, Feed.id == Item.feed_id)
+            .where(
+                Item.day >= first_day,
+                Item.day <= last_day,
+                Item.title.in_(wanted[start : start + 500]),
+            )
+        )
+        out.extend(StoredTitle(*row) for row in rows)
+    return out

@@ -9,6 +9,7 @@ lease by clearing it with the feed's new state.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -339,6 +340,8 @@ def ensure_backfill_feed(
     url = f"backfill:{source}:{outlet}"[:2048]
     existing = session.scalars(select(Feed).where(Feed.url == url)).one_or_none()
     if existing is not None:
+        if site_url and not existing.site_url:
+            existing.site_url = site_url[:2048]
         return to_record(existing)
     if country is None and site_url:
         country = guess_country(site_url)
@@ -352,6 +355,9 @@ def ensure_backfill_feed(
         origin=f"backfill:{source}",
     )
     record, _ = upsert_feed(session, spec)
+    if site_url:  # the publisher's site: names the publisher of items under aggregator links
+        session.execute(update(Feed).where(Feed.id == record.id).values(site_url=site_url[:2048]))
+        record = replace(record, site_url=site_url[:2048])
     return record
 
 

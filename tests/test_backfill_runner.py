@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime
+from xml.sax.saxutils import escape
 
 import pytest
 from sqlalchemy import func, select
@@ -34,7 +36,7 @@ from tests.backfill_services import (
     plant,
     serve,
 )
-from tests.factories import shared_tagger
+from tests.factories import add_feeds, shared_tagger
 from tests.feedserver import FeedServer, Response
 
 TODAY = date(2026, 12, 6)
@@ -258,3 +260,47 @@ def test_a_window_that_ends_today_is_fetched_again_by_the_next_run(
     runner.run(jobs, since, TODAY)
     assert client.requests == 2
     assert len(_stored_urls(sessions)) == 5
+
+
+def _live_rss(items: list[Planted]) -> bytes:
+    """A publisher's own feed: the articles under their own URLs, titles without a suffix."""
+    parts = [
+        f"<item><title>{escape(i.title)}</title><link>{escape(i.url)}</link>"
+        f"<guid>{escape(i.url)}</guid><pubDate>{format_datetime(i.at, usegmt=True)}</pubDate>"
+        "</item>"
+        for i in items
+    ]
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Harbor Wire'
+        "</title><link>https://harborwire.example.com/</link>" + "".join(parts) + "</channel></rss>"
+    ).encode()
+
+
+@pytest.mark.parametrize("service_name", ["google-news", "gdelt"])
+def test_an_article_a_live_feed_already_stored_is_not_stored_again_by_a_backfill(
+    sessions: sessionmaker[Session], server: FeedServer, service_name: str
+) -> None:
+    since, until = date(2026, 11, 2), date(2026, 11, 8)
+    items = plant(since, until, 2, languages=("en",), prefix="live")
+    harbor = [i for i in items if i.outlet == "Harbor Wire"]
+    feed_url = server.route("/harbor.xml", Response(body=_live_rss(harbor)))
+    (feed,) = add_feeds(sessions, [feed_url])
+    pipeline = Pipeline(sessions, tagger=shared_tagger(), clock=lambda: NOW)
+    assert pipeline.refresh([feed]).items_new == len(harbor)
+
+    service = Service(items)
+    source: Source = (
+        GoogleNews(serve(server, google=service))
+        if service_name == "google-news"
+        else Gdelt(serve(server, gdelt=service), custom=True)
+    )
+    runner, _ = _runner(sessions, source)
+    report = runner.run(_jobs(source, langs=("en",)), since, until)
+
+    # Harbor Wire's articles are held once (the live copy); Asia Desk's come from the backfill.
+    with sessions() as session:
+        titles = Counter(session.scalars(select(Item.title)).all())
+    assert set(titles.values()) == {1}
+    assert set(titles) == {i.title for i in items}
+    assert report.items_new == len(items) - len(harbor)
+    assert report.of(service_name).items_seen == len(items)

@@ -22,9 +22,16 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from jkwatch.clock import utcnow
-from jkwatch.db.backfill import WindowResult, WindowRow, record_window, window_rows
+from jkwatch.db.backfill import (
+    WindowResult,
+    WindowRow,
+    record_window,
+    stored_titles,
+    window_rows,
+)
 from jkwatch.db.feeds import ensure_backfill_feed
 from jkwatch.db.items import recent_fingerprints, store_entries, stories_by_entry_key
+from jkwatch.ingest.backfill.copies import DAYS_APART, copies, publisher_domain
 from jkwatch.ingest.backfill.polite import PoliteClient, RequestFailed
 from jkwatch.ingest.backfill.queries import SearchQuery
 from jkwatch.ingest.backfill.source import Found, Page, Source, SourceError
@@ -312,6 +319,8 @@ class BackfillRunner:
         """Store the window's entries and its "done" row in one transaction."""
         now = self.clock()
         pairs = self._entries(page.entries, job.query.language, bounds, now)
+        seen = len(pairs)
+        pairs = self._without_stored_copies(pairs, window)
         index = self._story_index(window)
         assigned = index.assign([entry for _, entry in pairs])
         groups: dict[tuple[str, str | None, str | None], list[EntryIn]] = {}
@@ -344,7 +353,7 @@ class BackfillRunner:
                         window.first,
                         window.last,
                         "done",
-                        items_seen=len(pairs),
+                        items_seen=seen,
                         items_stored=new,
                         attempts=tries,
                     ),
@@ -354,7 +363,34 @@ class BackfillRunner:
             index.forget_pending()
             raise
         index.add_stored(stories)
-        return len(pairs), new
+        return seen, new
+
+    def _without_stored_copies(
+        self, pairs: list[tuple[Found, EntryIn]], window: Window
+    ) -> list[tuple[Found, EntryIn]]:
+        """``pairs`` less the articles a feed (or another backfill) already stored under
+        another link: same publisher, language and title, a day apart at most."""
+        if not pairs:
+            return pairs
+        margin = timedelta(days=DAYS_APART)
+        with self.sessions() as session:
+            stored = stored_titles(
+                session,
+                window.first - margin,
+                window.last + margin,
+                {entry.title for _, entry in pairs},
+            )
+        candidates = [
+            (
+                publisher_domain(item.site_url) or publisher_domain(entry.url),
+                entry.language,
+                entry.title,
+                entry.published_at.date(),
+            )
+            for item, entry in pairs
+        ]
+        held = copies(candidates, stored)
+        return [pair for index, pair in enumerate(pairs) if index not in held]
 
     def _record(self, result: WindowResult) -> None:
         with self.sessions.begin() as session:
