@@ -27,8 +27,10 @@ from jkwatch.clock import utcnow
 from jkwatch.errors import first_line
 
 if TYPE_CHECKING:
-    from jkwatch.ingest.backfill.runner import BackfillReport, WindowEvent
+    from jkwatch.ingest.backfill.polite import PoliteClient
+    from jkwatch.ingest.backfill.runner import BackfillReport, Job, WindowEvent
     from jkwatch.ingest.backfill.source import Source
+    from jkwatch.ingest.tagging import Taxonomy
 
 EXIT_WINDOWS_FAILED = 1
 EXIT_INTERRUPTED = 130
@@ -47,22 +49,26 @@ def _day(value: str | None, option: str) -> date | None:
         ) from None
 
 
-def _endpoint(value: str | None, source: str) -> str | None:
+def check_endpoint(value: str | None, source: str, option: str = "--endpoint") -> str | None:
+    """``value`` as a base URL for ``source``, or a usage error naming ``option``."""
     if value is None:
         return None
     if source == "all":
-        raise click.UsageError("--endpoint replaces one source's address: give --source too")
+        raise click.UsageError(
+            f"{option} replaces one source's address: "
+            f"give {option.replace('endpoint', 'source')} too"
+        )
     try:
         parts = urlsplit(value.strip())
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
-        raise click.UsageError(f"--endpoint: not a valid URL: {value!r}") from None
+        raise click.UsageError(f"{option}: not a valid URL: {value!r}") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise click.UsageError(
-            f"--endpoint: expected http://host:port or https://host, got {value!r}"
+            f"{option}: expected http://host:port or https://host, got {value!r}"
         )
     if parts.query or parts.fragment:
-        raise click.UsageError("--endpoint: give scheme://host:port only (the path is added)")
+        raise click.UsageError(f"{option}: give scheme://host:port only (the path is added)")
     return value.strip().rstrip("/")
 
 
@@ -126,6 +132,33 @@ def _print_report(report: BackfillReport) -> None:
             )
 
 
+def plan_jobs(
+    taxonomy: Taxonomy,
+    source: str,
+    endpoint: str | None,
+    languages: tuple[str, ...],
+    texts: tuple[str, ...],
+    delay: float | None,
+) -> tuple[list[Job], dict[str, PoliteClient]]:
+    """The jobs (one per source and query) and one polite client per source (each service's
+    own default pace unless ``delay`` is given); shared with ``jkwatch run --backfill-days``."""
+    from jkwatch.ingest.backfill.polite import PoliteClient, Politeness
+    from jkwatch.ingest.backfill.queries import queries_for
+    from jkwatch.ingest.backfill.runner import Job
+
+    sources = _sources(source, endpoint)
+    jobs = [
+        Job(src, query)
+        for src in sources
+        for query in queries_for(taxonomy, src.name, languages, texts)
+    ]
+    clients = {
+        src.name: PoliteClient(Politeness(delay_s=src.default_delay_s if delay is None else delay))
+        for src in sources
+    }
+    return jobs, clients
+
+
 @click.command("backfill")
 @click.option("--since", required=True, help="First UTC day to collect (YYYY-MM-DD).")
 @click.option("--until", help="Last UTC day to collect, inclusive (default: today).")
@@ -177,9 +210,7 @@ def backfill_command(
     does nothing. Exit 1 when windows failed (rerun to retry only those).
     """
     from jkwatch.cli.ingest_commands import _tagger
-    from jkwatch.ingest.backfill.polite import PoliteClient, Politeness
-    from jkwatch.ingest.backfill.queries import queries_for
-    from jkwatch.ingest.backfill.runner import BackfillRunner, Job
+    from jkwatch.ingest.backfill.runner import BackfillRunner
     from jkwatch.ingest.pipeline import Pipeline
 
     first = _day(since, "--since")
@@ -191,19 +222,10 @@ def backfill_command(
     texts = tuple(q.strip() for q in queries)
     if any(not q for q in texts):
         raise click.UsageError("--query: the search text is empty")
-    base = _endpoint(endpoint, source)
+    base = check_endpoint(endpoint, source)
     languages = tuple(dict.fromkeys(langs)) or LANGS
     tagger = _tagger()
-    sources = _sources(source, base)
-    jobs = [
-        Job(src, query)
-        for src in sources
-        for query in queries_for(tagger.taxonomy, src.name, languages, texts)
-    ]
-    clients = {
-        src.name: PoliteClient(Politeness(delay_s=src.default_delay_s if delay is None else delay))
-        for src in sources
-    }
+    jobs, clients = plan_jobs(tagger.taxonomy, source, base, languages, texts, delay)
     stop = threading.Event()
     interactive = sys.stdout.isatty()
     try:

@@ -25,6 +25,7 @@ import click
 from jkwatch.cli import health
 from jkwatch.cli.context import AppContext
 from jkwatch.cli.errors import fail
+from jkwatch.cli.first_backfill import backfill_options, first_start
 from jkwatch.cli.lifeline import child_env
 from jkwatch.cli.terminal import clean
 from jkwatch.db.engine import describe_url
@@ -307,17 +308,32 @@ def _watch(process: subprocess.Popen[bytes], scheduler: Scheduler, died: list[in
 )
 @click.option("--no-dashboard", is_flag=True, help="Run only the scheduler.")
 @_scheduler_options
+@backfill_options
 @click.pass_obj
-def run_command(app: AppContext, host: str, port: int, no_dashboard: bool, **opts: Any) -> None:
+def run_command(
+    app: AppContext,
+    host: str,
+    port: int,
+    no_dashboard: bool,
+    backfill_days: int,
+    backfill_source: str,
+    backfill_endpoint: str | None,
+    backfill_delay: float | None,
+    **opts: Any,
+) -> None:
     """Start jkwatch: upgrade the database, seed default feeds, run scheduler and dashboard.
 
-    Ctrl-C (or SIGTERM) stops both cleanly.
+    On an empty database it says how to load past coverage, or with --backfill-days N
+    backfills the last N days in the background. Ctrl-C (or SIGTERM) stops everything cleanly.
     """
     with _writer_lock(app):
         scheduler = _build_scheduler(app, opts, echo_feeds=False)
         added = _seed_default_feeds(app)
         if added:
             click.echo(f"added {added} default feeds (see `jkwatch feeds list`)")
+        history = first_start(
+            app, backfill_days, backfill_source, backfill_endpoint, backfill_delay
+        )
         dashboard = None
         died: list[int] = []
         try:
@@ -334,6 +350,8 @@ def run_command(app: AppContext, host: str, port: int, no_dashboard: bool, **opt
             with _shutdown_on_signals(scheduler.stop):
                 scheduler.run()
         finally:
+            if history is not None:
+                history.stop()
             if dashboard is not None:
                 _stop_process(dashboard)
         click.echo(_summary(scheduler), err=True)
