@@ -304,3 +304,38 @@ def test_an_article_a_live_feed_already_stored_is_not_stored_again_by_a_backfill
     assert set(titles) == {i.title for i in items}
     assert report.items_new == len(items) - len(harbor)
     assert report.of(service_name).items_seen == len(items)
+
+
+@pytest.mark.slow
+def test_after_a_dense_window_the_next_ones_are_split_ahead_without_asking_for_them(
+    sessions: sessionmaker[Session], server: FeedServer
+) -> None:
+    since = date(2026, 9, 7)
+    until = since + timedelta(days=27)
+    items = plant(since, until, 40, languages=("en",), prefix="dense")
+    service = Service(items)
+    source = GoogleNews(serve(server, google=service))
+    runner, _ = _runner(sessions, source)
+    report = runner.run(_jobs(source, langs=("en",)), since, until)
+
+    assert _stored_urls(sessions) == Counter(
+        {f"https://news.google.com/rss/articles/{i.key}?oc=5": 1 for i in items}
+    )
+    asked = [
+        (date.fromisoformat(a), date.fromisoformat(b) - timedelta(days=1))
+        for q in service.queries
+        for a, b in [(q.split("after:")[1][:10], q.split("before:")[1][:10])]
+    ]
+    first_week_end = since + timedelta(days=6)
+    later = [(a, b) for a, b in asked if a > first_week_end]
+    assert later and all(a == b for a, b in later), "later weeks ask only for single days"
+    assert len(asked) < 2 * 28, "no request is spent on a window that would come back full"
+    assert report.of("google-news").split > 0 and report.failed == 0
+    with sessions() as session:
+        split_rows = session.scalar(
+            select(func.count())
+            .select_from(BackfillWindow)
+            .where(BackfillWindow.status == "split", BackfillWindow.attempts == 0)
+        )
+    assert split_rows, "splits made ahead are recorded, so a resumed run walks the same halves"
+    assert runner.run(_jobs(source, langs=("en",)), since, until).items_new == 0

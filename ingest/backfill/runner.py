@@ -100,6 +100,8 @@ class WindowEvent:
     error: str | None = None
     top_level: bool = False
     """An initial window finished with everything under it (progress counts these)."""
+    predicted: bool = False
+    """A split made without asking (the query's last window was that dense)."""
 
 
 class Stopped(Exception):
@@ -127,6 +129,8 @@ class BackfillRunner:
         self.stop = stop or threading.Event()
         self.on_window = on_window
         self._uncovered_logged: set[str] = set()
+        self._density: dict[tuple[str, str], float] = {}
+        """Entries a day in the last window each query answered without the cap."""
 
     def total_windows(self, jobs: Sequence[Job], since: date, until: date) -> int:
         """How many initial windows the run walks (the progress bar's length)."""
@@ -186,6 +190,8 @@ class BackfillRunner:
             return "skipped"
         if self.stop.is_set():
             raise Stopped
+        if window.days > 1 and self._expects_full(job, window):
+            return self._split_ahead(job, window, rows, bounds, report)
         page, error, tries = self._fetch(job, window)
         if page is None and self.stop.is_set():
             raise Stopped  # retries cut short by Ctrl-C: not a failure, the next run asks again
@@ -252,6 +258,7 @@ class BackfillRunner:
                 source.cap,
             )
         seen, new = self._store(job, window, page, bounds, tries)
+        self._density[(source.name, query.key)] = page.listed / window.days
         out.done += 1
         out.items_seen += seen
         out.items_new += new
@@ -265,6 +272,51 @@ class BackfillRunner:
         )
         self._emit(job, window, "done", items_seen=seen, items_new=new)
         return "done"
+
+    def _expects_full(self, job: Job, window: Window) -> bool:
+        """Whether the query's last answered window was dense enough that this one would come
+        back full: asking it would cost a request (and a parse of ``cap`` entries) only to be
+        split. Splitting is always safe (the halves cover the window), so a wrong guess costs
+        one request, as a full answer does."""
+        density = self._density.get((job.source.name, job.query.key))
+        return density is not None and density * window.days >= job.source.cap
+
+    def _split_ahead(
+        self,
+        job: Job,
+        window: Window,
+        rows: dict[tuple[date, date], WindowRow],
+        bounds: tuple[date, date],
+        report: BackfillReport,
+    ) -> str:
+        """Split ``window`` without asking for it (see ``_expects_full``); recorded as split, so
+        a resumed run walks the same halves."""
+        source, query = job.source, job.query
+        self._record(
+            WindowResult(
+                source.name,
+                query.key,
+                query.language,
+                query.text,
+                window.first,
+                window.last,
+                "split",
+                attempts=0,
+            )
+        )
+        report.of(source.name).split += 1
+        log.info(
+            "backfill window split ahead source=%s language=%s window=%s (the last window held "
+            "%.0f items a day)",
+            source.name,
+            query.language,
+            window,
+            self._density[(source.name, query.key)],
+        )
+        self._emit(job, window, "split", predicted=True)
+        for half in window.halves():
+            self._window(job, half, rows, bounds, report)
+        return "split"
 
     def _fetch(self, job: Job, window: Window) -> tuple[Page | None, str | None, int]:
         """The window's page, or None and the last error after ``attempts`` tries."""
@@ -405,6 +457,7 @@ class BackfillRunner:
         items_new: int = 0,
         error: str | None = None,
         top_level: bool = False,
+        predicted: bool = False,
     ) -> None:
         if self.on_window is not None:
             self.on_window(
@@ -417,5 +470,6 @@ class BackfillRunner:
                     items_new,
                     error,
                     top_level,
+                    predicted,
                 )
             )

@@ -110,6 +110,8 @@ def _event_line(event: WindowEvent) -> str:
     text = f"{event.source} {event.language} {event.window}: {event.status}"
     if event.status == "done":
         text += f", {event.items_seen} seen, {event.items_new} new"
+    elif event.status == "split" and event.predicted:
+        text += " ahead (the last window was this dense)"
     elif event.status == "split":
         text += f" ({event.items_seen} listed, the cap)"
     elif event.error:
