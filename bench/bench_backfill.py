@@ -132,7 +132,11 @@ def main(argv: list[str] | None = None) -> None:
         Row("backfill peak RSS", peak_mb, "MB", "< 300", peak_mb < 300),
         Row("live ingest peak RSS", live_peak_mb, "MB", note="same languages, for comparison"),
     ]
-    report("backfill", rows, {"items": len(items), "source": args.source})
+    report(
+        f"backfill_{args.source.replace('-', '_')}",
+        rows,
+        {"items": len(items), "source": args.source},
+    )
 
 
 if __name__ == "__main__":
