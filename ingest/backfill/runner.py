@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from jkwatch.clock import utcnow
 from jkwatch.db.backfill import (
@@ -102,6 +103,21 @@ class WindowEvent:
     """An initial window finished with everything under it (progress counts these)."""
     predicted: bool = False
     """A split made without asking (the query's last window was that dense)."""
+
+
+def _result(job: Job, window: Window, status: str, **counts: Any) -> WindowResult:
+    """The progress row of ``window`` of ``job`` with ``status`` (and counts, error)."""
+    query = job.query
+    return WindowResult(
+        job.source.name,
+        query.key,
+        query.language,
+        query.text,
+        window.first,
+        window.last,
+        status,
+        **counts,
+    )
 
 
 class Stopped(Exception):
@@ -197,13 +213,9 @@ class BackfillRunner:
             raise Stopped  # retries cut short by Ctrl-C: not a failure, the next run asks again
         if page is None:
             self._record(
-                WindowResult(
-                    source.name,
-                    query.key,
-                    query.language,
-                    query.text,
-                    window.first,
-                    window.last,
+                _result(
+                    job,
+                    window,
                     "failed",
                     attempts=tries,
                     error=error,
@@ -223,13 +235,9 @@ class BackfillRunner:
         full = is_full(page.listed, source.cap)
         if full and window.days > 1:
             self._record(
-                WindowResult(
-                    source.name,
-                    query.key,
-                    query.language,
-                    query.text,
-                    window.first,
-                    window.last,
+                _result(
+                    job,
+                    window,
                     "split",
                     items_seen=page.listed,
                     attempts=tries,
@@ -293,13 +301,9 @@ class BackfillRunner:
         a resumed run walks the same halves."""
         source, query = job.source, job.query
         self._record(
-            WindowResult(
-                source.name,
-                query.key,
-                query.language,
-                query.text,
-                window.first,
-                window.last,
+            _result(
+                job,
+                window,
                 "split",
                 attempts=0,
             )
@@ -381,7 +385,7 @@ class BackfillRunner:
             groups.setdefault(key, []).append(self.pipeline.tag(entry))
         new = 0
         stories: dict[str, int] = {}
-        source, query = job.source, job.query
+        source = job.source
         try:
             with self.sessions.begin() as session:
                 for (outlet, site, country), entries in groups.items():
@@ -397,13 +401,9 @@ class BackfillRunner:
                     new += stored.items_new
                 record_window(
                     session,
-                    WindowResult(
-                        source.name,
-                        query.key,
-                        query.language,
-                        query.text,
-                        window.first,
-                        window.last,
+                    _result(
+                        job,
+                        window,
                         "done",
                         items_seen=seen,
                         items_stored=new,
