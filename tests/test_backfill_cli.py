@@ -19,6 +19,26 @@ from tests.feedserver import FeedServer
 from tests.processes import invoke, start_jkwatch, wait_until
 
 
+def _backfill_args(
+    source: str, base: str, since: date, until: date, *extra: str
+) -> tuple[str, ...]:
+    """``jkwatch backfill`` of ``source`` at a local imitation, without pauses."""
+    return (
+        "backfill",
+        "--source",
+        source,
+        "--endpoint",
+        base,
+        "--delay",
+        "0",
+        "--since",
+        str(since),
+        "--until",
+        str(until),
+        *extra,
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [
@@ -65,16 +85,7 @@ def test_failed_windows_exit_1_and_the_next_run_completes_them_with_exit_0(
     service.failures[date(2026, 6, 8)] = html_page
     with FeedServer() as server:
         base = serve(server, gdelt=service)
-        args: tuple[str, ...] = (
-            "backfill",
-            "--source",
-            "gdelt",
-            "--endpoint",
-            base,
-            "--delay",
-            "0",
-        )
-        args += ("--since", str(since), "--until", str(until), "--lang", "en", "--lang", "ko")
+        args = _backfill_args("gdelt", base, since, until, "--lang", "en", "--lang", "ko")
         first = invoke(sqlite_url, *args, "--query", "Dokdo")
         assert first.exit_code == 1, first.output
         assert "2 windows failed" in first.output
@@ -115,16 +126,7 @@ def test_kill_9_in_the_middle_of_a_backfill_then_resuming_loses_and_duplicates_n
     service = Service(items, delay_s=0.03)
     with FeedServer() as server:
         base = serve(server, google=service)
-        args: tuple[str, ...] = (
-            "backfill",
-            "--source",
-            "google-news",
-            "--endpoint",
-            base,
-            "--delay",
-            "0",
-        )
-        args += ("--since", str(since), "--until", str(until), "--lang", "en", "--lang", "ja")
+        args = _backfill_args("google-news", base, since, until, "--lang", "en", "--lang", "ja")
         kills = 0
         for _ in range(2):
             child = start_jkwatch(db_url, *args, stdout=subprocess.PIPE)
@@ -162,16 +164,7 @@ def test_ctrl_c_stops_between_windows_with_exit_130_and_the_rerun_finishes(
     service = Service(items, delay_s=0.05)
     with FeedServer() as server:
         base = serve(server, gdelt=service)
-        args: tuple[str, ...] = (
-            "backfill",
-            "--source",
-            "gdelt",
-            "--endpoint",
-            base,
-            "--delay",
-            "0",
-        )
-        args += ("--since", str(since), "--until", str(until), "--lang", "en")
+        args = _backfill_args("gdelt", base, since, until, "--lang", "en")
         child = start_jkwatch(sqlite_url, *args)
         wait_until(lambda: len(service.queries) >= 3, 60, "the backfill to start asking")
         child.send_signal(signal.SIGINT)
